@@ -1,0 +1,130 @@
+package io.chatgateway.client;
+
+import static java.util.Objects.requireNonNull;
+
+import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's long-lived client for one core.
+ *
+ * <p>Owns its channel: one HTTP/2 connection (re-established by gRPC after failures) multiplexes every
+ * call of every device. {@link #channel()} is the decorated channel to make calls on; it applies, from
+ * the outside in, the caller's identity, the circuit breaker, and the deadline. Thread-safe; close it
+ * once at shutdown.
+ */
+public final class ChatServiceClient implements AutoCloseable {
+
+  private final ManagedChannel managedChannel;
+  private final Channel channel;
+  private final CircuitBreaker breaker;
+
+  private ChatServiceClient(ManagedChannel managedChannel, UpstreamConfig config, CircuitBreaker breaker) {
+    this.managedChannel = managedChannel;
+    this.breaker = breaker;
+    // ClientInterceptors.intercept runs the last interceptor first.
+    this.channel =
+        ClientInterceptors.intercept(
+            managedChannel,
+            new DeadlineInterceptor(config.callTimeout()),
+            new CircuitBreakerInterceptor(breaker),
+            new IdentityInterceptor());
+  }
+
+  /**
+   * Connects to a core at {@code target} ({@code host:port}, or any gRPC target such as {@code
+   * dns:///core.chat:50052}).
+   */
+  public static ChatServiceClient connect(String target, UpstreamConfig config, CircuitBreaker breaker) {
+    requireNonNull(target, "target");
+    NettyChannelBuilder builder =
+        NettyChannelBuilder.forTarget(target)
+            // Keep the connection warm and notice a dead core between bursts of calls.
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .keepAliveTimeout(10, TimeUnit.SECONDS);
+    if (config.useTls()) {
+      builder.useTransportSecurity();
+    } else {
+      builder.usePlaintext();
+    }
+    return over(builder, config, breaker);
+  }
+
+  /**
+   * Builds a client over any channel builder (the in-process transport for an embedded core and in
+   * tests). Retries and the service config are set here.
+   */
+  public static ChatServiceClient over(
+      ManagedChannelBuilder<?> builder, UpstreamConfig config, CircuitBreaker breaker) {
+    ManagedChannel managed =
+        builder
+            .defaultServiceConfig(RetryPolicy.serviceConfig(config.readRetryAttempts()))
+            .enableRetry()
+            .build();
+    return new ChatServiceClient(managed, config, breaker);
+  }
+
+  /** The decorated channel: calls made inside a served call's context carry its identity and deadline. */
+  public Channel channel() {
+    return channel;
+  }
+
+  /** A blocking stub on {@link #channel()}. */
+  public ChatServiceGrpc.ChatServiceBlockingStub blockingStub() {
+    return ChatServiceGrpc.newBlockingStub(channel);
+  }
+
+  /** An async stub on {@link #channel()}. */
+  public ChatServiceGrpc.ChatServiceStub asyncStub() {
+    return ChatServiceGrpc.newStub(channel);
+  }
+
+  /** The breaker guarding this client; readiness and metrics read its state. */
+  public CircuitBreaker breaker() {
+    return breaker;
+  }
+
+  /**
+   * While the breaker is not closed, sends a health check through it every {@code interval}, so the
+   * breaker learns that the core is back even when no device is calling (a gateway that reports
+   * NOT_SERVING may get no traffic at all). Any answer, even UNIMPLEMENTED from a core without a
+   * health service, proves the core reachable.
+   *
+   * @return the scheduled task; cancel it at shutdown
+   */
+  public ScheduledFuture<?> startRecoveryProbe(ScheduledExecutorService scheduler, Duration interval) {
+    long millis = interval.toMillis();
+    return scheduler.scheduleWithFixedDelay(
+        () -> {
+          if (breaker.state() != CircuitBreaker.State.CLOSED) {
+            HealthGrpc.newFutureStub(channel).check(HealthCheckRequest.getDefaultInstance());
+          }
+        },
+        millis,
+        millis,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Stops new calls and waits up to {@code timeoutMillis} for calls in flight, then cuts them. */
+  public void shutdown(long timeoutMillis) throws InterruptedException {
+    managedChannel.shutdown();
+    if (!managedChannel.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
+      managedChannel.shutdownNow();
+    }
+  }
+
+  @Override
+  public void close() {
+    managedChannel.shutdownNow();
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * An in-memory implementation of the core {@code chat.v1.ChatService}.
+ *
+ * <p>{@link io.chatgateway.core.EmbeddedChatService} is the gRPC face; it resolves the caller (see
+ * {@link io.chatgateway.core.CallerIdentityServerInterceptor}) and delegates to {@link
+ * io.chatgateway.core.ChatCore}, which keeps every room in a {@link io.chatgateway.core.RoomState}
+ * guarded by that room's monitor. Rules of who may do what live in {@link
+ * io.chatgateway.core.RoomPermissions}; input limits in {@link io.chatgateway.core.RequestLimits}.
+ * Every accepted change is published, in room order, through an {@link
+ * io.chatgateway.bus.EventPublisher}.
+ */
+package io.chatgateway.core;

@@ -1,0 +1,218 @@
+package io.chatgateway.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import io.chatgateway.client.ChatServiceClient;
+import io.chatgateway.client.CircuitBreaker;
+import io.chatgateway.core.ChatCore;
+import io.chatgateway.core.EmbeddedChatService;
+import io.chatgateway.gateway.auth.AuthConfig;
+import io.chatgateway.gateway.auth.AuthInterceptor;
+import io.chatgateway.gateway.auth.DevCredentials;
+import io.chatgateway.gateway.auth.JwtVerifier;
+import io.chatgateway.gateway.config.GatewayConfig;
+import io.chatgateway.gateway.engine.Engine;
+import io.chatgateway.gateway.engine.InMemoryEngine;
+import io.chatgateway.gateway.forward.ForwardedChatService;
+import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.chatgateway.proto.v1.ConnectRequest;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * One running gateway: the gRPC server, the upstream client (to a remote core, or to the embedded
+ * core in this process), the engine, and health.
+ *
+ * <p>Lifecycle: {@link #start} builds and starts everything; {@link #close} stops it in reverse
+ * order. Thread-safe; owned by whoever started it.
+ */
+public final class GatewayServer implements AutoCloseable {
+
+  private static final Logger log = Logger.getLogger(GatewayServer.class.getName());
+  private static final String SERVICE_NAME = ChatServiceGrpc.SERVICE_NAME;
+
+  private final GatewayConfig config;
+  private final Engine engine;
+  private final Server embeddedCore; // null with a remote core
+  private final ChatServiceClient upstream;
+  private final HealthStatusManager health;
+  private final Server grpcServer;
+  private final ExecutorService callExecutor;
+  private final ScheduledExecutorService scheduler;
+
+  private GatewayServer(GatewayConfig config) throws IOException {
+    this.config = config;
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "gateway-scheduler");
+              thread.setDaemon(true);
+              return thread;
+            });
+    this.engine = new InMemoryEngine();
+    this.health = new HealthStatusManager();
+
+    CircuitBreaker breaker =
+        new CircuitBreaker(
+            config.upstream().breakerFailureThreshold(),
+            config.upstream().breakerOpenDuration(),
+            System::nanoTime,
+            this::onBreakerState);
+    if (config.chatServiceTarget().isPresent()) {
+      this.embeddedCore = null;
+      this.upstream = ChatServiceClient.connect(config.chatServiceTarget().get(), config.upstream(), breaker);
+      upstream.startRecoveryProbe(scheduler, config.upstream().breakerOpenDuration());
+    } else {
+      String name = "embedded-core-" + config.gatewayId();
+      ChatCore core = new ChatCore(engine, Clock.systemUTC(), config.gatewayId());
+      this.embeddedCore =
+          InProcessServerBuilder.forName(name)
+              .directExecutor() // the core never blocks: it only takes short per-room locks
+              .addService(new EmbeddedChatService(core).bindWithIdentity())
+              .build()
+              .start();
+      this.upstream = ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), config.upstream(), breaker);
+    }
+
+    JwtVerifier verifier = JwtVerifier.create(config.auth(), devSecretIfNeeded(config.auth()));
+    // Application callbacks never block (forwarding is asynchronous), so a small work-stealing pool
+    // serves every call; grpc-java's default cached pool would grow a thread per concurrent call.
+    this.callExecutor =
+        new ForkJoinPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            ForkJoinPool.defaultForkJoinWorkerThreadFactory,
+            null,
+            true);
+    this.grpcServer =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
+            .executor(callExecutor)
+            .addService(
+                ServerInterceptors.intercept(
+                    ForwardedChatService.create(upstream.channel(), config.forwardMarshalling(), connectHandler()),
+                    new AuthInterceptor(verifier)))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .maxInboundMessageSize(4 * 1024 * 1024)
+            .maxConcurrentCallsPerConnection(100)
+            // RST_STREAM flood protection (CVE-2023-44487): at most 200 resets per 10 s per connection.
+            .maxRstFramesPerWindow(200, 10)
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .keepAliveTimeout(10, TimeUnit.SECONDS)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .build();
+  }
+
+  /** Builds and starts a gateway; throws when the port cannot be bound. */
+  public static GatewayServer start(GatewayConfig config) throws IOException {
+    requireNonNull(config, "config");
+    GatewayServer server = new GatewayServer(config);
+    try {
+      server.grpcServer.start();
+    } catch (IOException e) {
+      server.close();
+      throw new IOException("cannot listen on GRPC_PORT " + config.grpcPort() + ": " + e.getMessage(), e);
+    }
+    server.health.setStatus("", ServingStatus.SERVING);
+    server.health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
+    log.info(
+        () ->
+            "gateway " + config.gatewayId() + " listening for gRPC on port " + server.grpcPort()
+                + ", core: " + config.chatServiceTarget().orElse("embedded (in-memory)")
+                + ", forwarding: " + config.forwardMarshalling());
+    return server;
+  }
+
+  /** The bound gRPC port (useful with GRPC_PORT=0). */
+  public int grpcPort() {
+    return grpcServer.getPort();
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+
+  /** The upstream client; its breaker drives readiness. */
+  public ChatServiceClient upstream() {
+    return upstream;
+  }
+
+  /** Blocks until the gRPC server has terminated. */
+  public void awaitTermination() throws InterruptedException {
+    grpcServer.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    grpcServer.shutdown();
+    try {
+      if (!grpcServer.awaitTermination(5, TimeUnit.SECONDS)) {
+        grpcServer.shutdownNow();
+      }
+      upstream.shutdown(2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      grpcServer.shutdownNow();
+    }
+    upstream.close();
+    if (embeddedCore != null) {
+      embeddedCore.shutdownNow();
+    }
+    engine.close();
+    scheduler.shutdownNow();
+    callExecutor.shutdownNow();
+  }
+
+  private void onBreakerState(CircuitBreaker.State state) {
+    log.warning(() -> "upstream circuit breaker is now " + state);
+    if (state == CircuitBreaker.State.OPEN) {
+      health.setStatus(SERVICE_NAME, ServingStatus.NOT_SERVING);
+    } else if (state == CircuitBreaker.State.CLOSED) {
+      health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
+    }
+  }
+
+  private static byte[] devSecretIfNeeded(AuthConfig auth) {
+    if (!auth.devMode()) {
+      return null;
+    }
+    byte[] secret = DevCredentials.loadOrCreateSecret(auth.devSecretFile());
+    String token =
+        DevCredentials.mint(secret, AuthConfig.DEV_ISSUER, auth.audience(), "dev-user", "dev-device", Duration.ofHours(12));
+    log.warning(
+        "DEVELOPMENT MODE: neither OAUTH2_JWKS_URI nor JWT_HMAC_SECRET is set. Tokens are signed with a"
+            + " generated secret kept in " + auth.devSecretFile() + ". Never run this in production.\n"
+            + "  Mint a token:  java -jar gateway-server/target/chat-gateway.jar token --sub alice\n"
+            + "  A token for 'dev-user', valid 12 h: " + token);
+    return secret;
+  }
+
+  private static ServerCallHandler<ConnectRequest, ServerEvent> connectHandler() {
+    return (ServerCall<ConnectRequest, ServerEvent> call, Metadata headers) -> {
+      call.close(Status.UNIMPLEMENTED.withDescription("device streams are not served yet"), new Metadata());
+      return new ServerCall.Listener<>() {};
+    };
+  }
+}

@@ -1,0 +1,130 @@
+package io.chatgateway.gateway.auth;
+
+import static java.util.Objects.requireNonNull;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.BadJWTException;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import io.chatgateway.client.CallerIdentity;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Verifies bearer JWTs: signature (only allow-listed algorithms; unsigned {@code alg: none} tokens are
+ * always rejected), {@code exp} (required), {@code nbf}, audience, issuer, and a {@code sub}.
+ *
+ * <p>The profile id is {@code sub}; the device id is the {@code device_id} claim, or {@code default}.
+ * Keys come from a JWKS endpoint, cached and refreshed at a limited rate when an unknown key id shows
+ * up, or from an HMAC secret. Thread-safe.
+ */
+public final class JwtVerifier {
+
+  /** How long fetched JWKS keys are trusted before a refresh. */
+  static final Duration JWKS_CACHE_TTL = Duration.ofMinutes(5);
+  /** At most one JWKS refresh per this interval, however many unknown key ids arrive. */
+  static final Duration JWKS_MIN_REFRESH_INTERVAL = Duration.ofSeconds(30);
+  static final String DEVICE_ID_CLAIM = "device_id";
+
+  private final DefaultJWTProcessor<SecurityContext> processor;
+
+  private JwtVerifier(JWKSource<SecurityContext> keys, AuthConfig config) {
+    processor = new DefaultJWTProcessor<>();
+    // Plain JWTs and RFC 9068 access tokens; no "typ" at all is accepted too.
+    processor.setJWSTypeVerifier(
+        new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null));
+    processor.setJWSKeySelector(new JWSVerificationKeySelector<>(config.algorithms(), keys));
+    processor.setJWTClaimsSetVerifier(new ClaimsVerifier(config));
+  }
+
+  /** A verifier for the configured key source; in development mode, for the given dev secret. */
+  public static JwtVerifier create(AuthConfig config, byte[] devSecret) {
+    requireNonNull(config, "config");
+    JWKSource<SecurityContext> keys;
+    if (config.jwksUri().isPresent()) {
+      keys = jwks(config.jwksUri().get());
+    } else if (config.hmacSecret().isPresent()) {
+      keys = new ImmutableSecret<>(config.hmacSecret().get().getBytes(StandardCharsets.UTF_8));
+    } else {
+      keys = new ImmutableSecret<>(requireNonNull(devSecret, "devSecret"));
+    }
+    return new JwtVerifier(keys, config);
+  }
+
+  private static JWKSource<SecurityContext> jwks(URI uri) {
+    try {
+      return JWKSourceBuilder.<SecurityContext>create(uri.toURL())
+          .cache(JWKS_CACHE_TTL.toMillis(), Duration.ofSeconds(15).toMillis())
+          .rateLimited(JWKS_MIN_REFRESH_INTERVAL.toMillis())
+          .retrying(true)
+          .build();
+    } catch (MalformedURLException e) {
+      throw new IllegalArgumentException("OAUTH2_JWKS_URI is not a URL: " + uri, e);
+    }
+  }
+
+  /** Verifies a compact-serialized JWT (without the {@code Bearer } prefix). */
+  public VerifiedToken verify(String token) throws TokenRejectedException {
+    JWTClaimsSet claims;
+    try {
+      claims = processor.process(token, null);
+    } catch (ParseException e) {
+      throw new TokenRejectedException("token is not a JWT");
+    } catch (BadJOSEException e) {
+      throw new TokenRejectedException("token rejected: " + e.getMessage());
+    } catch (com.nimbusds.jose.JOSEException e) {
+      // Key retrieval or crypto failure: not the caller's fault, but the token can't be trusted.
+      throw new TokenRejectedException("token could not be verified: " + e.getMessage());
+    }
+    Object device = claims.getClaim(DEVICE_ID_CLAIM);
+    String deviceId =
+        device instanceof String s && !s.isBlank() ? s : CallerIdentity.DEFAULT_DEVICE_ID;
+    try {
+      return new VerifiedToken(
+          new CallerIdentity(claims.getSubject(), deviceId), claims.getExpirationTime().toInstant());
+    } catch (IllegalArgumentException e) {
+      throw new TokenRejectedException("token rejected: " + e.getMessage());
+    }
+  }
+
+  /** Standard claim checks plus an issuer allow-list (nimbus matches a single issuer only). */
+  private static final class ClaimsVerifier extends DefaultJWTClaimsVerifier<SecurityContext> {
+    private final List<String> issuers;
+
+    ClaimsVerifier(AuthConfig config) {
+      super(Set.of(config.audience()), null, requiredClaims(config), null);
+      this.issuers = config.acceptedIssuers();
+      setMaxClockSkew((int) config.clockSkew().toSeconds());
+    }
+
+    private static Set<String> requiredClaims(AuthConfig config) {
+      Set<String> required = new HashSet<>(Set.of("sub", "exp"));
+      if (!config.acceptedIssuers().isEmpty()) {
+        required.add("iss");
+      }
+      return required;
+    }
+
+    @Override
+    public void verify(JWTClaimsSet claims, SecurityContext context) throws BadJWTException {
+      super.verify(claims, context);
+      if (!issuers.isEmpty() && !issuers.contains(claims.getIssuer())) {
+        throw new BadJWTException("JWT issuer not accepted");
+      }
+    }
+  }
+}

@@ -1,0 +1,10 @@
+package io.chatgateway.gateway.config;
+
+/** A configuration value is missing or invalid; the message names the environment variable. */
+public final class ConfigException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public ConfigException(String message) {
+    super(message);
+  }
+}

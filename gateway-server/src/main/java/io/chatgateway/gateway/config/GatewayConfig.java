@@ -1,0 +1,73 @@
+package io.chatgateway.gateway.config;
+
+import static java.util.Objects.requireNonNull;
+
+import io.chatgateway.client.UpstreamConfig;
+import io.chatgateway.gateway.auth.AuthConfig;
+import io.chatgateway.gateway.forward.ForwardedChatService.Marshalling;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the gateway is configured with, read once from the environment at start-up.
+ *
+ * @param gatewayId unique id of this instance ({@code GATEWAY_ID}, generated when unset)
+ * @param grpcPort port of the gRPC server ({@code GRPC_PORT}, 0 picks a free one)
+ * @param chatServiceTarget the core's {@code host:port} ({@code CHAT_SERVICE_URI}); empty means the
+ *     embedded in-memory core in this process
+ * @param forwardMarshalling how forwarded calls are relayed ({@code FORWARD_MARSHALLING}:
+ *     {@code pass_through}, the default, or {@code parsed}; a benchmark knob)
+ */
+public record GatewayConfig(
+    String gatewayId,
+    int grpcPort,
+    Optional<String> chatServiceTarget,
+    UpstreamConfig upstream,
+    AuthConfig auth,
+    Marshalling forwardMarshalling) {
+
+  private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  public GatewayConfig {
+    requireNonNull(gatewayId, "gatewayId");
+    requireNonNull(chatServiceTarget, "chatServiceTarget");
+    requireNonNull(upstream, "upstream");
+    requireNonNull(auth, "auth");
+    requireNonNull(forwardMarshalling, "forwardMarshalling");
+  }
+
+  private static Marshalling marshalling(EnvReader env) {
+    String raw = env.string("FORWARD_MARSHALLING", "pass_through");
+    return switch (raw.toLowerCase(java.util.Locale.ROOT)) {
+      case "pass_through" -> Marshalling.PASS_THROUGH;
+      case "parsed" -> Marshalling.PARSED;
+      default -> throw EnvReader.invalid("FORWARD_MARSHALLING", "pass_through or parsed", raw);
+    };
+  }
+
+  /** Reads and validates every variable; throws {@link ConfigException} naming the first bad one. */
+  public static GatewayConfig fromEnvironment(Map<String, String> environment) {
+    EnvReader env = new EnvReader(environment);
+    String gatewayId = env.string("GATEWAY_ID", "gw-" + UUID.randomUUID().toString().substring(0, 8));
+    if (!GATEWAY_ID.matcher(gatewayId).matches()) {
+      throw EnvReader.invalid("GATEWAY_ID", "1 to 64 characters of [A-Za-z0-9._-]", gatewayId);
+    }
+    UpstreamConfig upstream =
+        new UpstreamConfig(
+            Duration.ofMillis(env.integer("UPSTREAM_TIMEOUT_MS", 5_000, 10, 300_000)),
+            env.integer("UPSTREAM_BREAKER_FAILURES", 5, 1, 1_000),
+            Duration.ofMillis(env.integer("UPSTREAM_BREAKER_OPEN_MS", 5_000, 10, 600_000)),
+            env.integer("UPSTREAM_READ_ATTEMPTS", 3, 1, 5),
+            env.bool("CHAT_SERVICE_TLS", false));
+    return new GatewayConfig(
+        gatewayId,
+        env.integer("GRPC_PORT", 50051, 0, 65535),
+        env.hostPort("CHAT_SERVICE_URI"),
+        upstream,
+        AuthConfig.fromEnvironment(env),
+        marshalling(env));
+  }
+}

@@ -1,0 +1,43 @@
+package io.chatgateway.gateway.engine;
+
+import io.chatgateway.proto.v1.BusEnvelope;
+import java.util.function.Consumer;
+
+/**
+ * The single-process engine: a publish is handed straight to the local fan-out on the publisher's
+ * thread. The publisher (the embedded core) holds the room's lock while publishing, which is what
+ * keeps a room's envelopes in order; the sink must therefore only enqueue, never block.
+ */
+public final class InMemoryEngine implements Engine {
+
+  private volatile Consumer<BusEnvelope> sink;
+
+  @Override
+  public void start(Consumer<BusEnvelope> sink) {
+    this.sink = sink;
+  }
+
+  @Override
+  public void publish(BusEnvelope envelope) {
+    Consumer<BusEnvelope> target = sink;
+    if (target != null) {
+      target.accept(envelope); // rooms without local subscribers are ignored by the fan-out
+    }
+  }
+
+  @Override
+  public void roomActive(String roomId) {}
+
+  @Override
+  public void roomInactive(String roomId) {}
+
+  @Override
+  public boolean healthy() {
+    return true;
+  }
+
+  @Override
+  public void close() {
+    sink = null;
+  }
+}

@@ -1,0 +1,65 @@
+package io.chatgateway.gateway.forward;
+
+import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.chatgateway.proto.v1.ConnectRequest;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The gateway's {@code chat.v1.ChatService}: {@code Connect} served by the given handler, every other
+ * method relayed to the core.
+ *
+ * <p>The service keeps the proto schema descriptor, so server reflection still describes it even
+ * when its methods carry raw bytes.
+ */
+public final class ForwardedChatService {
+
+  /** How relayed messages are (not) decoded. */
+  public enum Marshalling {
+    /** Messages stay bytes end to end; the gateway never parses them. The default. */
+    PASS_THROUGH,
+    /** Messages are parsed and re-serialized; kept to measure pass-through against. */
+    PARSED
+  }
+
+  private ForwardedChatService() {}
+
+  /**
+   * @param upstream channel to the core; calls carry identity, deadline and breaker from it
+   * @param connectHandler serves the device stream
+   */
+  public static ServerServiceDefinition create(
+      Channel upstream, Marshalling marshalling, ServerCallHandler<ConnectRequest, ServerEvent> connectHandler) {
+    ServiceDescriptor proto = ChatServiceGrpc.getServiceDescriptor();
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(proto.getName()).setSchemaDescriptor(proto.getSchemaDescriptor());
+    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+    for (MethodDescriptor<?, ?> method : proto.getMethods()) {
+      ServerMethodDefinition<?, ?> definition;
+      if (method.equals(ChatServiceGrpc.getConnectMethod())) {
+        definition = ServerMethodDefinition.create(ChatServiceGrpc.getConnectMethod(), connectHandler);
+      } else if (marshalling == Marshalling.PASS_THROUGH) {
+        definition = relay(method.toBuilder(RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE).build(), upstream);
+      } else {
+        definition = relay(method, upstream);
+      }
+      descriptor.addMethod(definition.getMethodDescriptor());
+      methods.add(definition);
+    }
+    ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(descriptor.build());
+    methods.forEach(service::addMethod);
+    return service.build();
+  }
+
+  private static <ReqT, RespT> ServerMethodDefinition<ReqT, RespT> relay(
+      MethodDescriptor<ReqT, RespT> method, Channel upstream) {
+    return ServerMethodDefinition.create(method, new ForwardingCallHandler<>(method, upstream));
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Forwarding of the unary and server-streaming RPCs to the core.
+ *
+ * <p>{@link io.chatgateway.gateway.forward.ForwardedChatService} builds the gateway's {@code
+ * chat.v1.ChatService} definition: every method but {@code Connect} is relayed by a {@link
+ * io.chatgateway.gateway.forward.ForwardingCallHandler}, which respects flow control on both legs and
+ * passes message bytes through without parsing them ({@link
+ * io.chatgateway.gateway.forward.RawBytesMarshaller}).
+ */
+package io.chatgateway.gateway.forward;
