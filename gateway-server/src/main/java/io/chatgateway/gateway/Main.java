@@ -17,6 +17,11 @@ import java.util.logging.Logger;
  */
 public final class Main {
 
+  static {
+    // Must run before the first Logger is created; see ShutdownSafeLogManager.
+    System.setProperty("java.util.logging.manager", ShutdownSafeLogManager.class.getName());
+  }
+
   private static final Logger log = Logger.getLogger(Main.class.getName());
   private static final String USAGE =
       """

@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.cli;
 
+import io.chatgateway.gateway.auth.BearerCredentials;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.EventType;
@@ -11,9 +12,7 @@ import io.chatgateway.proto.v1.RoomVisibility;
 import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.SubscriptionSpec;
 import io.chatgateway.proto.v1.TextPayload;
-import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintStream;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,9 +39,9 @@ public final class DemoCommand {
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
     try {
       ChatServiceGrpc.ChatServiceBlockingStub alice =
-          ChatServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(aliceToken)).withDeadlineAfter(10, TimeUnit.SECONDS);
+          ChatServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerCredentials.of(aliceToken)).withDeadlineAfter(10, TimeUnit.SECONDS);
       ChatServiceGrpc.ChatServiceBlockingStub bob =
-          ChatServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(bobToken)).withDeadlineAfter(10, TimeUnit.SECONDS);
+          ChatServiceGrpc.newBlockingStub(channel).withCallCredentials(BearerCredentials.of(bobToken)).withDeadlineAfter(10, TimeUnit.SECONDS);
       Room room =
           alice
               .createRoom(
@@ -80,18 +78,5 @@ public final class DemoCommand {
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-  }
-
-  /** Call credentials that send {@code authorization: Bearer <token>}. */
-  static CallCredentials bearer(String token) {
-    Metadata.Key<String> authorization = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    return new CallCredentials() {
-      @Override
-      public void applyRequestMetadata(RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
-        Metadata headers = new Metadata();
-        headers.put(authorization, "Bearer " + token);
-        applier.apply(headers);
-      }
-    };
   }
 }

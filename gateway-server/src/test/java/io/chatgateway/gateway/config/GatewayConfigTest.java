@@ -1,0 +1,92 @@
+package io.chatgateway.gateway.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import io.chatgateway.gateway.forward.ForwardedChatService.Marshalling;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class GatewayConfigTest {
+
+  @Test
+  void nothingConfiguredMeansEmbeddedCoreDevModeAndDocumentedDefaults() {
+    GatewayConfig config = GatewayConfig.fromEnvironment(Map.of());
+    assertEquals(50051, config.grpcPort());
+    assertEquals(Optional.empty(), config.chatServiceTarget());
+    assertTrue(config.auth().devMode());
+    assertEquals("service_chat_gateway", config.auth().audience());
+    assertEquals(Duration.ofSeconds(5), config.upstream().callTimeout());
+    assertEquals(Marshalling.PASS_THROUGH, config.forwardMarshalling());
+    assertTrue(config.gatewayId().startsWith("gw-"));
+  }
+
+  @Test
+  void valuesAreReadAndListsSplit() {
+    GatewayConfig config =
+        GatewayConfig.fromEnvironment(
+            Map.of(
+                "GRPC_PORT", "6000",
+                "GATEWAY_ID", "edge-1",
+                "CHAT_SERVICE_URI", "core.internal:50052",
+                "OAUTH2_JWKS_URI", "https://idp.example/jwks.json",
+                "OAUTH2_ISSUER", "https://a.example, https://b.example",
+                "JWT_ALGORITHMS", "RS256,ES256",
+                "UPSTREAM_TIMEOUT_MS", "250"));
+    assertEquals(6000, config.grpcPort());
+    assertEquals("edge-1", config.gatewayId());
+    assertEquals(Optional.of("core.internal:50052"), config.chatServiceTarget());
+    assertFalse(config.auth().devMode());
+    assertEquals(java.util.List.of("https://a.example", "https://b.example"), config.auth().issuers());
+    assertEquals(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), config.auth().algorithms());
+    assertEquals(Duration.ofMillis(250), config.upstream().callTimeout());
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "GRPC_PORT|abc",
+        "GRPC_PORT|70000",
+        "GATEWAY_ID|has spaces",
+        "CHAT_SERVICE_URI|no-port",
+        "CHAT_SERVICE_URI|host:0",
+        "OAUTH2_JWKS_URI|ftp://idp/jwks",
+        "OAUTH2_JWKS_URI|::not a uri",
+        "JWT_HMAC_SECRET|too-short",
+        "JWT_ALGORITHMS|RS256",
+        "JWT_ALGORITHMS|none",
+        "JWT_CLOCK_SKEW_SEC|-1",
+        "UPSTREAM_TIMEOUT_MS|0",
+        "UPSTREAM_BREAKER_FAILURES|zero",
+        "UPSTREAM_READ_ATTEMPTS|9",
+        "CHAT_SERVICE_TLS|maybe",
+        "FORWARD_MARSHALLING|json"
+      })
+  void aBadValueStopsStartUpNamingTheVariable(String name, String value) {
+    Map<String, String> env = new HashMap<>();
+    env.put(name, value);
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnvironment(env));
+    assertTrue(e.getMessage().startsWith(name), e.getMessage());
+  }
+
+  @Test
+  void twoKeySourcesAreRefused() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                GatewayConfig.fromEnvironment(
+                    Map.of("OAUTH2_JWKS_URI", "https://idp/jwks", "JWT_HMAC_SECRET", "x".repeat(40))));
+    assertTrue(e.getMessage().contains("OAUTH2_JWKS_URI") && e.getMessage().contains("JWT_HMAC_SECRET"), e.getMessage());
+  }
+}

@@ -1,0 +1,90 @@
+package io.chatgateway.gateway.testing;
+
+import io.chatgateway.gateway.GatewayServer;
+import io.chatgateway.gateway.auth.BearerCredentials;
+import io.chatgateway.gateway.config.GatewayConfig;
+import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Starts a real gateway (embedded core unless the environment names one) on a free port before a test
+ * class and stops it after; clients reach it over a real socket. Register with {@code
+ * @RegisterExtension static final GatewayExtension gateway = GatewayExtension.withEnv(...)}.
+ */
+public final class GatewayExtension implements BeforeAllCallback, AfterAllCallback {
+
+  private final Map<String, String> env;
+  private GatewayServer server;
+  private ManagedChannel channel;
+
+  private GatewayExtension(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** A gateway verifying HS256 tokens from {@link TestTokens}, plus {@code overrides}. */
+  public static GatewayExtension withEnv(Map<String, String> overrides) {
+    Map<String, String> env = new HashMap<>();
+    env.put("GRPC_PORT", "0");
+    env.put("JWT_HMAC_SECRET", TestTokens.SECRET);
+    env.put("OAUTH2_ISSUER", TestTokens.ISSUER);
+    env.putAll(overrides);
+    env.values().removeIf(v -> v == null || v.isEmpty());
+    return new GatewayExtension(env);
+  }
+
+  public static GatewayExtension standard() {
+    return withEnv(Map.of());
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    server = GatewayServer.start(GatewayConfig.fromEnvironment(env));
+    channel = NettyChannelBuilder.forAddress("localhost", server.grpcPort()).usePlaintext().build();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  public GatewayServer server() {
+    return server;
+  }
+
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  /** A blocking stub authenticated as {@code profileId} on {@code deviceId}, with a 10 s deadline. */
+  public ChatServiceGrpc.ChatServiceBlockingStub as(String profileId, String deviceId) {
+    return ChatServiceGrpc.newBlockingStub(channel)
+        .withCallCredentials(bearer(TestTokens.valid(profileId, deviceId)))
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  public ChatServiceGrpc.ChatServiceBlockingStub as(String profileId) {
+    return as(profileId, "phone");
+  }
+
+  /** Call credentials sending {@code authorization: <value>} verbatim. */
+  public static CallCredentials authorization(String value) {
+    return BearerCredentials.rawHeader(value);
+  }
+
+  public static CallCredentials bearer(String token) {
+    return BearerCredentials.of(token);
+  }
+}
