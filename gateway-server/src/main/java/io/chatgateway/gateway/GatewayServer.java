@@ -14,15 +14,11 @@ import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.engine.Engine;
 import io.chatgateway.gateway.engine.InMemoryEngine;
 import io.chatgateway.gateway.forward.ForwardedChatService;
+import io.chatgateway.gateway.session.SessionServices;
+import io.chatgateway.gateway.transport.grpc.ConnectHandler;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
-import io.chatgateway.proto.v1.ConnectRequest;
-import io.chatgateway.proto.v1.ServerEvent;
-import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptors;
-import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -60,6 +56,9 @@ public final class GatewayServer implements AutoCloseable {
   private final Server grpcServer;
   private final ExecutorService callExecutor;
   private final ScheduledExecutorService scheduler;
+  private final SessionServices sessions;
+  private volatile boolean draining;
+  private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
   private GatewayServer(GatewayConfig config) throws IOException {
     this.config = config;
@@ -104,12 +103,16 @@ public final class GatewayServer implements AutoCloseable {
             ForkJoinPool.defaultForkJoinWorkerThreadFactory,
             null,
             true);
-    this.grpcServer =
+    this.sessions =
+        new SessionServices(
+            config.gatewayId(), config.session(), upstream.channel(), engine, verifier, callExecutor, scheduler, Clock.systemUTC());
+    NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
             .executor(callExecutor)
             .addService(
                 ServerInterceptors.intercept(
-                    ForwardedChatService.create(upstream.channel(), config.forwardMarshalling(), connectHandler()),
+                    ForwardedChatService.create(
+                        upstream.channel(), config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),
                     new AuthInterceptor(verifier)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
@@ -120,8 +123,13 @@ public final class GatewayServer implements AutoCloseable {
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .permitKeepAliveWithoutCalls(true)
-            .build();
+            .permitKeepAliveWithoutCalls(true);
+    if (!config.maxConnectionAge().isZero()) {
+      builder
+          .maxConnectionAge(config.maxConnectionAge().toSeconds(), TimeUnit.SECONDS)
+          .maxConnectionAgeGrace(config.maxConnectionAgeGrace().toSeconds(), TimeUnit.SECONDS);
+    }
+    this.grpcServer = builder.build();
   }
 
   /** Builds and starts a gateway; throws when the port cannot be bound. */
@@ -134,6 +142,7 @@ public final class GatewayServer implements AutoCloseable {
       server.close();
       throw new IOException("cannot listen on GRPC_PORT " + config.grpcPort() + ": " + e.getMessage(), e);
     }
+    server.sessions.start();
     server.health.setStatus("", ServingStatus.SERVING);
     server.health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
     log.info(
@@ -158,20 +167,50 @@ public final class GatewayServer implements AutoCloseable {
     return upstream;
   }
 
+  /** Device sessions and their shared state. */
+  public SessionServices sessions() {
+    return sessions;
+  }
+
   /** Blocks until the gRPC server has terminated. */
   public void awaitTermination() throws InterruptedException {
     grpcServer.awaitTermination();
   }
 
-  @Override
-  public void close() {
+  /**
+   * Graceful drain, as on SIGTERM. Health turns NOT_SERVING and new device streams are refused. Every
+   * open session gets a {@code reconnect} with its own random delay within most of {@code grace}, and
+   * its stream closes with UNAVAILABLE when that delay is up. Then the server stops, and whatever is
+   * left is cut when {@code grace} runs out. Returns when everything has stopped. Only the first
+   * call does anything.
+   */
+  public void shutdown(Duration grace) {
+    if (!stopped.compareAndSet(false, true)) {
+      return; // already stopped, or stopping on another thread
+    }
+    long deadline = System.nanoTime() + grace.toNanos();
+    draining = true;
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    health.setStatus(SERVICE_NAME, ServingStatus.NOT_SERVING);
+    int open = sessions.openSessions();
+    if (open > 0) {
+      // Spread reconnects over 80% of the grace; the rest is margin for the last closes.
+      Duration window = grace.multipliedBy(8).dividedBy(10);
+      log.info(() -> "draining " + open + " sessions over " + window.toMillis() + " ms");
+      sessions.drain(window);
+      while (sessions.openSessions() > 0 && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+    }
     health.enterTerminalState();
     grpcServer.shutdown();
     try {
-      if (!grpcServer.awaitTermination(5, TimeUnit.SECONDS)) {
+      long left = Math.max(0, deadline - System.nanoTime());
+      if (!grpcServer.awaitTermination(left, TimeUnit.NANOSECONDS)) {
         grpcServer.shutdownNow();
+        grpcServer.awaitTermination(2, TimeUnit.SECONDS);
       }
-      upstream.shutdown(2_000);
+      upstream.shutdown(1_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       grpcServer.shutdownNow();
@@ -180,9 +219,16 @@ public final class GatewayServer implements AutoCloseable {
     if (embeddedCore != null) {
       embeddedCore.shutdownNow();
     }
+    sessions.close();
     engine.close();
     scheduler.shutdownNow();
     callExecutor.shutdownNow();
+  }
+
+  /** Stops at once: sessions are told to reconnect now and closed. */
+  @Override
+  public void close() {
+    shutdown(Duration.ofSeconds(2));
   }
 
   private void onBreakerState(CircuitBreaker.State state) {
@@ -207,12 +253,5 @@ public final class GatewayServer implements AutoCloseable {
             + "  Mint a token:  java -jar gateway-server/target/chat-gateway.jar token --sub alice\n"
             + "  A token for 'dev-user', valid 12 h: " + token);
     return secret;
-  }
-
-  private static ServerCallHandler<ConnectRequest, ServerEvent> connectHandler() {
-    return (ServerCall<ConnectRequest, ServerEvent> call, Metadata headers) -> {
-      call.close(Status.UNIMPLEMENTED.withDescription("device streams are not served yet"), new Metadata());
-      return new ServerCall.Listener<>() {};
-    };
   }
 }

@@ -70,7 +70,7 @@ public final class Main {
             new Thread(
                 () -> {
                   log.info("shutting down");
-                  server.close();
+                  server.shutdown(config.shutdownGrace());
                 },
                 "shutdown"));
     server.awaitTermination();

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.chatgateway.client.UpstreamConfig;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.forward.ForwardedChatService.Marshalling;
+import io.chatgateway.gateway.session.SessionConfig;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +21,12 @@ import java.util.regex.Pattern;
  *     embedded in-memory core in this process
  * @param forwardMarshalling how forwarded calls are relayed ({@code FORWARD_MARSHALLING}:
  *     {@code pass_through}, the default, or {@code parsed}; a benchmark knob)
+ * @param shutdownGrace {@code SHUTDOWN_GRACE_SEC}: from SIGTERM to exit; sessions are told to
+ *     reconnect, spread over most of it
+ * @param maxConnectionAge {@code MAX_CONNECTION_AGE_SEC}: HTTP/2 connections older than this are
+ *     asked to reconnect (zero: never), which rebalances devices across instances
+ * @param maxConnectionAgeGrace {@code MAX_CONNECTION_AGE_GRACE_SEC}: how long streams of such a
+ *     connection may continue
  */
 public record GatewayConfig(
     String gatewayId,
@@ -27,7 +34,11 @@ public record GatewayConfig(
     Optional<String> chatServiceTarget,
     UpstreamConfig upstream,
     AuthConfig auth,
-    Marshalling forwardMarshalling) {
+    Marshalling forwardMarshalling,
+    SessionConfig session,
+    Duration shutdownGrace,
+    Duration maxConnectionAge,
+    Duration maxConnectionAgeGrace) {
 
   private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -37,6 +48,10 @@ public record GatewayConfig(
     requireNonNull(upstream, "upstream");
     requireNonNull(auth, "auth");
     requireNonNull(forwardMarshalling, "forwardMarshalling");
+    requireNonNull(session, "session");
+    requireNonNull(shutdownGrace, "shutdownGrace");
+    requireNonNull(maxConnectionAge, "maxConnectionAge");
+    requireNonNull(maxConnectionAgeGrace, "maxConnectionAgeGrace");
   }
 
   private static Marshalling marshalling(EnvReader env) {
@@ -68,6 +83,10 @@ public record GatewayConfig(
         env.hostPort("CHAT_SERVICE_URI"),
         upstream,
         AuthConfig.fromEnvironment(env),
-        marshalling(env));
+        marshalling(env),
+        SessionConfig.fromEnvironment(env),
+        Duration.ofSeconds(env.integer("SHUTDOWN_GRACE_SEC", 30, 1, 3_600)),
+        Duration.ofSeconds(env.integer("MAX_CONNECTION_AGE_SEC", 0, 0, 30 * 86_400)),
+        Duration.ofSeconds(env.integer("MAX_CONNECTION_AGE_GRACE_SEC", 30, 0, 86_400)));
   }
 }

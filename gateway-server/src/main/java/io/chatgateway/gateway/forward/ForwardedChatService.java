@@ -1,11 +1,8 @@
 package io.chatgateway.gateway.forward;
 
 import io.chatgateway.proto.v1.ChatServiceGrpc;
-import io.chatgateway.proto.v1.ConnectRequest;
-import io.chatgateway.proto.v1.ServerEvent;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
@@ -13,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The gateway's {@code chat.v1.ChatService}: {@code Connect} served by the given handler, every other
- * method relayed to the core.
+ * The gateway's {@code chat.v1.ChatService}: {@code Connect} served by the given definition, every
+ * other method relayed to the core.
  *
  * <p>The service keeps the proto schema descriptor, so server reflection still describes it even
  * when its methods carry raw bytes.
@@ -33,10 +30,13 @@ public final class ForwardedChatService {
 
   /**
    * @param upstream channel to the core; calls carry identity, deadline and breaker from it
-   * @param connectHandler serves the device stream
+   * @param connect serves the device stream; its method must be {@code chat.v1.ChatService/Connect}
    */
   public static ServerServiceDefinition create(
-      Channel upstream, Marshalling marshalling, ServerCallHandler<ConnectRequest, ServerEvent> connectHandler) {
+      Channel upstream, Marshalling marshalling, ServerMethodDefinition<?, ?> connect) {
+    if (!connect.getMethodDescriptor().getFullMethodName().equals(ChatServiceGrpc.getConnectMethod().getFullMethodName())) {
+      throw new IllegalArgumentException("not the Connect method: " + connect.getMethodDescriptor().getFullMethodName());
+    }
     ServiceDescriptor proto = ChatServiceGrpc.getServiceDescriptor();
     ServiceDescriptor.Builder descriptor =
         ServiceDescriptor.newBuilder(proto.getName()).setSchemaDescriptor(proto.getSchemaDescriptor());
@@ -44,7 +44,7 @@ public final class ForwardedChatService {
     for (MethodDescriptor<?, ?> method : proto.getMethods()) {
       ServerMethodDefinition<?, ?> definition;
       if (method.equals(ChatServiceGrpc.getConnectMethod())) {
-        definition = ServerMethodDefinition.create(ChatServiceGrpc.getConnectMethod(), connectHandler);
+        definition = connect;
       } else if (marshalling == Marshalling.PASS_THROUGH) {
         definition = relay(method.toBuilder(RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE).build(), upstream);
       } else {

@@ -16,9 +16,9 @@ import java.io.UncheckedIOException;
  * <p>Both directions copy exactly once: incoming messages are read into an array of their known
  * length, and outgoing arrays are drained into gRPC's buffer in one write.
  */
-final class RawBytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+public final class RawBytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
 
-  static final RawBytesMarshaller INSTANCE = new RawBytesMarshaller();
+  public static final RawBytesMarshaller INSTANCE = new RawBytesMarshaller();
 
   private RawBytesMarshaller() {}
 

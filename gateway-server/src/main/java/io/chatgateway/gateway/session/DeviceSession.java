@@ -1,0 +1,903 @@
+package io.chatgateway.gateway.session;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
+import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.gateway.auth.TokenRejectedException;
+import io.chatgateway.gateway.auth.VerifiedToken;
+import io.chatgateway.proto.v1.AckEvent;
+import io.chatgateway.proto.v1.BusEnvelope;
+import io.chatgateway.proto.v1.ConnectRequest;
+import io.chatgateway.proto.v1.ErrorCode;
+import io.chatgateway.proto.v1.ErrorEvent;
+import io.chatgateway.proto.v1.GetRoomRequest;
+import io.chatgateway.proto.v1.GetRoomResponse;
+import io.chatgateway.proto.v1.HelloFrame;
+import io.chatgateway.proto.v1.PongEvent;
+import io.chatgateway.proto.v1.PresenceFrame;
+import io.chatgateway.proto.v1.PresenceStatus;
+import io.chatgateway.proto.v1.ReadyEvent;
+import io.chatgateway.proto.v1.ReceiptKind;
+import io.chatgateway.proto.v1.ReconnectEvent;
+import io.chatgateway.proto.v1.ReconnectReason;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.RoomSubscriptionResult;
+import io.chatgateway.proto.v1.SendEventRequest;
+import io.chatgateway.proto.v1.SendEventResponse;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.SubscribedEvent;
+import io.chatgateway.proto.v1.TypingEvent;
+import io.chatgateway.proto.v1.TypingFrame;
+import io.chatgateway.proto.v1.TypingState;
+import io.chatgateway.proto.v1.UnsubscribeReason;
+import io.chatgateway.proto.v1.UnsubscribedEvent;
+import io.chatgateway.proto.v1.UpdateReceiptRequest;
+import io.chatgateway.proto.v1.UpdateReceiptResponse;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * One device's session: its subscriptions, outbound queue, rate limiter and clocks, whatever
+ * transport carries it.
+ *
+ * <p>Ownership: all state is confined to this session's {@link SerialExecutor}, except three things
+ * fan-out threads touch: the {@link OutboundQueue}, the per-room {@link RoomSlot}s (each guarded by
+ * its own monitor), and a few volatile fields the sweeper reads. The transport is only called from the
+ * executor.
+ *
+ * <p>Lifecycle: the transport creates the session and feeds it frames; the first must be {@code
+ * hello}. The session ends exactly once: by a fatal condition ({@link #finish}), or because the
+ * transport went away ({@link #onTransportClosed}). Either way it leaves fan-out, the registry and
+ * presence, and saves its rooms for a resume.
+ */
+public final class DeviceSession {
+
+  private static final Logger log = Logger.getLogger(DeviceSession.class.getName());
+  private static final Pattern ROOM_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  static final int MAX_ROOMS_PER_FRAME = 200;
+  static final int MAX_EVENTS_PER_SEND = 50;
+  static final int MAX_STATUS_TEXT = 256;
+  /** Pending sends beyond which the session stops reading frames until the core catches up. */
+  static final int SEND_BACKLOG_HIGH = 256;
+  /** A device must say hello within this long (or the connection timeout, if shorter). */
+  static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
+
+  private final SessionServices services;
+  private final SessionConfig config;
+  private final SessionTransport transport;
+  private final SerialExecutor executor;
+  private final Context callContext;
+  private final String id;
+  private final CallerIdentity identity;
+  private final OutboundQueue queue;
+  private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+  // Read by the sweeper and fan-out threads; written on the executor (closing: also by fan-out).
+  private volatile Instant tokenExpiresAt;
+  private volatile long lastActivityNanos;
+  private volatile boolean closing;
+  private volatile boolean helloDone;
+  private volatile long typingDeadlineNanos = Long.MAX_VALUE;
+
+  // Confined to the executor.
+  private boolean closed;
+  private boolean cleanedUp;
+  private final TokenBucket bucket;
+  private int strikes;
+  private long lastStrikeNanos;
+  private String resumeToken = "";
+  // room -> {last STARTED received, last STARTED published}, in nanos
+  private final Map<String, long[]> typing = new HashMap<>();
+  private final ArrayDeque<PendingSend> sends = new ArrayDeque<>();
+  private boolean sendInFlight;
+  private boolean framesOwed;
+
+  /** A room this session listens to. Fan-out delivers into it; until the core confirms membership it buffers. */
+  private static final class RoomSlot {
+    // Guarded by this slot's monitor.
+    boolean active;
+    boolean closed;
+    List<OutboundEvent> pending = new ArrayList<>();
+  }
+
+  private record PendingSend(String frameId, RoomEvent event) {}
+
+  private DeviceSession(SessionServices services, SessionTransport transport, VerifiedToken token, Context callContext) {
+    this.services = services;
+    this.config = services.config();
+    this.transport = transport;
+    this.executor = new SerialExecutor(services.pool());
+    this.callContext = callContext;
+    this.id = services.gatewayId() + "." + services.resumes().newToken().substring(0, 12);
+    this.identity = token.identity();
+    this.tokenExpiresAt = token.expiresAt();
+    this.queue = new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes());
+    long now = services.nanoTime();
+    this.lastActivityNanos = now;
+    this.bucket = new TokenBucket(config.maxEventsPerSecond(), 2 * config.maxEventsPerSecond(), now);
+  }
+
+  /**
+   * A session for a stream authenticated with {@code token}. Upstream calls are made in {@code
+   * callContext}, so they end when the stream does.
+   */
+  public static DeviceSession open(
+      SessionServices services, SessionTransport transport, VerifiedToken token, Context callContext) {
+    requireNonNull(services, "services");
+    requireNonNull(transport, "transport");
+    requireNonNull(token, "token");
+    requireNonNull(callContext, "callContext");
+    DeviceSession session = new DeviceSession(services, transport, token, callContext);
+    services.registry().opened(session);
+    log.fine(() -> "session " + session.id + " opened by " + session.identity + " over " + transport.kind() + " from " + transport.remoteAddress());
+    return session;
+  }
+
+  // ===================================================================== transport side (any thread)
+
+  /** An inbound frame in the protobuf encoding. */
+  public void onFrame(byte[] frame) {
+    executor.execute(() -> receive(FrameCodec.decodeBinary(frame, config.maxFrameBytes())));
+  }
+
+  /** The transport can take more outbound events. */
+  public void onWritable() {
+    scheduleDrain();
+  }
+
+  /** The device finished its side of the stream: end the session normally. */
+  public void onDeviceFinished() {
+    executor.execute(() -> finish(new CloseReason(Status.Code.OK, "the device ended the stream"), List.of(), true));
+  }
+
+  /** The stream is gone (cancelled, connection lost, or closed by us): clean up. */
+  public void onTransportClosed() {
+    closing = true;
+    executor.execute(
+        () -> {
+          closed = true;
+          cleanup();
+        });
+  }
+
+  // ===================================================================== fan-out side (any thread)
+
+  /** Queues an event of {@code roomId} for this device, if the session listens to that room. */
+  void deliver(String roomId, OutboundEvent event) {
+    if (closing) {
+      return;
+    }
+    RoomSlot slot = rooms.get(roomId);
+    if (slot == null) {
+      return;
+    }
+    synchronized (slot) {
+      if (slot.closed) {
+        return;
+      }
+      if (!slot.active) {
+        if (slot.pending.size() >= config.maxQueuedMessages()) {
+          cutSlowConsumer();
+        } else {
+          slot.pending.add(event);
+        }
+        return;
+      }
+    }
+    enqueue(event);
+  }
+
+  /** Ends this session's subscription to {@code roomId} because the core says so. */
+  void revoke(String roomId, UnsubscribeReason reason) {
+    RoomSlot slot = rooms.get(roomId);
+    if (slot == null) {
+      return;
+    }
+    synchronized (slot) {
+      if (slot.closed) {
+        return;
+      }
+      slot.closed = true;
+    }
+    enqueue(
+        event("")
+            .setUnsubscribed(
+                UnsubscribedEvent.newBuilder()
+                    .setReason(reason)
+                    .addResults(RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true)))
+            .build());
+    executor.execute(
+        () -> {
+          rooms.remove(roomId, slot);
+          services.fanout().unregister(roomId, this);
+          stopTyping(roomId);
+        });
+  }
+
+  // ===================================================================== registry side (any thread)
+
+  /** A newer connection of the same device took this one's place. */
+  void replaced() {
+    executor.execute(
+        () ->
+            finish(
+                new CloseReason(Status.Code.ABORTED, "replaced by a newer connection of the same device"),
+                List.of(
+                    event("")
+                        .setReconnect(
+                            ReconnectEvent.newBuilder()
+                                .setReason(ReconnectReason.RECONNECT_REASON_REPLACED)
+                                .setDelay(Durations.ZERO)
+                                .setMessage("a newer connection of this device replaced this one; do not reconnect from here"))
+                        .build(),
+                    error("", ErrorCode.ERROR_CODE_REPLACED, "replaced by a newer connection of the same device", true, Map.of())),
+                true));
+  }
+
+  /** Tells the device to reconnect after {@code delay}, then ends the stream at that time. */
+  void reconnectAfter(Duration delay) {
+    executor.execute(
+        () -> {
+          if (closed) {
+            return;
+          }
+          enqueue(
+              event("")
+                  .setReconnect(
+                      ReconnectEvent.newBuilder()
+                          .setReason(ReconnectReason.RECONNECT_REASON_DRAIN)
+                          .setDelay(Durations.fromMillis(delay.toMillis()))
+                          .setMessage("this gateway is shutting down; reconnect after the delay"))
+                  .build());
+        });
+    services
+        .scheduler()
+        .schedule(
+            () -> executor.execute(() -> finish(new CloseReason(Status.Code.UNAVAILABLE, "gateway is shutting down; reconnect"), List.of(), true)),
+            delay.toMillis(),
+            TimeUnit.MILLISECONDS);
+  }
+
+  /** Enforces the session's clocks; called by the sweeper. Cheap when nothing is due. */
+  void tick(long nowNanos) {
+    if (closing) {
+      return;
+    }
+    long idleLimit = helloDone ? config.connectionTimeout().toNanos() : Math.min(config.connectionTimeout().toNanos(), HELLO_TIMEOUT.toNanos());
+    if (nowNanos - lastActivityNanos >= idleLimit) {
+      closing = true;
+      String why = helloDone
+          ? "no frame for " + config.connectionTimeout().toSeconds() + " s; send a ping every " + config.heartbeatInterval().toSeconds() + " s"
+          : "no hello within " + Duration.ofNanos(idleLimit).toSeconds() + " s";
+      executor.execute(() -> fatal("", ErrorCode.ERROR_CODE_IDLE_TIMEOUT, why, Status.Code.DEADLINE_EXCEEDED));
+      return;
+    }
+    if (services.clock().instant().isAfter(tokenExpiresAt)) {
+      closing = true;
+      executor.execute(
+          () -> fatal("", ErrorCode.ERROR_CODE_UNAUTHENTICATED, "access token expired at " + tokenExpiresAt + "; reconnect with a fresh token", Status.Code.UNAUTHENTICATED));
+      return;
+    }
+    if (nowNanos >= typingDeadlineNanos) {
+      typingDeadlineNanos = Long.MAX_VALUE; // rescheduled by expireTyping
+      executor.execute(this::expireTyping);
+    }
+  }
+
+  // ===================================================================== accessors
+
+  public String id() {
+    return id;
+  }
+
+  public String profileId() {
+    return identity.profileId();
+  }
+
+  String deviceKey() {
+    return identity.profileId() + '\n' + identity.deviceId();
+  }
+
+  long lastActivityNanos() {
+    return lastActivityNanos;
+  }
+
+  /** Events waiting to be written (for tests and metrics). */
+  public int queuedEvents() {
+    return queue.size();
+  }
+
+  // ===================================================================== inbound (executor)
+
+  private void receive(FrameCodec.Decoded decoded) {
+    if (closed) {
+      return;
+    }
+    long now = services.nanoTime();
+    lastActivityNanos = now;
+    if (!decoded.ok()) {
+      if (!helloDone) {
+        fatal(decoded.frameId(), ErrorCode.ERROR_CODE_HELLO_REQUIRED, "the first frame must be a valid hello: " + decoded.error(), Status.Code.FAILED_PRECONDITION);
+        return;
+      }
+      if (violation(now, decoded.frameId(), decoded.errorCode(), decoded.error())) {
+        framesDone();
+      }
+      return;
+    }
+    ConnectRequest request = decoded.request();
+    String frameId = request.getFrameId();
+    if (!helloDone) {
+      if (request.getFrameCase() != ConnectRequest.FrameCase.HELLO) {
+        fatal(frameId, ErrorCode.ERROR_CODE_HELLO_REQUIRED, "the first frame must be hello", Status.Code.FAILED_PRECONDITION);
+        return;
+      }
+      hello(frameId, request.getHello(), now);
+      framesDone();
+      return;
+    }
+    services.presence().touched(this);
+    if (!bucket.tryTake(now)) {
+      if (violation(now, frameId, ErrorCode.ERROR_CODE_RATE_LIMITED, "more than " + config.maxEventsPerSecond() + " frames per second; slow down")) {
+        framesDone();
+      }
+      return;
+    }
+    switch (request.getFrameCase()) {
+      case HELLO -> reject(frameId, ErrorCode.ERROR_CODE_HELLO_REQUIRED, "hello may only be sent once, as the first frame");
+      case SUBSCRIBE -> subscribe(frameId, request.getSubscribe().getRoomIdsList());
+      case UNSUBSCRIBE -> unsubscribe(frameId, request.getUnsubscribe().getRoomIdsList());
+      case SEND -> send(frameId, request.getSend().getEventsList());
+      case TYPING -> typing(frameId, request.getTyping(), now);
+      case READ_MARKER -> receipt(frameId, request.getReadMarker().getRoomId(), ReceiptKind.RECEIPT_KIND_READ, request.getReadMarker().getUpToSequence());
+      case RECEIPT -> receipt(frameId, request.getReceipt().getRoomId(), ReceiptKind.RECEIPT_KIND_DELIVERED, request.getReceipt().getUpToSequence());
+      case PRESENCE -> presence(frameId, request.getPresence());
+      case PING -> enqueue(event(frameId).setPong(PongEvent.newBuilder().setClientTime(request.getPing().getClientTime())).build());
+      case REFRESH_TOKEN -> refreshToken(frameId, request.getRefreshToken().getAccessToken());
+      default -> reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "unknown frame");
+    }
+    framesDone();
+  }
+
+  /**
+   * Reports a refused frame. Refusals with less than a second between them add up; more than one
+   * second's worth of frames (MAX_EVENTS_PER_SECOND) in a row closes the session as a flood.
+   *
+   * @return whether the session is still open
+   */
+  private boolean violation(long now, String frameId, ErrorCode code, String message) {
+    strikes = now - lastStrikeNanos > TimeUnit.SECONDS.toNanos(1) ? 1 : strikes + 1;
+    lastStrikeNanos = now;
+    if (strikes > config.maxEventsPerSecond()) {
+      fatal(frameId, ErrorCode.ERROR_CODE_RATE_LIMITED, "kept sending refused frames; closing", Status.Code.RESOURCE_EXHAUSTED);
+      return false;
+    }
+    reject(frameId, code, message);
+    return true;
+  }
+
+  /** Lets the transport deliver the next frame, unless the core has too many of our sends queued. */
+  private void framesDone() {
+    if (closed) {
+      return;
+    }
+    if (sends.size() >= SEND_BACKLOG_HIGH) {
+      framesOwed = true;
+    } else {
+      transport.requestFrames(1);
+    }
+  }
+
+  private void hello(String frameId, HelloFrame hello, long now) {
+    helloDone = true;
+    resumeToken = services.resumes().newToken();
+    Set<String> resumed =
+        hello.getResumeToken().isEmpty() ? Set.of() : services.resumes().take(hello.getResumeToken(), identity.profileId(), now);
+    services.registry().identified(this);
+    services.presence().sessionOpened(this);
+    ReadyEvent.Builder ready =
+        ReadyEvent.newBuilder()
+            .setSessionId(id)
+            .setGatewayId(services.gatewayId())
+            .setHeartbeatInterval(Durations.fromSeconds(config.heartbeatInterval().toSeconds()))
+            .setResumeToken(resumeToken)
+            .setProfileId(identity.profileId())
+            .setDeviceId(identity.deviceId())
+            .setTokenExpireTime(Timestamps.fromMillis(tokenExpiresAt.toEpochMilli()))
+            .addAllResumedRoomIds(resumed);
+    enqueue(event(frameId).setReady(ready).build());
+    if (!resumed.isEmpty()) {
+      subscribe("", List.copyOf(resumed));
+    }
+  }
+
+  // ---- subscribe / unsubscribe
+
+  private void subscribe(String frameId, List<String> roomIds) {
+    if (roomIds.isEmpty() || roomIds.size() > MAX_ROOMS_PER_FRAME) {
+      reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "subscribe needs 1 to " + MAX_ROOMS_PER_FRAME + " room ids");
+      return;
+    }
+    RoomSubscriptionResult[] results = new RoomSubscriptionResult[roomIds.size()];
+    Map<Integer, RoomSlot> created = new HashMap<>();
+    List<Integer> toCheck = new ArrayList<>();
+    for (int i = 0; i < roomIds.size(); i++) {
+      String roomId = roomIds.get(i);
+      if (!ROOM_ID.matcher(roomId).matches()) {
+        results[i] = failure(roomId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "room id must be 1 to 128 characters of [A-Za-z0-9._:-]");
+      } else if (rooms.containsKey(roomId)) {
+        toCheck.add(i); // already subscribed: report its current sequence
+      } else if (rooms.size() >= config.maxRoomsPerSession()) {
+        results[i] = failure(roomId, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS, "at most " + config.maxRoomsPerSession() + " rooms per session (MAX_CHANNELS_PER_SOCKET)");
+      } else {
+        // Listen before asking the core, so no event published after its answer can be missed;
+        // the slot holds events back until membership is confirmed.
+        RoomSlot slot = new RoomSlot();
+        rooms.put(roomId, slot);
+        services.fanout().register(roomId, this);
+        created.put(i, slot);
+        toCheck.add(i);
+      }
+    }
+    if (toCheck.isEmpty()) {
+      completeSubscribe(frameId, roomIds, results, created);
+      return;
+    }
+    int[] outstanding = {toCheck.size()};
+    for (int index : toCheck) {
+      String roomId = roomIds.get(index);
+      callCore(
+          observer -> services.core().getRoom(GetRoomRequest.newBuilder().setRoomId(roomId).build(), observer),
+          (GetRoomResponse response, Status status) -> {
+            if (status.isOk() && response.hasSubscription()) {
+              results[index] =
+                  RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true).setLastSequence(response.getRoom().getLastSequence()).build();
+            } else if (status.isOk()) {
+              results[index] = failure(roomId, ErrorCode.ERROR_CODE_PERMISSION_DENIED, "not a member of room " + roomId + "; join it first");
+            } else {
+              results[index] = failure(roomId, ServerEvents.codeFor(status.getCode()), describe(status));
+            }
+            if (--outstanding[0] == 0) {
+              completeSubscribe(frameId, roomIds, results, created);
+            }
+          });
+    }
+  }
+
+  private void completeSubscribe(String frameId, List<String> roomIds, RoomSubscriptionResult[] results, Map<Integer, RoomSlot> created) {
+    if (closed) {
+      return;
+    }
+    enqueue(event(frameId).setSubscribed(SubscribedEvent.newBuilder().addAllResults(List.of(results))).build());
+    for (Map.Entry<Integer, RoomSlot> entry : created.entrySet()) {
+      String roomId = roomIds.get(entry.getKey());
+      RoomSlot slot = entry.getValue();
+      RoomSubscriptionResult result = results[entry.getKey()];
+      if (result.getOk()) {
+        if (activate(slot, result.getLastSequence())) {
+          services.presence().roomJoined(this, roomId);
+        }
+      } else {
+        synchronized (slot) {
+          slot.closed = true;
+        }
+        rooms.remove(roomId, slot);
+        services.fanout().unregister(roomId, this);
+      }
+    }
+  }
+
+  /** Releases events held back while membership was checked, skipping those the device will fetch. */
+  private boolean activate(RoomSlot slot, long lastSequence) {
+    synchronized (slot) {
+      if (slot.closed) {
+        return false;
+      }
+      for (OutboundEvent held : slot.pending) {
+        ServerEvent event = held.event();
+        if (!event.hasRoomEvent() || event.getRoomEvent().getSequence() > lastSequence) {
+          enqueue(held);
+        }
+      }
+      slot.pending = null;
+      slot.active = true;
+      return true;
+    }
+  }
+
+  private void unsubscribe(String frameId, List<String> roomIds) {
+    if (roomIds.isEmpty() || roomIds.size() > MAX_ROOMS_PER_FRAME) {
+      reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "unsubscribe needs 1 to " + MAX_ROOMS_PER_FRAME + " room ids");
+      return;
+    }
+    UnsubscribedEvent.Builder answer = UnsubscribedEvent.newBuilder().setReason(UnsubscribeReason.UNSUBSCRIBE_REASON_REQUESTED);
+    for (String roomId : roomIds) {
+      RoomSlot slot = rooms.remove(roomId);
+      if (slot == null) {
+        answer.addResults(failure(roomId, ErrorCode.ERROR_CODE_NOT_FOUND, "not subscribed to room " + roomId));
+        continue;
+      }
+      synchronized (slot) {
+        slot.closed = true;
+      }
+      services.fanout().unregister(roomId, this);
+      stopTyping(roomId);
+      answer.addResults(RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true));
+    }
+    enqueue(event(frameId).setUnsubscribed(answer).build());
+  }
+
+  // ---- send
+
+  private void send(String frameId, List<RoomEvent> events) {
+    if (events.isEmpty() || events.size() > MAX_EVENTS_PER_SEND) {
+      reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "send needs 1 to " + MAX_EVENTS_PER_SEND + " events");
+      return;
+    }
+    for (RoomEvent event : events) {
+      if (event.getRoomId().isEmpty()) {
+        enqueue(error(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "event.room_id is required", false, Map.of("client_event_id", event.getClientEventId())));
+      } else {
+        sends.add(new PendingSend(frameId, event));
+      }
+    }
+    pumpSends();
+  }
+
+  /** Sends queued events to the core one at a time, so a device's events keep their order. */
+  private void pumpSends() {
+    if (sendInFlight || sends.isEmpty() || closed) {
+      return;
+    }
+    PendingSend next = sends.peek();
+    sendInFlight = true;
+    RoomEvent event = next.event();
+    callCore(
+        observer -> services.core().sendEvent(SendEventRequest.newBuilder().setRoomId(event.getRoomId()).setEvent(event).build(), observer),
+        (SendEventResponse response, Status status) -> {
+          sends.poll();
+          sendInFlight = false;
+          if (status.isOk()) {
+            RoomEvent stored = response.getEvent();
+            enqueue(
+                event(next.frameId())
+                    .setAck(
+                        AckEvent.newBuilder()
+                            .setClientEventId(stored.getClientEventId())
+                            .setEventId(stored.getId())
+                            .setRoomId(stored.getRoomId())
+                            .setSequence(stored.getSequence())
+                            .setSentTime(stored.getSentTime()))
+                    .build());
+          } else {
+            enqueue(
+                error(
+                    next.frameId(),
+                    ServerEvents.codeFor(status.getCode()),
+                    describe(status),
+                    false,
+                    Map.of("client_event_id", event.getClientEventId(), "room_id", event.getRoomId())));
+          }
+          if (framesOwed && sends.size() < SEND_BACKLOG_HIGH / 2) {
+            framesOwed = false;
+            transport.requestFrames(1);
+          }
+          pumpSends();
+        });
+  }
+
+  // ---- typing, receipts, presence, token refresh
+
+  private void typing(String frameId, TypingFrame frame, long now) {
+    String roomId = frame.getRoomId();
+    RoomSlot slot = rooms.get(roomId);
+    boolean active;
+    if (slot == null) {
+      active = false;
+    } else {
+      synchronized (slot) {
+        active = slot.active && !slot.closed;
+      }
+    }
+    if (!active) {
+      reject(frameId, ErrorCode.ERROR_CODE_NOT_FOUND, "subscribe to room " + roomId + " before typing in it");
+      return;
+    }
+    long ttl = config.typingTtl().toNanos();
+    switch (frame.getState()) {
+      case TYPING_STATE_STARTED -> {
+        long[] state = typing.get(roomId);
+        if (state == null || now - state[1] >= ttl / 2) {
+          // A refresh is relayed at most every half TTL; receivers expire it after the full TTL.
+          typing.put(roomId, new long[] {now, now});
+          publishTyping(roomId, TypingState.TYPING_STATE_STARTED);
+        } else {
+          state[0] = now;
+        }
+        scheduleTypingExpiry();
+      }
+      case TYPING_STATE_STOPPED -> stopTyping(roomId);
+      default -> reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "typing.state must be STARTED or STOPPED");
+    }
+  }
+
+  private void stopTyping(String roomId) {
+    if (typing.remove(roomId) != null) {
+      publishTyping(roomId, TypingState.TYPING_STATE_STOPPED);
+      scheduleTypingExpiry();
+    }
+  }
+
+  private void expireTyping() {
+    long now = services.nanoTime();
+    long ttl = config.typingTtl().toNanos();
+    List<String> expired = new ArrayList<>();
+    typing.forEach((roomId, state) -> {
+      if (now - state[0] >= ttl) {
+        expired.add(roomId);
+      }
+    });
+    expired.forEach(this::stopTyping);
+    scheduleTypingExpiry();
+  }
+
+  private void scheduleTypingExpiry() {
+    long earliest = Long.MAX_VALUE;
+    for (long[] state : typing.values()) {
+      earliest = Math.min(earliest, state[0] + config.typingTtl().toNanos());
+    }
+    typingDeadlineNanos = earliest;
+  }
+
+  private void publishTyping(String roomId, TypingState state) {
+    publish(
+        BusEnvelope.newBuilder()
+            .setRoomId(roomId)
+            .setTyping(
+                TypingEvent.newBuilder()
+                    .setRoomId(roomId)
+                    .setProfileId(identity.profileId())
+                    .setDeviceId(identity.deviceId())
+                    .setState(state)
+                    .setExpiresIn(Durations.fromSeconds(config.typingTtl().toSeconds()))));
+  }
+
+  private void receipt(String frameId, String roomId, ReceiptKind kind, long upTo) {
+    if (!ROOM_ID.matcher(roomId).matches()) {
+      reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "room_id must be 1 to 128 characters of [A-Za-z0-9._:-]");
+      return;
+    }
+    callCore(
+        observer ->
+            services.core().updateReceipt(
+                UpdateReceiptRequest.newBuilder().setRoomId(roomId).setKind(kind).setUpToSequence(upTo).build(), observer),
+        (UpdateReceiptResponse response, Status status) -> {
+          // Success needs no answer: the marker reaches the room, this device included, by fan-out.
+          if (!status.isOk()) {
+            enqueue(error(frameId, ServerEvents.codeFor(status.getCode()), describe(status), false, Map.of("room_id", roomId)));
+          }
+        });
+  }
+
+  private void presence(String frameId, PresenceFrame frame) {
+    PresenceStatus status = frame.getStatus();
+    if (status != PresenceStatus.PRESENCE_STATUS_ONLINE && status != PresenceStatus.PRESENCE_STATUS_AWAY && status != PresenceStatus.PRESENCE_STATUS_BUSY) {
+      reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "presence.status must be ONLINE, AWAY or BUSY");
+      return;
+    }
+    if (frame.getStatusText().length() > MAX_STATUS_TEXT) {
+      reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "presence.status_text must be at most " + MAX_STATUS_TEXT + " characters");
+      return;
+    }
+    services.presence().statusChanged(this, status, frame.getStatusText());
+  }
+
+  private void refreshToken(String frameId, String accessToken) {
+    VerifiedToken fresh;
+    try {
+      fresh = services.verifier().verify(accessToken);
+    } catch (TokenRejectedException e) {
+      reject(frameId, ErrorCode.ERROR_CODE_UNAUTHENTICATED, e.getMessage());
+      return;
+    }
+    if (!fresh.identity().equals(identity)) {
+      reject(frameId, ErrorCode.ERROR_CODE_UNAUTHENTICATED, "the new token names another profile or device");
+      return;
+    }
+    tokenExpiresAt = fresh.expiresAt();
+  }
+
+  // ===================================================================== outbound
+
+  private void enqueue(ServerEvent event) {
+    enqueue(OutboundEvent.of(event));
+  }
+
+  private void enqueue(OutboundEvent event) {
+    if (closing) {
+      return; // the session is ending; what it still owes the device is sent by finish()
+    }
+    if (queue.offer(event)) {
+      scheduleDrain();
+    } else {
+      cutSlowConsumer();
+    }
+  }
+
+  private void cutSlowConsumer() {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    int queued = queue.size();
+    long bytes = queue.bytes();
+    executor.execute(
+        () ->
+            finish(
+                new CloseReason(
+                    Status.Code.RESOURCE_EXHAUSTED,
+                    "outbound queue full (" + queued + " events, " + bytes + " bytes): the device reads too slowly; reconnect and resume"),
+                List.of(),
+                false));
+  }
+
+  private void scheduleDrain() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      executor.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    if (closed) {
+      return;
+    }
+    while (transport.isReady()) {
+      OutboundEvent next = queue.poll();
+      if (next == null) {
+        return;
+      }
+      transport.send(next);
+    }
+    // Not ready: the transport's onReady calls onWritable, which drains again.
+  }
+
+  /**
+   * Ends the session: optionally writes what is queued (bounded by the queue's limits), then the
+   * final events, then closes the transport with {@code reason}.
+   */
+  private void finish(CloseReason reason, List<ServerEvent> finalEvents, boolean flushQueue) {
+    if (closed) {
+      return;
+    }
+    closing = true;
+    closed = true;
+    if (flushQueue) {
+      for (OutboundEvent next = queue.poll(); next != null; next = queue.poll()) {
+        transport.send(next);
+      }
+    }
+    for (ServerEvent event : finalEvents) {
+      transport.send(OutboundEvent.of(event));
+    }
+    transport.close(reason);
+    log.fine(() -> "session " + id + " closed: " + reason.code() + " " + reason.message());
+    cleanup();
+  }
+
+  private void fatal(String frameId, ErrorCode code, String message, Status.Code status) {
+    finish(new CloseReason(status, message), List.of(error(frameId, code, message, true, Map.of())), true);
+  }
+
+  private void cleanup() {
+    if (cleanedUp) {
+      return;
+    }
+    cleanedUp = true;
+    Set<String> activeRooms = new HashSet<>();
+    for (Map.Entry<String, RoomSlot> entry : rooms.entrySet()) {
+      RoomSlot slot = entry.getValue();
+      synchronized (slot) {
+        if (slot.active && !slot.closed) {
+          activeRooms.add(entry.getKey());
+        }
+        slot.closed = true;
+      }
+      services.fanout().unregister(entry.getKey(), this);
+    }
+    rooms.clear();
+    for (String roomId : List.copyOf(typing.keySet())) {
+      stopTyping(roomId);
+    }
+    services.registry().closed(this);
+    if (helloDone) {
+      // Saved before presence turns offline, so a device that sees itself offline can resume.
+      services.resumes().save(resumeToken, identity.profileId(), activeRooms, services.nanoTime());
+      services.presence().sessionClosed(this);
+    }
+  }
+
+  // ===================================================================== helpers
+
+  private ServerEvent.Builder event(String frameId) {
+    return services.events().builder(frameId);
+  }
+
+  private ServerEvent error(String frameId, ErrorCode code, String message, boolean fatal, Map<String, String> meta) {
+    return event(frameId).setError(ErrorEvent.newBuilder().setCode(code).setMessage(message).setFatal(fatal).putAllMeta(meta)).build();
+  }
+
+  private void reject(String frameId, ErrorCode code, String message) {
+    enqueue(error(frameId, code, message, false, Map.of()));
+  }
+
+  private static RoomSubscriptionResult failure(String roomId, ErrorCode code, String message) {
+    return RoomSubscriptionResult.newBuilder()
+        .setRoomId(roomId)
+        .setOk(false)
+        .setError(ErrorEvent.newBuilder().setCode(code).setMessage(message))
+        .build();
+  }
+
+  private static String describe(Status status) {
+    return status.getDescription() == null ? status.getCode().toString() : status.getDescription();
+  }
+
+  private void publish(BusEnvelope.Builder envelope) {
+    try {
+      services.engine().publish(envelope.setOriginId(services.gatewayId()).setPublishTime(Timestamps.fromMillis(services.clock().millis())).build());
+    } catch (RuntimeException e) {
+      log.log(Level.WARNING, "publishing failed for session " + id, e);
+    }
+  }
+
+  /**
+   * Calls the core as this session's device, inside the stream's context (so the call ends with the
+   * stream), and continues on the session's executor with the response and status.
+   */
+  private <T> void callCore(Consumer<StreamObserver<T>> call, BiConsumer<T, Status> onDone) {
+    StreamObserver<T> observer =
+        new StreamObserver<>() {
+          private T value;
+
+          @Override
+          public void onNext(T response) {
+            value = response;
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            Status status = Status.fromThrowable(t);
+            executor.execute(() -> onDone.accept(null, status));
+          }
+
+          @Override
+          public void onCompleted() {
+            T response = value;
+            executor.execute(() -> onDone.accept(response, Status.OK));
+          }
+        };
+    callContext.withValue(CallerIdentity.CONTEXT_KEY, identity).run(() -> call.accept(observer));
+  }
+}

@@ -1,0 +1,77 @@
+package io.chatgateway.gateway.session;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A fixed set of single-threaded lanes; tasks with the same key always run on the same lane, in
+ * submission order. This is what keeps one room's envelopes in order while rooms fan out in parallel,
+ * and it takes fan-out work off the publisher's thread (the core's room lock, or the engine's I/O
+ * thread).
+ *
+ * <p>Each lane's queue is bounded. A full lane makes the publisher wait. That is back-pressure on
+ * whoever publishes faster than events can be fanned out; the alternative, silent loss, is not
+ * acceptable.
+ */
+final class FanoutLanes implements AutoCloseable {
+
+  private static final Logger log = Logger.getLogger(FanoutLanes.class.getName());
+
+  private final BlockingQueue<Runnable>[] queues;
+  private final Thread[] threads;
+  private volatile boolean closed;
+
+  @SuppressWarnings("unchecked")
+  FanoutLanes(int lanes, int capacityPerLane) {
+    queues = new BlockingQueue[lanes];
+    threads = new Thread[lanes];
+    for (int i = 0; i < lanes; i++) {
+      BlockingQueue<Runnable> queue = new ArrayBlockingQueue<>(capacityPerLane);
+      queues[i] = queue;
+      threads[i] = new Thread(() -> run(queue), "fanout-lane-" + i);
+      threads[i].setDaemon(true);
+      threads[i].start();
+    }
+  }
+
+  /** Runs {@code task} on the lane of {@code key}, after every earlier task of that lane. */
+  void execute(String key, Runnable task) {
+    if (closed) {
+      throw new RejectedExecutionException("fan-out lanes are closed");
+    }
+    BlockingQueue<Runnable> queue = queues[Math.floorMod(key.hashCode(), queues.length)];
+    try {
+      queue.put(task);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RejectedExecutionException("interrupted while waiting for a fan-out lane", e);
+    }
+  }
+
+  private static void run(BlockingQueue<Runnable> queue) {
+    while (true) {
+      Runnable task;
+      try {
+        task = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        log.log(Level.SEVERE, "fan-out task failed", e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (Thread thread : threads) {
+      thread.interrupt();
+    }
+  }
+}

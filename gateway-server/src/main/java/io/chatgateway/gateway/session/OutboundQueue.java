@@ -1,0 +1,62 @@
+package io.chatgateway.gateway.session;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A session's outbound events, bounded by count and by encoded bytes. Many fan-out threads offer,
+ * only the session's executor polls. An offer that would pass either bound is refused: the session
+ * is then too slow to keep, and is cut rather than allowed to grow without limit.
+ */
+final class OutboundQueue {
+
+  private final Queue<OutboundEvent> events = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger count = new AtomicInteger();
+  private final AtomicLong bytes = new AtomicLong();
+  private final int maxCount;
+  private final long maxBytes;
+
+  OutboundQueue(int maxCount, long maxBytes) {
+    this.maxCount = maxCount;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Adds {@code event}, or returns false, leaving the queue unchanged, when a bound would be passed. */
+  boolean offer(OutboundEvent event) {
+    int size = event.size();
+    // Reserve first so concurrent offers cannot together overshoot the bounds.
+    int newCount = count.incrementAndGet();
+    long newBytes = bytes.addAndGet(size);
+    if (newCount > maxCount || newBytes > maxBytes) {
+      count.decrementAndGet();
+      bytes.addAndGet(-size);
+      return false;
+    }
+    events.add(event);
+    return true;
+  }
+
+  /** The oldest event, or null. Only the owning session's executor calls this. */
+  OutboundEvent poll() {
+    OutboundEvent event = events.poll();
+    if (event != null) {
+      count.decrementAndGet();
+      bytes.addAndGet(-event.size());
+    }
+    return event;
+  }
+
+  boolean isEmpty() {
+    return events.isEmpty();
+  }
+
+  int size() {
+    return count.get();
+  }
+
+  long bytes() {
+    return bytes.get();
+  }
+}

@@ -1,0 +1,183 @@
+package io.chatgateway.gateway.session;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.util.Timestamps;
+import io.chatgateway.gateway.engine.Engine;
+import io.chatgateway.proto.v1.BusEnvelope;
+import io.chatgateway.proto.v1.PresenceEvent;
+import io.chatgateway.proto.v1.PresenceStatus;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Presence of the profiles with sessions on this gateway, announced to the rooms they are in.
+ *
+ * <p>A profile is online while it has a session, and it turns offline when its last session ends or
+ * when none of its sessions has sent anything for the presence TTL. Any frame brings it back. Each
+ * change is published to every room the profile was ever announced in on this gateway, so a room
+ * that saw someone come online also sees them leave.
+ *
+ * <p>Thread-safe. Each profile's state is guarded by its own monitor, which is held while publishing
+ * so that a profile's changes reach the bus in the order they happened.
+ */
+public final class PresenceTracker {
+
+  private final ConcurrentHashMap<String, Profile> profiles = new ConcurrentHashMap<>();
+  private final Engine engine;
+  private final Clock clock;
+  private final String originId;
+  private final long ttlNanos;
+
+  public PresenceTracker(Engine engine, Clock clock, String originId, java.time.Duration ttl) {
+    this.engine = requireNonNull(engine, "engine");
+    this.clock = requireNonNull(clock, "clock");
+    this.originId = requireNonNull(originId, "originId");
+    this.ttlNanos = ttl.toNanos();
+  }
+
+  private static final class Profile {
+    final String id;
+    final Set<DeviceSession> sessions = new HashSet<>();
+    final Set<String> announcedRooms = new HashSet<>();
+    PresenceStatus status = PresenceStatus.PRESENCE_STATUS_ONLINE;
+    String statusText = "";
+    volatile boolean expired;
+    boolean gone;
+
+    Profile(String id) {
+      this.id = id;
+    }
+  }
+
+  void sessionOpened(DeviceSession session) {
+    while (true) {
+      Profile profile = profiles.computeIfAbsent(session.profileId(), Profile::new);
+      synchronized (profile) {
+        if (profile.gone) {
+          continue; // removed concurrently by the last session's close; take the fresh one
+        }
+        profile.sessions.add(session);
+        if (profile.expired) {
+          profile.expired = false;
+          announce(profile, profile.announcedRooms);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Announces the profile's presence in a room its session just joined. */
+  void roomJoined(DeviceSession session, String roomId) {
+    Profile profile = profiles.get(session.profileId());
+    if (profile == null) {
+      return;
+    }
+    synchronized (profile) {
+      if (!profile.gone && profile.announcedRooms.add(roomId)) {
+        announce(profile, Set.of(roomId));
+      }
+    }
+  }
+
+  /** Called on inbound activity; brings back a profile whose presence expired. Cheap when nothing changes. */
+  void touched(DeviceSession session) {
+    Profile profile = profiles.get(session.profileId());
+    if (profile == null || !profile.expired) {
+      return;
+    }
+    synchronized (profile) {
+      if (profile.expired && !profile.gone) {
+        profile.expired = false;
+        announce(profile, profile.announcedRooms);
+      }
+    }
+  }
+
+  void statusChanged(DeviceSession session, PresenceStatus status, String statusText) {
+    Profile profile = profiles.get(session.profileId());
+    if (profile == null) {
+      return;
+    }
+    synchronized (profile) {
+      if (profile.gone) {
+        return;
+      }
+      profile.status = status;
+      profile.statusText = statusText;
+      profile.expired = false;
+      announce(profile, profile.announcedRooms);
+    }
+  }
+
+  void sessionClosed(DeviceSession session) {
+    Profile profile = profiles.get(session.profileId());
+    if (profile == null) {
+      return;
+    }
+    synchronized (profile) {
+      profile.sessions.remove(session);
+      if (!profile.sessions.isEmpty() || profile.gone) {
+        return;
+      }
+      profile.gone = true;
+      profiles.remove(profile.id, profile);
+      if (!profile.expired) {
+        publish(profile, PresenceStatus.PRESENCE_STATUS_OFFLINE, "", profile.announcedRooms);
+      }
+    }
+  }
+
+  /** Turns offline every profile whose sessions have all been silent for the TTL. */
+  void sweep(long nowNanos) {
+    for (Profile profile : profiles.values()) {
+      if (profile.expired) {
+        continue;
+      }
+      synchronized (profile) {
+        if (profile.expired || profile.gone) {
+          continue;
+        }
+        long lastActivity = Long.MIN_VALUE;
+        for (DeviceSession session : profile.sessions) {
+          lastActivity = Math.max(lastActivity, session.lastActivityNanos());
+        }
+        if (nowNanos - lastActivity >= ttlNanos) {
+          profile.expired = true;
+          publish(profile, PresenceStatus.PRESENCE_STATUS_OFFLINE, "", profile.announcedRooms);
+        }
+      }
+    }
+  }
+
+  /** Whether the profile is currently shown online (for tests and metrics). */
+  public boolean isOnline(String profileId) {
+    Profile profile = profiles.get(profileId);
+    return profile != null && !profile.expired;
+  }
+
+  private void announce(Profile profile, Set<String> rooms) {
+    publish(profile, profile.status, profile.statusText, rooms);
+  }
+
+  private void publish(Profile profile, PresenceStatus status, String text, Set<String> rooms) {
+    PresenceEvent presence =
+        PresenceEvent.newBuilder()
+            .setProfileId(profile.id)
+            .setStatus(status)
+            .setStatusText(text)
+            .setLastSeenTime(Timestamps.fromMillis(clock.millis()))
+            .build();
+    for (String roomId : rooms) {
+      engine.publish(
+          BusEnvelope.newBuilder()
+              .setRoomId(roomId)
+              .setOriginId(originId)
+              .setPublishTime(presence.getLastSeenTime())
+              .setPresence(presence)
+              .build());
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.chatgateway.gateway.session;
+
+import static java.util.Objects.requireNonNull;
+
+import io.chatgateway.gateway.engine.Engine;
+import io.chatgateway.proto.v1.BusEnvelope;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.UnsubscribeReason;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * Which local sessions listen to which room, and delivery of the engine's envelopes to them.
+ *
+ * <p>{@link #accept} (the engine's sink) hands each envelope to its room's fan-out lane and returns.
+ * On the lane, the envelope becomes one {@link OutboundEvent}, encoded once, which is offered to every
+ * subscriber. Offering only enqueues (see {@link DeviceSession#deliver}), so a slow device costs the
+ * lane nothing but a failed offer, and the lane never waits for I/O.
+ *
+ * <p>The subscriber arrays are copy-on-write: registration is rare, delivery is constant. The first
+ * subscriber of a room tells the engine to start delivering that room here, and the last one to
+ * leave tells it to stop.
+ */
+public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
+
+  private static final DeviceSession[] NONE = new DeviceSession[0];
+
+  private final ConcurrentHashMap<String, DeviceSession[]> rooms = new ConcurrentHashMap<>();
+  private final Engine engine;
+  private final ServerEvents events;
+  private final FanoutLanes lanes;
+
+  public RoomFanout(Engine engine, ServerEvents events, int lanes) {
+    this.engine = requireNonNull(engine, "engine");
+    this.events = requireNonNull(events, "events");
+    this.lanes = new FanoutLanes(lanes, 64 * 1024);
+  }
+
+  /** Adds {@code session} to {@code roomId}'s subscribers; idempotent. */
+  void register(String roomId, DeviceSession session) {
+    rooms.compute(
+        roomId,
+        (room, current) -> {
+          DeviceSession[] sessions = current == null ? NONE : current;
+          for (DeviceSession existing : sessions) {
+            if (existing == session) {
+              return sessions;
+            }
+          }
+          if (sessions.length == 0) {
+            engine.roomActive(room);
+          }
+          DeviceSession[] grown = Arrays.copyOf(sessions, sessions.length + 1);
+          grown[sessions.length] = session;
+          return grown;
+        });
+  }
+
+  /** Removes {@code session} from {@code roomId}'s subscribers; idempotent. */
+  void unregister(String roomId, DeviceSession session) {
+    rooms.computeIfPresent(
+        roomId,
+        (room, sessions) -> {
+          int index = -1;
+          for (int i = 0; i < sessions.length; i++) {
+            if (sessions[i] == session) {
+              index = i;
+              break;
+            }
+          }
+          if (index < 0) {
+            return sessions;
+          }
+          if (sessions.length == 1) {
+            engine.roomInactive(room);
+            return null;
+          }
+          DeviceSession[] shrunk = new DeviceSession[sessions.length - 1];
+          System.arraycopy(sessions, 0, shrunk, 0, index);
+          System.arraycopy(sessions, index + 1, shrunk, index, sessions.length - index - 1);
+          return shrunk;
+        });
+  }
+
+  /** Number of rooms with at least one local subscriber. */
+  public int activeRooms() {
+    return rooms.size();
+  }
+
+  /** Number of local subscribers of {@code roomId}. */
+  public int subscribers(String roomId) {
+    DeviceSession[] sessions = rooms.get(roomId);
+    return sessions == null ? 0 : sessions.length;
+  }
+
+  @Override
+  public void accept(BusEnvelope envelope) {
+    lanes.execute(envelope.getRoomId(), () -> fanOut(envelope));
+  }
+
+  private void fanOut(BusEnvelope envelope) {
+    String roomId = envelope.getRoomId();
+    DeviceSession[] sessions = rooms.get(roomId);
+    if (sessions == null) {
+      return;
+    }
+    switch (envelope.getPayloadCase()) {
+      case ROOM_EVENT -> deliverToAll(roomId, sessions, events.builder("").setRoomEvent(envelope.getRoomEvent()).build());
+      case RECEIPT -> deliverToAll(roomId, sessions, events.builder("").setReceipt(envelope.getReceipt()).build());
+      case READ_MARKER -> deliverToAll(roomId, sessions, events.builder("").setReadMarker(envelope.getReadMarker()).build());
+      case PRESENCE -> {
+        String subject = envelope.getPresence().getProfileId();
+        OutboundEvent event = OutboundEvent.of(events.builder("").setPresence(envelope.getPresence()).build());
+        for (DeviceSession session : sessions) {
+          if (!session.profileId().equals(subject)) {
+            session.deliver(roomId, event);
+          }
+        }
+      }
+      case TYPING -> {
+        // Typing is for the others in the room, not for the typist's own devices.
+        String typist = envelope.getTyping().getProfileId();
+        OutboundEvent event = OutboundEvent.of(events.builder("").setTyping(envelope.getTyping()).build());
+        for (DeviceSession session : sessions) {
+          if (!session.profileId().equals(typist)) {
+            session.deliver(roomId, event);
+          }
+        }
+      }
+      case MEMBERSHIP_CHANGE -> {
+        Set<String> removed = new HashSet<>(envelope.getMembershipChange().getRemovedProfileIdsList());
+        for (DeviceSession session : sessions) {
+          if (removed.contains(session.profileId())) {
+            session.revoke(roomId, UnsubscribeReason.UNSUBSCRIBE_REASON_MEMBERSHIP_REVOKED);
+          }
+        }
+      }
+      case ROOM_DELETED -> {
+        for (DeviceSession session : sessions) {
+          session.revoke(roomId, UnsubscribeReason.UNSUBSCRIBE_REASON_ROOM_DELETED);
+        }
+      }
+      default -> {}
+    }
+  }
+
+  private static void deliverToAll(String roomId, DeviceSession[] sessions, ServerEvent event) {
+    OutboundEvent encoded = OutboundEvent.of(event);
+    for (DeviceSession session : sessions) {
+      session.deliver(roomId, encoded);
+    }
+  }
+
+  @Override
+  public void close() {
+    lanes.close();
+  }
+}

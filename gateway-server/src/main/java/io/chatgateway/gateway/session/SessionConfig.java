@@ -1,0 +1,61 @@
+package io.chatgateway.gateway.session;
+
+import io.chatgateway.gateway.config.ConfigException;
+import io.chatgateway.gateway.config.EnvReader;
+import java.time.Duration;
+
+/**
+ * Limits and clocks of device sessions, shared by every transport.
+ *
+ * @param maxRoomsPerSession {@code MAX_CHANNELS_PER_SOCKET}: rooms one session may subscribe to
+ * @param maxConnectionsPerDevice {@code MAX_CONNECTIONS_PER_DEVICE}: open sessions per profile and
+ *     device; a newer one replaces the oldest
+ * @param maxEventsPerSecond {@code MAX_EVENTS_PER_SECOND}: sustained inbound frames per session; the
+ *     bucket holds twice as many for bursts
+ * @param maxFrameBytes {@code MAX_FRAME_BYTES}: largest inbound frame accepted
+ * @param maxQueuedMessages {@code OUTBOUND_QUEUE_MAX_MESSAGES}: outbound events waiting for a slow
+ *     device before its session is cut
+ * @param maxQueuedBytes {@code OUTBOUND_QUEUE_MAX_BYTES}: the same bound in encoded bytes
+ * @param heartbeatInterval {@code HEARTBEAT_INTERVAL_SEC}: advertised to devices in {@code ready}
+ * @param connectionTimeout {@code CONNECTION_TIMEOUT_SEC}: a session with no inbound frame for this
+ *     long is closed
+ * @param presenceTtl {@code PRESENCE_TTL_SECONDS}: presence without a heartbeat turns offline after this
+ * @param typingTtl {@code TYPING_TTL_SEC}: a typing state without refresh ends after this
+ * @param resumeTtl {@code RESUME_TTL_SEC}: how long a closed session's subscriptions can be resumed
+ */
+public record SessionConfig(
+    int maxRoomsPerSession,
+    int maxConnectionsPerDevice,
+    int maxEventsPerSecond,
+    int maxFrameBytes,
+    int maxQueuedMessages,
+    long maxQueuedBytes,
+    Duration heartbeatInterval,
+    Duration connectionTimeout,
+    Duration presenceTtl,
+    Duration typingTtl,
+    Duration resumeTtl) {
+
+  /** Reads the session variables; the heartbeat must be shorter than the connection timeout. */
+  public static SessionConfig fromEnvironment(EnvReader env) {
+    Duration heartbeat = Duration.ofSeconds(env.integer("HEARTBEAT_INTERVAL_SEC", 30, 1, 3_600));
+    Duration timeout = Duration.ofSeconds(env.integer("CONNECTION_TIMEOUT_SEC", 300, 2, 86_400));
+    if (heartbeat.compareTo(timeout) >= 0) {
+      throw new ConfigException(
+          "HEARTBEAT_INTERVAL_SEC (" + heartbeat.toSeconds() + ") must be smaller than CONNECTION_TIMEOUT_SEC ("
+              + timeout.toSeconds() + ")");
+    }
+    return new SessionConfig(
+        env.integer("MAX_CHANNELS_PER_SOCKET", 200, 1, 100_000),
+        env.integer("MAX_CONNECTIONS_PER_DEVICE", 1, 1, 1_000),
+        env.integer("MAX_EVENTS_PER_SECOND", 100, 1, 1_000_000),
+        env.integer("MAX_FRAME_BYTES", 64 * 1024, 256, 4 * 1024 * 1024),
+        env.integer("OUTBOUND_QUEUE_MAX_MESSAGES", 1_000, 1, 1_000_000),
+        env.integer("OUTBOUND_QUEUE_MAX_BYTES", 1024 * 1024, 1024, 1024 * 1024 * 1024),
+        heartbeat,
+        timeout,
+        Duration.ofSeconds(env.integer("PRESENCE_TTL_SECONDS", 90, 1, 86_400)),
+        Duration.ofSeconds(env.integer("TYPING_TTL_SEC", 10, 1, 600)),
+        Duration.ofSeconds(env.integer("RESUME_TTL_SEC", 300, 0, 86_400)));
+  }
+}

@@ -1,0 +1,65 @@
+package io.chatgateway.gateway.session;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The open sessions of this gateway (handshake done or not), and the per-device connection limit: when a profile and device
+ * hold more than {@code maxPerDevice} sessions, the oldest ones are replaced. Thread-safe.
+ */
+public final class SessionRegistry {
+
+  private final ConcurrentHashMap<String, DeviceSession> sessions = new ConcurrentHashMap<>();
+  // Per profile+device, oldest first; each deque is only touched inside compute for its key.
+  private final ConcurrentHashMap<String, ArrayDeque<DeviceSession>> devices = new ConcurrentHashMap<>();
+  private final int maxPerDevice;
+
+  public SessionRegistry(int maxPerDevice) {
+    this.maxPerDevice = maxPerDevice;
+  }
+
+  /** Registers a new session, before its handshake, so the sweeper enforces its clocks from the start. */
+  void opened(DeviceSession session) {
+    sessions.put(session.id(), session);
+  }
+
+  /** The session finished its handshake: counts against its device's limit, replacing the oldest beyond it. */
+  void identified(DeviceSession session) {
+    List<DeviceSession> replaced = new ArrayList<>();
+    devices.compute(
+        session.deviceKey(),
+        (key, queue) -> {
+          ArrayDeque<DeviceSession> open = queue == null ? new ArrayDeque<>() : queue;
+          open.addLast(session);
+          while (open.size() > maxPerDevice) {
+            replaced.add(open.pollFirst());
+          }
+          return open;
+        });
+    for (DeviceSession old : replaced) {
+      old.replaced();
+    }
+  }
+
+  void closed(DeviceSession session) {
+    sessions.remove(session.id(), session);
+    devices.computeIfPresent(
+        session.deviceKey(),
+        (key, open) -> {
+          open.remove(session);
+          return open.isEmpty() ? null : open;
+        });
+  }
+
+  /** Open sessions (a weakly consistent view). */
+  public Collection<DeviceSession> all() {
+    return sessions.values();
+  }
+
+  public int size() {
+    return sessions.size();
+  }
+}

@@ -1,0 +1,173 @@
+package io.chatgateway.gateway.session;
+
+import static java.util.Objects.requireNonNull;
+
+import io.chatgateway.gateway.auth.JwtVerifier;
+import io.chatgateway.gateway.engine.Engine;
+import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.grpc.Channel;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every {@link DeviceSession} of this gateway shares: configuration, the core, the engine, local
+ * fan-out, the session registry, presence and resume state. Also runs the sweeper, which enforces the
+ * clocks (idle timeout, token expiry, typing and presence expiry), and the drain at shutdown.
+ * Thread-safe; built once by the gateway.
+ */
+public final class SessionServices implements AutoCloseable {
+
+  /** How often the sweeper looks at every session. */
+  static final Duration SWEEP_INTERVAL = Duration.ofMillis(250);
+  /** Resume entries kept at most, whatever the TTL. */
+  static final int MAX_RESUME_ENTRIES = 200_000;
+
+  private final String gatewayId;
+  private final SessionConfig config;
+  private final ChatServiceGrpc.ChatServiceStub core;
+  private final Engine engine;
+  private final JwtVerifier verifier;
+  private final Executor pool;
+  private final ScheduledExecutorService scheduler;
+  private final Clock clock;
+  private final ServerEvents events;
+  private final RoomFanout fanout;
+  private final SessionRegistry registry;
+  private final PresenceTracker presence;
+  private final ResumeStore resumes;
+  private volatile ScheduledFuture<?> sweeper;
+
+  /**
+   * @param core channel to the core, decorated with identity, deadline and breaker
+   * @param pool where session executors run their tasks
+   * @param scheduler runs the sweeper and delayed session tasks
+   */
+  public SessionServices(
+      String gatewayId,
+      SessionConfig config,
+      Channel core,
+      Engine engine,
+      JwtVerifier verifier,
+      Executor pool,
+      ScheduledExecutorService scheduler,
+      Clock clock) {
+    this.gatewayId = requireNonNull(gatewayId, "gatewayId");
+    this.config = requireNonNull(config, "config");
+    this.core = ChatServiceGrpc.newStub(requireNonNull(core, "core"));
+    this.engine = requireNonNull(engine, "engine");
+    this.verifier = requireNonNull(verifier, "verifier");
+    this.pool = requireNonNull(pool, "pool");
+    this.scheduler = requireNonNull(scheduler, "scheduler");
+    this.clock = requireNonNull(clock, "clock");
+    this.events = new ServerEvents(gatewayId, clock);
+    this.fanout = new RoomFanout(engine, events, Math.max(2, Runtime.getRuntime().availableProcessors()));
+    this.registry = new SessionRegistry(config.maxConnectionsPerDevice());
+    this.presence = new PresenceTracker(engine, clock, gatewayId, config.presenceTtl());
+    this.resumes = new ResumeStore(config.resumeTtl(), MAX_RESUME_ENTRIES);
+  }
+
+  /** Connects the engine to local fan-out and starts the sweeper. Call once. */
+  public void start() {
+    engine.start(fanout);
+    sweeper =
+        scheduler.scheduleWithFixedDelay(
+            this::sweep, SWEEP_INTERVAL.toMillis(), SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void sweep() {
+    long now = nanoTime();
+    for (DeviceSession session : registry.all()) {
+      session.tick(now);
+    }
+    presence.sweep(now);
+  }
+
+  /**
+   * Tells every open session to reconnect, each after its own random delay within {@code window},
+   * and closes each stream when its delay is up. Devices therefore come back spread over the window
+   * instead of all at once.
+   */
+  public void drain(Duration window) {
+    long windowMillis = Math.max(1, window.toMillis());
+    for (DeviceSession session : registry.all()) {
+      session.reconnectAfter(Duration.ofMillis(ThreadLocalRandom.current().nextLong(windowMillis)));
+    }
+  }
+
+  /** Open sessions that completed their handshake. */
+  public int openSessions() {
+    return registry.size();
+  }
+
+  public RoomFanout fanout() {
+    return fanout;
+  }
+
+  public PresenceTracker presence() {
+    return presence;
+  }
+
+  @Override
+  public void close() {
+    ScheduledFuture<?> running = sweeper;
+    if (running != null) {
+      running.cancel(false);
+    }
+    fanout.close();
+  }
+
+  // ---- for DeviceSession
+
+  String gatewayId() {
+    return gatewayId;
+  }
+
+  SessionConfig config() {
+    return config;
+  }
+
+  ChatServiceGrpc.ChatServiceStub core() {
+    return core;
+  }
+
+  Engine engine() {
+    return engine;
+  }
+
+  JwtVerifier verifier() {
+    return verifier;
+  }
+
+  Executor pool() {
+    return pool;
+  }
+
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  ServerEvents events() {
+    return events;
+  }
+
+  SessionRegistry registry() {
+    return registry;
+  }
+
+  ResumeStore resumes() {
+    return resumes;
+  }
+
+  long nanoTime() {
+    return System.nanoTime();
+  }
+}

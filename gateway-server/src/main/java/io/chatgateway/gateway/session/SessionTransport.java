@@ -1,0 +1,27 @@
+package io.chatgateway.gateway.session;
+
+/**
+ * What a transport (gRPC stream, WebSocket) provides to its {@link DeviceSession}. The session calls
+ * {@link #send}, {@link #close} and {@link #requestFrames} only from its own executor, one call at a
+ * time; {@link #isReady} may be called from any thread.
+ */
+public interface SessionTransport {
+
+  /** Short name for logs and metrics, such as {@code grpc}. */
+  String kind();
+
+  /** The peer's address, for logs and connection metadata. */
+  String remoteAddress();
+
+  /** Whether the transport can take another event without buffering beyond its own window. */
+  boolean isReady();
+
+  /** Writes one encoded event. */
+  void send(OutboundEvent event);
+
+  /** Ends the stream; nothing is sent after this. Called at most once. */
+  void close(CloseReason reason);
+
+  /** Lets the transport deliver {@code count} more inbound frames (inbound flow control). */
+  void requestFrames(int count);
+}

@@ -1,0 +1,16 @@
+/**
+ * The transport-agnostic session core: one {@link io.chatgateway.gateway.session.DeviceSession} per
+ * device stream, whichever transport carries it ({@link io.chatgateway.gateway.session.SessionTransport}).
+ *
+ * <p>Flow: a transport hands raw frames to its session. The session decodes them ({@link
+ * io.chatgateway.gateway.session.FrameCodec}), rate-limits them ({@link
+ * io.chatgateway.gateway.session.TokenBucket}) and acts: it calls the core, or it publishes through
+ * the engine. Envelopes from the engine reach {@link io.chatgateway.gateway.session.RoomFanout}, which
+ * encodes each event once ({@link io.chatgateway.gateway.session.OutboundEvent}) and offers it to
+ * every local subscriber's bounded {@link io.chatgateway.gateway.session.OutboundQueue}. Each session
+ * writes its queue out as fast as its transport's flow control allows.
+ *
+ * <p>Threading: each session's state belongs to its {@link io.chatgateway.gateway.session.SerialExecutor}.
+ * Fan-out threads touch only a session's queue and per-room slots, never its other state.
+ */
+package io.chatgateway.gateway.session;

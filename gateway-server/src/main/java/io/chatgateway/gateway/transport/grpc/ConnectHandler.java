@@ -1,0 +1,146 @@
+package io.chatgateway.gateway.transport.grpc;
+
+import static java.util.Objects.requireNonNull;
+
+import io.chatgateway.gateway.auth.VerifiedToken;
+import io.chatgateway.gateway.session.CloseReason;
+import io.chatgateway.gateway.session.DeviceSession;
+import io.chatgateway.gateway.session.OutboundEvent;
+import io.chatgateway.gateway.session.SessionServices;
+import io.chatgateway.gateway.session.SessionTransport;
+import io.chatgateway.gateway.forward.RawBytesMarshaller;
+import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.grpc.Context;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
+import java.net.SocketAddress;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Serves {@code Connect}: each call becomes a {@link DeviceSession} whose transport is the call.
+ * Runs behind the auth interceptor, which has already put the verified token in the context. While
+ * {@code draining} says so, new streams are refused with UNAVAILABLE.
+ */
+public final class ConnectHandler implements ServerCallHandler<byte[], OutboundEvent> {
+
+  private final SessionServices services;
+  private final BooleanSupplier draining;
+
+  public ConnectHandler(SessionServices services, BooleanSupplier draining) {
+    this.services = requireNonNull(services, "services");
+    this.draining = requireNonNull(draining, "draining");
+  }
+
+  /**
+   * {@code Connect} bound to a handler: frames arrive as raw bytes (the session decodes them with
+   * its own limits) and events leave as the bytes they were encoded to once.
+   */
+  public static ServerMethodDefinition<byte[], OutboundEvent> definition(SessionServices services, BooleanSupplier draining) {
+    MethodDescriptor<byte[], OutboundEvent> method =
+        ChatServiceGrpc.getConnectMethod().toBuilder(RawBytesMarshaller.INSTANCE, OutboundEventMarshaller.INSTANCE).build();
+    return ServerMethodDefinition.create(method, new ConnectHandler(services, draining));
+  }
+
+  @Override
+  public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], OutboundEvent> call, Metadata headers) {
+    VerifiedToken token = VerifiedToken.CONTEXT_KEY.get();
+    if (token == null) {
+      call.close(Status.UNAUTHENTICATED.withDescription("no verified token"), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    if (draining.getAsBoolean()) {
+      call.close(Status.UNAVAILABLE.withDescription("gateway is shutting down; connect to another instance"), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    DeviceSession session = DeviceSession.open(services, new CallTransport(call), token, Context.current());
+    call.request(1);
+    return new ServerCall.Listener<>() {
+      @Override
+      public void onMessage(byte[] frame) {
+        session.onFrame(frame);
+      }
+
+      @Override
+      public void onHalfClose() {
+        session.onDeviceFinished();
+      }
+
+      @Override
+      public void onCancel() {
+        session.onTransportClosed();
+      }
+
+      @Override
+      public void onComplete() {
+        session.onTransportClosed();
+      }
+
+      @Override
+      public void onReady() {
+        session.onWritable();
+      }
+    };
+  }
+
+  /** The call as a session transport. Called only from the session's executor, except isReady. */
+  private static final class CallTransport implements SessionTransport {
+    private final ServerCall<byte[], OutboundEvent> call;
+    private boolean headersSent;
+    private boolean closed;
+
+    CallTransport(ServerCall<byte[], OutboundEvent> call) {
+      this.call = call;
+    }
+
+    @Override
+    public String kind() {
+      return "grpc";
+    }
+
+    @Override
+    public String remoteAddress() {
+      SocketAddress address = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+      return address == null ? "unknown" : address.toString();
+    }
+
+    @Override
+    public boolean isReady() {
+      return call.isReady();
+    }
+
+    @Override
+    public void send(OutboundEvent event) {
+      if (closed || call.isCancelled()) {
+        return;
+      }
+      if (!headersSent) {
+        headersSent = true;
+        call.sendHeaders(new Metadata());
+      }
+      call.sendMessage(event);
+    }
+
+    @Override
+    public void close(CloseReason reason) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (!call.isCancelled()) {
+        call.close(reason.toStatus(), new Metadata());
+      }
+    }
+
+    @Override
+    public void requestFrames(int count) {
+      if (!closed) {
+        call.request(count);
+      }
+    }
+  }
+}

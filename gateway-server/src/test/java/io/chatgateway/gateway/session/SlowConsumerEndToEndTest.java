@@ -1,0 +1,115 @@
+package io.chatgateway.gateway.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatgateway.gateway.testing.Await;
+import io.chatgateway.gateway.testing.DeviceClient;
+import io.chatgateway.gateway.testing.GatewayExtension;
+import io.chatgateway.gateway.testing.TestTokens;
+import io.chatgateway.proto.v1.CreateRoomRequest;
+import io.chatgateway.proto.v1.EventType;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.SendEventRequest;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.SubscriptionSpec;
+import io.chatgateway.proto.v1.TextPayload;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * One device stops reading while 100 others in the same room, each on its own connection, keep
+ * up: the stalled one is cut when its bounded queue fills, and the others get every event in order.
+ */
+class SlowConsumerEndToEndTest {
+
+  static final int HEALTHY = 100;
+  static final int EVENTS = 300;
+
+  @RegisterExtension
+  static final GatewayExtension gateway = GatewayExtension.withEnv(Map.of("OUTBOUND_QUEUE_MAX_MESSAGES", "50"));
+
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<DeviceClient> clients = new ArrayList<>();
+
+  @AfterEach
+  void close() throws InterruptedException {
+    clients.forEach(DeviceClient::close);
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private ManagedChannel newConnection(int flowControlWindow) {
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("localhost", gateway.server().grpcPort()).usePlaintext().flowControlWindow(flowControlWindow).build();
+    channels.add(channel);
+    return channel;
+  }
+
+  @Test
+  void aStalledDeviceIsCutWhileAHundredOthersReceiveEveryEventInOrder() {
+    CreateRoomRequest.Builder room = CreateRoomRequest.newBuilder().setRoomId("crowded").setName("crowded");
+    for (int i = 0; i < HEALTHY; i++) {
+      room.addInitialMembers(SubscriptionSpec.newBuilder().setProfileId("healthy-" + i));
+    }
+    room.addInitialMembers(SubscriptionSpec.newBuilder().setProfileId("stalled"));
+    gateway.as("publisher").createRoom(room.build());
+
+    List<DeviceClient> healthy = new ArrayList<>();
+    for (int i = 0; i < HEALTHY; i++) {
+      DeviceClient client = DeviceClient.connect(newConnection(1024 * 1024), TestTokens.valid("healthy-" + i, "phone"), "healthy-" + i);
+      clients.add(client);
+      healthy.add(client);
+      client.hello();
+      assertTrue(client.subscribe("crowded").getResults(0).getOk());
+    }
+    // A small HTTP/2 window, so the device's own buffers fill after a few events.
+    DeviceClient stalled = DeviceClient.connectStalled(newConnection(16 * 1024), TestTokens.valid("stalled", "phone"), "stalled");
+    clients.add(stalled);
+    stalled.send(io.chatgateway.proto.v1.ConnectRequest.newBuilder().setHello(io.chatgateway.proto.v1.HelloFrame.getDefaultInstance()));
+    stalled.send(
+        io.chatgateway.proto.v1.ConnectRequest.newBuilder()
+            .setSubscribe(io.chatgateway.proto.v1.SubscribeFrame.newBuilder().addRoomIds("crowded")));
+    Await.until(Duration.ofSeconds(10), () -> gateway.server().sessions().fanout().subscribers("crowded") == HEALTHY + 1, "all subscribed");
+
+    String text = "y".repeat(2_000);
+    for (int i = 0; i < EVENTS; i++) {
+      gateway
+          .as("publisher")
+          .sendEvent(
+              SendEventRequest.newBuilder()
+                  .setRoomId("crowded")
+                  .setEvent(RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).setText(TextPayload.newBuilder().setText(text + i)))
+                  .build());
+    }
+
+    for (DeviceClient client : healthy) {
+      List<ServerEvent> received = client.awaitCount(ServerEvent::hasRoomEvent, EVENTS, "every event");
+      for (int i = 0; i < EVENTS; i++) {
+        assertEquals(i + 1, received.get(i).getRoomEvent().getSequence(), "in order, no gaps");
+      }
+      assertEquals(null, client.closedWith());
+    }
+    Await.until(Duration.ofSeconds(10), () -> gateway.server().sessions().fanout().subscribers("crowded") == HEALTHY, "the stalled session left the room");
+
+    stalled.readEverything();
+    Status status = stalled.awaitClosed();
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
+    assertTrue(status.getDescription().contains("outbound queue full"), status.toString());
+    List<ServerEvent> partial = stalled.matching(ServerEvent::hasRoomEvent);
+    assertTrue(partial.size() < EVENTS, "cut before the end: " + partial.size());
+    for (int i = 0; i < partial.size(); i++) {
+      assertEquals(i + 1, partial.get(i).getRoomEvent().getSequence(), "what it got is in order; the rest comes from GetHistory on resume");
+    }
+  }
+}
