@@ -51,7 +51,7 @@ class GatewayJarIT {
       assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "demo finished");
       demoReader.join(5_000);
       assertEquals(0, demo.exitValue(), demoOut.toString());
-      assertTrue(demoOut.toString().contains("alice: hello from alice"), demoOut.toString());
+      assertTrue(demoOut.toString().contains("bob received live: #1 alice: hello from alice"), demoOut.toString());
     } finally {
       // SIGTERM through the handle: Process.destroy() would also close our end of its output pipe.
       gateway.toHandle().destroy();

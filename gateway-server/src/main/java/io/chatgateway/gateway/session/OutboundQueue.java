@@ -26,14 +26,23 @@ final class OutboundQueue {
   /** Adds {@code event}, or returns false, leaving the queue unchanged, when a bound would be passed. */
   boolean offer(OutboundEvent event) {
     int size = event.size();
-    // Reserve first so concurrent offers cannot together overshoot the bounds.
-    int newCount = count.incrementAndGet();
-    long newBytes = bytes.addAndGet(size);
-    if (newCount > maxCount || newBytes > maxBytes) {
-      count.decrementAndGet();
-      bytes.addAndGet(-size);
-      return false;
-    }
+    // Compare-and-set loops: the counters never pass their bounds, not even for a moment, so a
+    // concurrent offer is never refused because of another offer that is itself being refused.
+    int current;
+    do {
+      current = count.get();
+      if (current >= maxCount) {
+        return false;
+      }
+    } while (!count.compareAndSet(current, current + 1));
+    long currentBytes;
+    do {
+      currentBytes = bytes.get();
+      if (currentBytes + size > maxBytes) {
+        count.decrementAndGet();
+        return false;
+      }
+    } while (!bytes.compareAndSet(currentBytes, currentBytes + size));
     events.add(event);
     return true;
   }

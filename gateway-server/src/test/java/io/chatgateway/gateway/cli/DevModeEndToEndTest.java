@@ -57,7 +57,8 @@ class DevModeEndToEndTest {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       DemoCommand.run(List.of("--target", "localhost:" + server.grpcPort()), env, new PrintStream(out, true, StandardCharsets.UTF_8));
       String printed = out.toString(StandardCharsets.UTF_8);
-      assertTrue(printed.contains("alice: hello from alice"), printed);
+      assertTrue(printed.contains("bob received live: #1 alice: hello from alice"), printed);
+      assertTrue(printed.contains("  #1 alice: hello from alice"), printed);
     }
   }
 

@@ -70,13 +70,46 @@ class GatewayConfigTest {
         "UPSTREAM_BREAKER_FAILURES|zero",
         "UPSTREAM_READ_ATTEMPTS|9",
         "CHAT_SERVICE_TLS|maybe",
-        "FORWARD_MARSHALLING|json"
+        "FORWARD_MARSHALLING|json",
+        "MAX_CHANNELS_PER_SOCKET|0",
+        "MAX_CONNECTIONS_PER_DEVICE|none",
+        "MAX_EVENTS_PER_SECOND|-5",
+        "MAX_FRAME_BYTES|10",
+        "OUTBOUND_QUEUE_MAX_MESSAGES|0",
+        "OUTBOUND_QUEUE_MAX_BYTES|1",
+        "PRESENCE_TTL_SECONDS|0",
+        "CONNECTION_TIMEOUT_SEC|1",
+        "TYPING_TTL_SEC|x",
+        "SHUTDOWN_GRACE_SEC|0",
+        "MAX_CONNECTION_AGE_SEC|-1"
       })
   void aBadValueStopsStartUpNamingTheVariable(String name, String value) {
     Map<String, String> env = new HashMap<>();
     env.put(name, value);
     ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnvironment(env));
     assertTrue(e.getMessage().startsWith(name), e.getMessage());
+  }
+
+  @Test
+  void sessionDefaultsAreTheDocumentedOnes() {
+    var session = GatewayConfig.fromEnvironment(Map.of()).session();
+    assertEquals(200, session.maxRoomsPerSession());
+    assertEquals(1, session.maxConnectionsPerDevice());
+    assertEquals(100, session.maxEventsPerSecond());
+    assertEquals(64 * 1024, session.maxFrameBytes());
+    assertEquals(Duration.ofSeconds(30), session.heartbeatInterval());
+    assertEquals(Duration.ofSeconds(300), session.connectionTimeout());
+    assertEquals(Duration.ofSeconds(90), session.presenceTtl());
+    assertEquals(Duration.ofSeconds(10), session.typingTtl());
+  }
+
+  @Test
+  void theHeartbeatMustBeShorterThanTheTimeout() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> GatewayConfig.fromEnvironment(Map.of("HEARTBEAT_INTERVAL_SEC", "60", "CONNECTION_TIMEOUT_SEC", "60")));
+    assertTrue(e.getMessage().contains("HEARTBEAT_INTERVAL_SEC") && e.getMessage().contains("CONNECTION_TIMEOUT_SEC"), e.getMessage());
   }
 
   @Test

@@ -1,0 +1,98 @@
+package io.chatgateway.gateway.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatgateway.proto.v1.ServerEvent;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class OutboundQueueTest {
+
+  private static OutboundEvent event(String id, int padding) {
+    return OutboundEvent.of(ServerEvent.newBuilder().setId(id).setFrameId("x".repeat(padding)).build());
+  }
+
+  @Test
+  void refusesWhatWouldPassEitherBoundAndKeepsOrder() {
+    OutboundQueue queue = new OutboundQueue(3, 1_000);
+    assertTrue(queue.offer(event("1", 10)));
+    assertTrue(queue.offer(event("2", 10)));
+    assertTrue(queue.offer(event("3", 10)));
+    assertFalse(queue.offer(event("4", 10)), "count bound");
+    assertEquals("1", queue.poll().event().getId());
+    assertFalse(queue.offer(event("big", 2_000)), "byte bound");
+    assertTrue(queue.offer(event("4", 10)));
+    assertEquals(List.of("2", "3", "4"), List.of(queue.poll().event().getId(), queue.poll().event().getId(), queue.poll().event().getId()));
+    assertNull(queue.poll());
+    assertEquals(0, queue.bytes());
+    assertEquals(0, queue.size());
+  }
+
+  @Test
+  void concurrentProducersNeverOvershootAndEveryAcceptedEventIsPolledOnce() throws Exception {
+    int producers = 8;
+    int perProducer = 20_000;
+    int bound = 500;
+    OutboundQueue queue = new OutboundQueue(bound, Long.MAX_VALUE);
+    ExecutorService pool = Executors.newFixedThreadPool(producers + 1);
+    CountDownLatch start = new CountDownLatch(1);
+    AtomicInteger accepted = new AtomicInteger();
+    AtomicBoolean overshoot = new AtomicBoolean();
+    AtomicBoolean producing = new AtomicBoolean(true);
+    List<Future<?>> done = new ArrayList<>();
+    for (int p = 0; p < producers; p++) {
+      int producer = p;
+      done.add(
+          pool.submit(
+              () -> {
+                start.await();
+                for (int i = 0; i < perProducer; i++) {
+                  if (queue.offer(event(producer + ":" + i, 0))) {
+                    accepted.incrementAndGet();
+                  }
+                  if (queue.size() > bound) {
+                    overshoot.set(true);
+                  }
+                }
+                return null;
+              }));
+    }
+    Set<String> polled = new HashSet<>();
+    Future<?> consumer =
+        pool.submit(
+            () -> {
+              start.await();
+              while (producing.get() || queue.size() > 0) {
+                OutboundEvent next = queue.poll();
+                if (next != null && !polled.add(next.event().getId())) {
+                  throw new AssertionError("polled twice: " + next.event().getId());
+                }
+              }
+              return null;
+            });
+    start.countDown();
+    for (Future<?> f : done) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    producing.set(false);
+    consumer.get(60, TimeUnit.SECONDS);
+    pool.shutdown();
+    assertFalse(overshoot.get(), "size never passed the bound");
+    assertEquals(accepted.get(), polled.size());
+    assertEquals(0, queue.size());
+    assertEquals(0, queue.bytes());
+  }
+}

@@ -1,0 +1,71 @@
+package io.chatgateway.gateway.session;
+
+import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.gateway.auth.AuthConfig;
+import io.chatgateway.gateway.auth.JwtVerifier;
+import io.chatgateway.gateway.auth.VerifiedToken;
+import io.chatgateway.gateway.config.EnvReader;
+import io.chatgateway.gateway.engine.InMemoryEngine;
+import io.grpc.Context;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+
+/** Sessions for unit tests that need real {@link DeviceSession}s but no network. */
+final class SessionFixtures {
+
+  private SessionFixtures() {}
+
+  /** A transport that accepts everything and records nothing; always ready. */
+  static final class NullTransport implements SessionTransport {
+    @Override
+    public String kind() {
+      return "test";
+    }
+
+    @Override
+    public String remoteAddress() {
+      return "test";
+    }
+
+    @Override
+    public boolean isReady() {
+      return true;
+    }
+
+    @Override
+    public void send(OutboundEvent event) {}
+
+    @Override
+    public void close(CloseReason reason) {}
+
+    @Override
+    public void requestFrames(int count) {}
+  }
+
+  /** {@code count} sessions that never receive a frame, on services nobody calls. */
+  static List<DeviceSession> idleSessions(int count) {
+    SessionConfig config = SessionConfig.fromEnvironment(new EnvReader(Map.of()));
+    SessionServices services =
+        new SessionServices(
+            "test-gw",
+            config,
+            InProcessChannelBuilder.forName("nowhere").build(),
+            new InMemoryEngine(),
+            JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", "x".repeat(32)))), null),
+            Runnable::run,
+            Executors.newSingleThreadScheduledExecutor(),
+            Clock.systemUTC());
+    List<DeviceSession> sessions = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      VerifiedToken token = new VerifiedToken(new CallerIdentity("user-" + i, "device"), Instant.now().plus(Duration.ofHours(1)));
+      sessions.add(DeviceSession.open(services, new NullTransport(), token, Context.ROOT));
+    }
+    return sessions;
+  }
+}
