@@ -176,6 +176,7 @@ public final class ForwardingBenchmark {
   private static Map<String, String> env(CoreServer core, String marshalling) {
     return Map.of(
         "GRPC_PORT", "0",
+        "HTTP_PORT", "0",
         "CHAT_SERVICE_URI", "localhost:" + core.port(),
         "JWT_HMAC_SECRET", SECRET,
         "OAUTH2_ISSUER", ISSUER,

@@ -14,6 +14,9 @@ import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.engine.Engine;
 import io.chatgateway.gateway.engine.InMemoryEngine;
 import io.chatgateway.gateway.forward.ForwardedChatService;
+import io.chatgateway.gateway.http.HttpServer;
+import io.chatgateway.gateway.http.OriginPolicy;
+import io.chatgateway.gateway.transport.websocket.WebSocketBridge;
 import io.chatgateway.gateway.session.SessionServices;
 import io.chatgateway.gateway.transport.grpc.ConnectHandler;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
@@ -57,6 +60,7 @@ public final class GatewayServer implements AutoCloseable {
   private final ExecutorService callExecutor;
   private final ScheduledExecutorService scheduler;
   private final SessionServices sessions;
+  private final HttpServer httpServer;
   private volatile boolean draining;
   private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -94,7 +98,8 @@ public final class GatewayServer implements AutoCloseable {
       this.upstream = ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), config.upstream(), breaker);
     }
 
-    JwtVerifier verifier = JwtVerifier.create(config.auth(), devSecretIfNeeded(config.auth()));
+    byte[] devSecret = devSecretIfNeeded(config.auth());
+    JwtVerifier verifier = JwtVerifier.create(config.auth(), devSecret);
     // Application callbacks never block (forwarding is asynchronous), so a small work-stealing pool
     // serves every call; grpc-java's default cached pool would grow a thread per concurrent call.
     this.callExecutor =
@@ -130,6 +135,21 @@ public final class GatewayServer implements AutoCloseable {
           .maxConnectionAgeGrace(config.maxConnectionAgeGrace().toSeconds(), TimeUnit.SECONDS);
     }
     this.grpcServer = builder.build();
+    WebSocketBridge webSockets =
+        new WebSocketBridge(
+            sessions, verifier, new OriginPolicy(config.http().allowedOrigins()), () -> draining, scheduler, config.session().heartbeatInterval());
+    this.httpServer =
+        new HttpServer(
+            config.http(),
+            webSockets.handler(),
+            upstream.channel(),
+            verifier,
+            config.auth(),
+            devSecret,
+            () -> !draining && !grpcServer.isShutdown(),
+            upstream.breaker()::state,
+            engine::healthy,
+            scheduler);
   }
 
   /** Builds and starts a gateway; throws when the port cannot be bound. */
@@ -142,12 +162,19 @@ public final class GatewayServer implements AutoCloseable {
       server.close();
       throw new IOException("cannot listen on GRPC_PORT " + config.grpcPort() + ": " + e.getMessage(), e);
     }
+    try {
+      server.httpServer.start();
+    } catch (RuntimeException e) {
+      server.close();
+      throw new IOException("cannot listen on HTTP_PORT " + config.http().port() + ": " + e.getMessage(), e);
+    }
     server.sessions.start();
     server.health.setStatus("", ServingStatus.SERVING);
     server.health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
     log.info(
         () ->
             "gateway " + config.gatewayId() + " listening for gRPC on port " + server.grpcPort()
+                + " and HTTP on port " + server.httpPort()
                 + ", core: " + config.chatServiceTarget().orElse("embedded (in-memory)")
                 + ", forwarding: " + config.forwardMarshalling());
     return server;
@@ -156,6 +183,11 @@ public final class GatewayServer implements AutoCloseable {
   /** The bound gRPC port (useful with GRPC_PORT=0). */
   public int grpcPort() {
     return grpcServer.getPort();
+  }
+
+  /** The bound HTTP port (useful with HTTP_PORT=0). */
+  public int httpPort() {
+    return httpServer.port();
   }
 
   public GatewayConfig config() {
@@ -203,6 +235,7 @@ public final class GatewayServer implements AutoCloseable {
       }
     }
     health.enterTerminalState();
+    httpServer.close();
     grpcServer.shutdown();
     try {
       long left = Math.max(0, deadline - System.nanoTime());

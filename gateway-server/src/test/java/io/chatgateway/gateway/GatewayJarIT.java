@@ -32,6 +32,7 @@ class GatewayJarIT {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder gatewayCommand = new ProcessBuilder(java, "-jar", jar.toString()).redirectErrorStream(true);
     gatewayCommand.environment().put("GRPC_PORT", Integer.toString(port));
+    gatewayCommand.environment().put("HTTP_PORT", Integer.toString(freePort()));
     gatewayCommand.environment().put("DEV_SECRET_FILE", home.resolve("dev-secret").toString());
     gatewayCommand.environment().remove("CHAT_SERVICE_URI");
     gatewayCommand.environment().remove("JWT_HMAC_SECRET");

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.chatgateway.client.UpstreamConfig;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.forward.ForwardedChatService.Marshalling;
+import io.chatgateway.gateway.http.HttpConfig;
 import io.chatgateway.gateway.session.SessionConfig;
 import java.time.Duration;
 import java.util.Map;
@@ -27,6 +28,7 @@ import java.util.regex.Pattern;
  *     asked to reconnect (zero: never), which rebalances devices across instances
  * @param maxConnectionAgeGrace {@code MAX_CONNECTION_AGE_GRACE_SEC}: how long streams of such a
  *     connection may continue
+ * @param http the HTTP port's settings
  */
 public record GatewayConfig(
     String gatewayId,
@@ -38,7 +40,8 @@ public record GatewayConfig(
     SessionConfig session,
     Duration shutdownGrace,
     Duration maxConnectionAge,
-    Duration maxConnectionAgeGrace) {
+    Duration maxConnectionAgeGrace,
+    HttpConfig http) {
 
   private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -52,6 +55,7 @@ public record GatewayConfig(
     requireNonNull(shutdownGrace, "shutdownGrace");
     requireNonNull(maxConnectionAge, "maxConnectionAge");
     requireNonNull(maxConnectionAgeGrace, "maxConnectionAgeGrace");
+    requireNonNull(http, "http");
   }
 
   private static Marshalling marshalling(EnvReader env) {
@@ -87,6 +91,7 @@ public record GatewayConfig(
         SessionConfig.fromEnvironment(env),
         Duration.ofSeconds(env.integer("SHUTDOWN_GRACE_SEC", 30, 1, 3_600)),
         Duration.ofSeconds(env.integer("MAX_CONNECTION_AGE_SEC", 0, 0, 30 * 86_400)),
-        Duration.ofSeconds(env.integer("MAX_CONNECTION_AGE_GRACE_SEC", 30, 0, 86_400)));
+        Duration.ofSeconds(env.integer("MAX_CONNECTION_AGE_GRACE_SEC", 30, 0, 86_400)),
+        HttpConfig.fromEnvironment(env));
   }
 }

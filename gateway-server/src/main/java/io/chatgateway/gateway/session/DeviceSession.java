@@ -161,6 +161,11 @@ public final class DeviceSession {
     executor.execute(() -> receive(FrameCodec.decodeBinary(frame, config.maxFrameBytes())));
   }
 
+  /** An inbound frame in the protobuf JSON mapping (WebSocket text frames). */
+  public void onJsonFrame(String frame) {
+    executor.execute(() -> receive(FrameCodec.decodeJson(frame, config.maxFrameBytes())));
+  }
+
   /** The transport can take more outbound events. */
   public void onWritable() {
     scheduleDrain();
@@ -488,6 +493,12 @@ public final class DeviceSession {
   private void completeSubscribe(String frameId, List<String> roomIds, RoomSubscriptionResult[] results, Map<Integer, RoomSlot> created) {
     if (closed) {
       return;
+    }
+    for (int i = 0; i < results.length; i++) {
+      if (results[i].getOk()) {
+        // Who is here already: one frame, however many people.
+        results[i] = results[i].toBuilder().addAllPresent(services.presence().snapshot(roomIds.get(i), identity.profileId())).build();
+      }
     }
     enqueue(event(frameId).setSubscribed(SubscribedEvent.newBuilder().addAllResults(List.of(results))).build());
     for (Map.Entry<Integer, RoomSlot> entry : created.entrySet()) {

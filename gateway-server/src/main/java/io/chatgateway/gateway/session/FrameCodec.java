@@ -1,6 +1,7 @@
 package io.chatgateway.gateway.session;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
 import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.ErrorCode;
 
@@ -8,6 +9,7 @@ import io.chatgateway.proto.v1.ErrorCode;
 final class FrameCodec {
 
   static final int MAX_FRAME_ID = 64;
+  private static final JsonFormat.Parser JSON_PARSER = JsonFormat.parser();
 
   private FrameCodec() {}
 
@@ -36,6 +38,44 @@ final class FrameCodec {
       return Decoded.rejected(ErrorCode.ERROR_CODE_INVALID_FRAME, "frame is not a chat.v1.ConnectRequest: " + e.getMessage());
     }
     return check(request);
+  }
+
+  /**
+   * Decodes the protobuf JSON mapping of a {@link ConnectRequest}. Unknown fields and values of the
+   * wrong type are errors, so a typo does not pass silently.
+   */
+  static Decoded decodeJson(String text, int maxFrameBytes) {
+    // A UTF-16 length over the limit is over it in UTF-8 too; a shorter one is measured exactly.
+    if (text.length() > maxFrameBytes || utf8Length(text) > maxFrameBytes) {
+      return Decoded.rejected(
+          ErrorCode.ERROR_CODE_FRAME_TOO_LARGE,
+          "frame of " + utf8Length(text) + " bytes exceeds the limit of " + maxFrameBytes + " bytes");
+    }
+    ConnectRequest.Builder request = ConnectRequest.newBuilder();
+    try {
+      JSON_PARSER.merge(text, request);
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      return Decoded.rejected(ErrorCode.ERROR_CODE_INVALID_FRAME, "frame is not a chat.v1.ConnectRequest in JSON: " + e.getMessage());
+    }
+    return check(request.build());
+  }
+
+  private static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   private static Decoded check(ConnectRequest request) {

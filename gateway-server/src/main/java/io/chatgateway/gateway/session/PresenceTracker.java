@@ -8,7 +8,9 @@ import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.PresenceEvent;
 import io.chatgateway.proto.v1.PresenceStatus;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PresenceTracker {
 
   private final ConcurrentHashMap<String, Profile> profiles = new ConcurrentHashMap<>();
+  // room -> profiles announced in it, for the snapshot a newly joined session gets.
+  private final ConcurrentHashMap<String, Set<Profile>> byRoom = new ConcurrentHashMap<>();
   private final Engine engine;
   private final Clock clock;
   private final String originId;
@@ -77,9 +81,39 @@ public final class PresenceTracker {
     }
     synchronized (profile) {
       if (!profile.gone && profile.announcedRooms.add(roomId)) {
+        byRoom.computeIfAbsent(roomId, r -> ConcurrentHashMap.newKeySet()).add(profile);
         announce(profile, Set.of(roomId));
       }
     }
+  }
+
+  /** At most this many entries in a snapshot. */
+  static final int MAX_SNAPSHOT = 1_000;
+
+  /**
+   * Current presence of up to {@link #MAX_SNAPSHOT} of the profiles announced in {@code roomId} on this
+   * gateway, except {@code exceptProfileId}.
+   */
+  List<PresenceEvent> snapshot(String roomId, String exceptProfileId) {
+    Set<Profile> present = byRoom.get(roomId);
+    if (present == null) {
+      return List.of();
+    }
+    List<PresenceEvent> snapshot = new ArrayList<>();
+    for (Profile profile : present) {
+      if (snapshot.size() >= MAX_SNAPSHOT) {
+        break;
+      }
+      if (profile.id.equals(exceptProfileId)) {
+        continue;
+      }
+      synchronized (profile) {
+        if (!profile.gone) {
+          snapshot.add(presence(profile, profile.expired ? PresenceStatus.PRESENCE_STATUS_OFFLINE : profile.status, profile.expired ? "" : profile.statusText));
+        }
+      }
+    }
+    return snapshot;
   }
 
   /** Called on inbound activity; brings back a profile whose presence expired. Cheap when nothing changes. */
@@ -124,6 +158,12 @@ public final class PresenceTracker {
       }
       profile.gone = true;
       profiles.remove(profile.id, profile);
+      for (String roomId : profile.announcedRooms) {
+        byRoom.computeIfPresent(roomId, (r, set) -> {
+          set.remove(profile);
+          return set.isEmpty() ? null : set;
+        });
+      }
       if (!profile.expired) {
         publish(profile, PresenceStatus.PRESENCE_STATUS_OFFLINE, "", profile.announcedRooms);
       }
@@ -162,14 +202,17 @@ public final class PresenceTracker {
     publish(profile, profile.status, profile.statusText, rooms);
   }
 
+  private PresenceEvent presence(Profile profile, PresenceStatus status, String text) {
+    return PresenceEvent.newBuilder()
+        .setProfileId(profile.id)
+        .setStatus(status)
+        .setStatusText(text)
+        .setLastSeenTime(Timestamps.fromMillis(clock.millis()))
+        .build();
+  }
+
   private void publish(Profile profile, PresenceStatus status, String text, Set<String> rooms) {
-    PresenceEvent presence =
-        PresenceEvent.newBuilder()
-            .setProfileId(profile.id)
-            .setStatus(status)
-            .setStatusText(text)
-            .setLastSeenTime(Timestamps.fromMillis(clock.millis()))
-            .build();
+    PresenceEvent presence = presence(profile, status, text);
     for (String roomId : rooms) {
       engine.publish(
           BusEnvelope.newBuilder()

@@ -32,7 +32,7 @@ class DevModeEndToEndTest {
 
   @Test
   void aMintedDevTokenIsAcceptedAndTheDemoRuns() throws Exception {
-    Map<String, String> env = Map.of("GRPC_PORT", "0", "DEV_SECRET_FILE", home.resolve("secret").toString());
+    Map<String, String> env = Map.of("GRPC_PORT", "0", "HTTP_PORT", "0", "DEV_SECRET_FILE", home.resolve("secret").toString());
     try (GatewayServer server = GatewayServer.start(GatewayConfig.fromEnvironment(env))) {
       assertTrue(Files.isRegularFile(home.resolve("secret")), "the dev secret is kept for the token command");
       assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("secret"))));

@@ -35,7 +35,7 @@ class DrainEndToEndTest {
     GatewayServer server =
         GatewayServer.start(
             GatewayConfig.fromEnvironment(
-                Map.of("GRPC_PORT", "0", "JWT_HMAC_SECRET", TestTokens.SECRET, "OAUTH2_ISSUER", TestTokens.ISSUER)));
+                Map.of("GRPC_PORT", "0", "HTTP_PORT", "0", "JWT_HMAC_SECRET", TestTokens.SECRET, "OAUTH2_ISSUER", TestTokens.ISSUER)));
     ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.grpcPort()).usePlaintext().build();
     List<DeviceClient> devices = new ArrayList<>();
     try {

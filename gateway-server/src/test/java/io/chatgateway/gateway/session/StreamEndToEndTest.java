@@ -219,7 +219,9 @@ class StreamEndToEndTest {
     alice.subscribe(roomId);
     DeviceClient carol = device("carol", "phone");
     carol.hello();
-    carol.subscribe(roomId);
+    SubscribedEvent joined = carol.subscribe(roomId);
+    assertEquals(List.of("alice"), joined.getResults(0).getPresentList().stream().map(p -> p.getProfileId()).toList(), "who was already there");
+    assertEquals(PresenceStatus.PRESENCE_STATUS_ONLINE, joined.getResults(0).getPresent(0).getStatus());
     ServerEvent online = alice.await(e -> e.hasPresence() && e.getPresence().getProfileId().equals("carol"), "carol online");
     assertEquals(PresenceStatus.PRESENCE_STATUS_ONLINE, online.getPresence().getStatus());
     carol.send(ConnectRequest.newBuilder().setPresence(PresenceFrame.newBuilder().setStatus(PresenceStatus.PRESENCE_STATUS_AWAY).setStatusText("lunch")));

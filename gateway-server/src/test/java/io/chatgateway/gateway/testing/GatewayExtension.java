@@ -33,6 +33,7 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
   public static GatewayExtension withEnv(Map<String, String> overrides) {
     Map<String, String> env = new HashMap<>();
     env.put("GRPC_PORT", "0");
+    env.put("HTTP_PORT", "0");
     env.put("JWT_HMAC_SECRET", TestTokens.SECRET);
     env.put("OAUTH2_ISSUER", TestTokens.ISSUER);
     env.putAll(overrides);

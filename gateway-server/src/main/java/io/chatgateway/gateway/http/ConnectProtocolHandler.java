@@ -1,0 +1,221 @@
+package io.chatgateway.gateway.http;
+
+import static io.chatgateway.gateway.http.JsonResponses.string;
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.gateway.auth.JwtVerifier;
+import io.chatgateway.gateway.auth.TokenRejectedException;
+import io.chatgateway.gateway.auth.VerifiedToken;
+import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import io.undertow.util.SameThreadExecutor;
+import io.undertow.util.StatusCodes;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Unary RPCs over the Connect protocol: {@code POST /chat.v1.ChatService/<Method>} with an {@code
+ * application/json} (protobuf JSON mapping) or {@code application/proto} body and {@code
+ * Authorization: Bearer <jwt>}, so curl and {@code @connectrpc/connect-web} clients work. Calls are
+ * forwarded to the core exactly like gRPC calls. Errors use Connect's JSON error body and HTTP status.
+ * Streaming methods are answered 501: use gRPC or the WebSocket.
+ */
+final class ConnectProtocolHandler implements HttpHandler {
+
+  static final String PREFIX = "/" + ChatServiceGrpc.SERVICE_NAME + "/";
+  static final long MAX_BODY_BYTES = 4 * 1024 * 1024;
+  private static final HttpString CONNECT_TIMEOUT = new HttpString("Connect-Timeout-Ms");
+  private static final HttpString ALLOW_ORIGIN = new HttpString("Access-Control-Allow-Origin");
+  private static final HttpString ALLOW_METHODS = new HttpString("Access-Control-Allow-Methods");
+  private static final HttpString ALLOW_HEADERS = new HttpString("Access-Control-Allow-Headers");
+  private static final JsonFormat.Parser JSON_IN = JsonFormat.parser();
+  private static final JsonFormat.Printer JSON_OUT = JsonFormat.printer().omittingInsignificantWhitespace();
+
+  private final Map<String, MethodDescriptor<Message, Message>> unaryMethods = new HashMap<>();
+  private final Channel upstream;
+  private final JwtVerifier verifier;
+  private final OriginPolicy origins;
+  private final ScheduledExecutorService scheduler;
+
+  @SuppressWarnings("unchecked")
+  ConnectProtocolHandler(Channel upstream, JwtVerifier verifier, OriginPolicy origins, ScheduledExecutorService scheduler) {
+    this.upstream = requireNonNull(upstream, "upstream");
+    this.verifier = requireNonNull(verifier, "verifier");
+    this.origins = requireNonNull(origins, "origins");
+    this.scheduler = requireNonNull(scheduler, "scheduler");
+    for (MethodDescriptor<?, ?> method : ChatServiceGrpc.getServiceDescriptor().getMethods()) {
+      if (method.getType() == MethodDescriptor.MethodType.UNARY) {
+        unaryMethods.put(method.getBareMethodName(), (MethodDescriptor<Message, Message>) method);
+      }
+    }
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) {
+    String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
+    if (!origins.allows(exchange)) {
+      error(exchange, StatusCodes.FORBIDDEN, "permission_denied", "origin not allowed: " + origin);
+      return;
+    }
+    if (origin != null) {
+      exchange.getResponseHeaders().put(ALLOW_ORIGIN, origin);
+      exchange.getResponseHeaders().put(Headers.VARY, "Origin");
+    }
+    if (exchange.getRequestMethod().equals(Methods.OPTIONS)) {
+      exchange.getResponseHeaders().put(ALLOW_METHODS, "POST");
+      exchange.getResponseHeaders().put(ALLOW_HEADERS, "Content-Type, Authorization, Connect-Protocol-Version, Connect-Timeout-Ms");
+      exchange.setStatusCode(StatusCodes.NO_CONTENT);
+      exchange.endExchange();
+      return;
+    }
+    if (!exchange.getRequestMethod().equals(Methods.POST)) {
+      error(exchange, StatusCodes.METHOD_NOT_ALLOWED, "unimplemented", "use POST");
+      return;
+    }
+    String name = exchange.getRelativePath().startsWith("/") ? exchange.getRelativePath().substring(1) : exchange.getRelativePath();
+    MethodDescriptor<Message, Message> method = unaryMethods.get(name);
+    if (method == null) {
+      boolean streaming = ChatServiceGrpc.getServiceDescriptor().getMethods().stream().anyMatch(m -> m.getBareMethodName().equals(name));
+      error(exchange, streaming ? StatusCodes.NOT_IMPLEMENTED : StatusCodes.NOT_FOUND, "unimplemented",
+          streaming ? name + " streams: use gRPC, or the WebSocket at /ws" : "no method " + ChatServiceGrpc.SERVICE_NAME + "/" + name);
+      return;
+    }
+    String contentType = String.valueOf(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE)).toLowerCase(Locale.ROOT);
+    boolean json = contentType.startsWith("application/json");
+    if (!json && !contentType.startsWith("application/proto")) {
+      error(exchange, StatusCodes.UNSUPPORTED_MEDIA_TYPE, "invalid_argument", "Content-Type must be application/json or application/proto");
+      return;
+    }
+    String authorization = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      error(exchange, StatusCodes.UNAUTHORIZED, "unauthenticated", "missing authorization header: expected 'Bearer <jwt>'");
+      return;
+    }
+    VerifiedToken token;
+    try {
+      token = verifier.verify(authorization.substring(7).trim());
+    } catch (TokenRejectedException e) {
+      error(exchange, StatusCodes.UNAUTHORIZED, "unauthenticated", e.getMessage());
+      return;
+    }
+    exchange.setMaxEntitySize(MAX_BODY_BYTES);
+    exchange.getRequestReceiver().receiveFullBytes(
+        (ex, body) -> call(ex, method, json, token, body),
+        (ex, e) -> error(ex, StatusCodes.BAD_REQUEST, "invalid_argument", "cannot read the request body: " + e.getMessage()));
+  }
+
+  private void call(HttpServerExchange exchange, MethodDescriptor<Message, Message> method, boolean json, VerifiedToken token, byte[] body) {
+    Message.Builder request =
+        ((MethodDescriptor.PrototypeMarshaller<Message>) method.getRequestMarshaller()).getMessagePrototype().newBuilderForType();
+    try {
+      if (json) {
+        JSON_IN.merge(new String(body, StandardCharsets.UTF_8), request);
+      } else {
+        request.mergeFrom(body);
+      }
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      error(exchange, StatusCodes.BAD_REQUEST, "invalid_argument", "request is not a " + request.getDescriptorForType().getFullName() + ": " + e.getMessage());
+      return;
+    }
+    Context context = Context.ROOT.withValue(CallerIdentity.CONTEXT_KEY, token.identity());
+    String timeout = exchange.getRequestHeaders().getFirst(CONNECT_TIMEOUT);
+    if (timeout != null) {
+      try {
+        context = context.withDeadlineAfter(Long.parseLong(timeout), TimeUnit.MILLISECONDS, scheduler);
+      } catch (NumberFormatException e) {
+        error(exchange, StatusCodes.BAD_REQUEST, "invalid_argument", "Connect-Timeout-Ms must be a number of milliseconds");
+        return;
+      }
+    }
+    Context callContext = context;
+    // Keep the exchange open after this handler returns; the answer comes from the gRPC callback.
+    exchange.dispatch(
+        SameThreadExecutor.INSTANCE,
+        () ->
+            callContext.run(
+                () ->
+                    ClientCalls.asyncUnaryCall(
+                        upstream.newCall(method, CallOptions.DEFAULT),
+                        request.build(),
+                        new StreamObserver<>() {
+                          private Message response;
+
+                          @Override
+                          public void onNext(Message value) {
+                            response = value;
+                          }
+
+                          @Override
+                          public void onError(Throwable t) {
+                            Status status = Status.fromThrowable(t);
+                            error(exchange, httpStatus(status.getCode()), connectCode(status.getCode()),
+                                status.getDescription() == null ? status.getCode().toString() : status.getDescription());
+                          }
+
+                          @Override
+                          public void onCompleted() {
+                            respond(exchange, response, json);
+                          }
+                        })));
+  }
+
+  private static void respond(HttpServerExchange exchange, Message response, boolean json) {
+    exchange.setStatusCode(StatusCodes.OK);
+    if (json) {
+      exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+      try {
+        exchange.getResponseSender().send(JSON_OUT.print(response));
+      } catch (InvalidProtocolBufferException e) {
+        error(exchange, StatusCodes.INTERNAL_SERVER_ERROR, "internal", "cannot print the response as JSON");
+      }
+    } else {
+      exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/proto");
+      exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(response.toByteArray()));
+    }
+  }
+
+  private static void error(HttpServerExchange exchange, int httpStatus, String code, String message) {
+    JsonResponses.send(exchange, httpStatus, Map.of("code", string(code), "message", string(message)));
+  }
+
+  /** Connect's names for gRPC codes: the code in snake case, with CANCELLED spelled "canceled". */
+  static String connectCode(Status.Code code) {
+    return code == Status.Code.CANCELLED ? "canceled" : code.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The HTTP status Connect pairs with each code. */
+  static int httpStatus(Status.Code code) {
+    return switch (code) {
+      case CANCELLED -> 499;
+      case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+      case UNAUTHENTICATED -> 401;
+      case PERMISSION_DENIED -> 403;
+      case NOT_FOUND -> 404;
+      case ALREADY_EXISTS, ABORTED -> 409;
+      case RESOURCE_EXHAUSTED -> 429;
+      case UNIMPLEMENTED -> 501;
+      case UNAVAILABLE -> 503;
+      case DEADLINE_EXCEEDED -> 504;
+      default -> 500;
+    };
+  }
+}

@@ -1,0 +1,28 @@
+package io.chatgateway.gateway.http;
+
+import io.chatgateway.gateway.config.EnvReader;
+import java.util.List;
+
+/**
+ * @param port {@code HTTP_PORT} (default 8080; 0 picks a free port)
+ * @param allowedOrigins {@code ALLOWED_ORIGINS}: browser origins that may open the WebSocket or call
+ *     the Connect endpoints, such as {@code https://chat.example.com}; {@code *} allows any and must
+ *     be set explicitly. Unset: only requests without an Origin header (non-browser clients) and
+ *     same-origin pages (the demo page served here)
+ */
+public record HttpConfig(int port, List<String> allowedOrigins) {
+
+  public HttpConfig {
+    allowedOrigins = List.copyOf(allowedOrigins);
+  }
+
+  public static HttpConfig fromEnvironment(EnvReader env) {
+    List<String> origins = env.list("ALLOWED_ORIGINS");
+    for (String origin : origins) {
+      if (!origin.equals("*") && !origin.matches("https?://[^/\\s]+")) {
+        throw EnvReader.invalid("ALLOWED_ORIGINS", "'*' or origins like https://chat.example.com (scheme://host[:port])", String.join(",", origins));
+      }
+    }
+    return new HttpConfig(env.integer("HTTP_PORT", 8080, 0, 65535), origins);
+  }
+}

@@ -1,0 +1,260 @@
+package io.chatgateway.gateway.transport.websocket;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.chatgateway.gateway.auth.JwtVerifier;
+import io.chatgateway.gateway.auth.TokenRejectedException;
+import io.chatgateway.gateway.auth.VerifiedToken;
+import io.chatgateway.gateway.http.OriginPolicy;
+import io.chatgateway.gateway.session.CloseReason;
+import io.chatgateway.gateway.session.DeviceSession;
+import io.chatgateway.gateway.session.SessionServices;
+import io.chatgateway.proto.v1.ConnectRequest;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.undertow.Handlers;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
+import io.undertow.util.Headers;
+import io.undertow.util.StatusCodes;
+import io.undertow.websockets.core.AbstractReceiveListener;
+import io.undertow.websockets.core.BufferedBinaryMessage;
+import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.CloseMessage;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.WebSockets;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Deque;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
+import org.xnio.Pooled;
+
+/**
+ * {@code GET /ws}: upgrades to a WebSocket and runs a {@link DeviceSession} over it.
+ *
+ * <p>Before the upgrade, requests are refused with a plain HTTP status. A draining gateway answers 503,
+ * a refused origin 403, and a bad token from {@code ?token=} or the {@code Authorization} header 401.
+ * A browser that cannot send a token that way upgrades without one and sends it in its first frame,
+ * {@code hello.access_token}. The session then starts only if that token verifies, and the socket
+ * closes with 1008 otherwise.
+ *
+ * <p>Frames larger than {@link #MAX_READ_BYTES} are refused by Undertow with close code 1009. Smaller
+ * ones reach the session, which applies MAX_FRAME_BYTES exactly as for gRPC.
+ */
+public final class WebSocketBridge {
+
+  private static final Logger log = Logger.getLogger(WebSocketBridge.class.getName());
+  private static final AttachmentKey<VerifiedToken> TOKEN = AttachmentKey.create(VerifiedToken.class);
+  /** The most a single frame may carry before the socket is closed (as gRPC's max message size). */
+  static final int MAX_READ_BYTES = 4 * 1024 * 1024;
+
+  private final SessionServices services;
+  private final JwtVerifier verifier;
+  private final OriginPolicy origins;
+  private final BooleanSupplier draining;
+  private final ScheduledExecutorService scheduler;
+  private final Duration pingInterval;
+
+  public WebSocketBridge(
+      SessionServices services,
+      JwtVerifier verifier,
+      OriginPolicy origins,
+      BooleanSupplier draining,
+      ScheduledExecutorService scheduler,
+      Duration pingInterval) {
+    this.services = requireNonNull(services, "services");
+    this.verifier = requireNonNull(verifier, "verifier");
+    this.origins = requireNonNull(origins, "origins");
+    this.draining = requireNonNull(draining, "draining");
+    this.scheduler = requireNonNull(scheduler, "scheduler");
+    this.pingInterval = requireNonNull(pingInterval, "pingInterval");
+  }
+
+  /** The handler for {@code /ws}. */
+  public HttpHandler handler() {
+    HttpHandler handshake =
+        Handlers.websocket(
+            (exchange, channel) -> onConnect(exchange.getAttachment(TOKEN), channel),
+            exchange -> refuse(exchange, StatusCodes.BAD_REQUEST, "expected a WebSocket upgrade"));
+    return exchange -> {
+      if (draining.getAsBoolean()) {
+        refuse(exchange, StatusCodes.SERVICE_UNAVAILABLE, "gateway is shutting down; connect to another instance");
+        return;
+      }
+      if (!origins.allows(exchange)) {
+        refuse(exchange, StatusCodes.FORBIDDEN, "origin not allowed: " + exchange.getRequestHeaders().getFirst(Headers.ORIGIN));
+        return;
+      }
+      String token = tokenOf(exchange);
+      if (token != null) {
+        try {
+          exchange.putAttachment(TOKEN, verifier.verify(token));
+        } catch (TokenRejectedException e) {
+          refuse(exchange, StatusCodes.UNAUTHORIZED, e.getMessage());
+          return;
+        }
+      }
+      handshake.handleRequest(exchange);
+    };
+  }
+
+  private static String tokenOf(HttpServerExchange exchange) {
+    Deque<String> query = exchange.getQueryParameters().get("token");
+    if (query != null && !query.isEmpty() && !query.peekFirst().isBlank()) {
+      return query.peekFirst();
+    }
+    String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return header.substring(7).trim();
+    }
+    return null;
+  }
+
+  private static void refuse(HttpServerExchange exchange, int status, String message) {
+    exchange.setStatusCode(status);
+    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
+    exchange.getResponseSender().send(message);
+  }
+
+  private void onConnect(VerifiedToken token, WebSocketChannel channel) {
+    Connection connection = new Connection(channel);
+    if (token != null) {
+      connection.start(token);
+    }
+    channel.getReceiveSetter().set(connection);
+    channel.addCloseTask(closed -> connection.closed());
+    channel.resumeReceives();
+  }
+
+  /** One socket: its transport, its session once authenticated, and its server pings. */
+  private final class Connection extends AbstractReceiveListener {
+    private final WebSocketChannel channel;
+    private final WebSocketTransport transport;
+    private final Context.CancellableContext callContext = Context.ROOT.withCancellation();
+    private volatile DeviceSession session;
+    private volatile ScheduledFuture<?> pings;
+
+    Connection(WebSocketChannel channel) {
+      this.channel = channel;
+      this.transport = new WebSocketTransport(channel);
+    }
+
+    void start(VerifiedToken token) {
+      DeviceSession opened = DeviceSession.open(services, transport, token, callContext);
+      transport.onWritable(opened::onWritable);
+      session = opened;
+      long every = pingInterval.toMillis();
+      pings =
+          scheduler.scheduleWithFixedDelay(
+              () -> WebSockets.sendPing(ByteBuffer.allocate(0), channel, null), every, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected long getMaxTextBufferSize() {
+      return MAX_READ_BYTES;
+    }
+
+    @Override
+    protected long getMaxBinaryBufferSize() {
+      return MAX_READ_BYTES;
+    }
+
+    @Override
+    protected void onFullTextMessage(WebSocketChannel channel, BufferedTextMessage message) {
+      String text = message.getData();
+      transport.chooseMode(WebSocketTransport.Mode.TEXT);
+      transport.frameReceived();
+      if (session == null && !authenticateFromHello(text, null)) {
+        return;
+      }
+      session.onJsonFrame(text);
+    }
+
+    @Override
+    protected void onFullBinaryMessage(WebSocketChannel channel, BufferedBinaryMessage message) {
+      byte[] bytes;
+      try (Pooled<ByteBuffer[]> data = message.getData()) {
+        ByteBuffer[] buffers = data.getResource();
+        int length = 0;
+        for (ByteBuffer buffer : buffers) {
+          length += buffer.remaining();
+        }
+        bytes = new byte[length];
+        int offset = 0;
+        for (ByteBuffer buffer : buffers) {
+          int n = buffer.remaining();
+          buffer.get(bytes, offset, n);
+          offset += n;
+        }
+      }
+      transport.chooseMode(WebSocketTransport.Mode.BINARY);
+      transport.frameReceived();
+      if (session == null && !authenticateFromHello(null, bytes)) {
+        return;
+      }
+      session.onFrame(bytes);
+    }
+
+    /**
+     * The socket was opened without a token: its first frame must be a hello carrying one. Starts the
+     * session and returns true, or closes the socket with 1008 and returns false.
+     */
+    private boolean authenticateFromHello(String text, byte[] binary) {
+      ConnectRequest first;
+      try {
+        if (text != null) {
+          ConnectRequest.Builder builder = ConnectRequest.newBuilder();
+          JsonFormat.parser().ignoringUnknownFields().merge(text, builder);
+          first = builder.build();
+        } else {
+          first = ConnectRequest.parseFrom(binary);
+        }
+      } catch (InvalidProtocolBufferException | RuntimeException e) {
+        first = ConnectRequest.getDefaultInstance();
+      }
+      String token = first.hasHello() ? first.getHello().getAccessToken() : "";
+      if (token.isEmpty()) {
+        transport.close(new CloseReason(Status.Code.UNAUTHENTICATED, "no token: pass ?token=, an Authorization header, or hello.access_token"));
+        return false;
+      }
+      try {
+        start(verifier.verify(token));
+        return true;
+      } catch (TokenRejectedException e) {
+        transport.close(new CloseReason(Status.Code.UNAUTHENTICATED, e.getMessage()));
+        return false;
+      }
+    }
+
+    @Override
+    protected void onCloseMessage(CloseMessage message, WebSocketChannel channel) {
+      closed();
+    }
+
+    @Override
+    protected void onError(WebSocketChannel channel, Throwable error) {
+      log.fine(() -> "websocket error: " + error);
+      super.onError(channel, error);
+      closed();
+    }
+
+    void closed() {
+      ScheduledFuture<?> running = pings;
+      if (running != null) {
+        running.cancel(false);
+      }
+      DeviceSession current = session;
+      if (current != null) {
+        current.onTransportClosed();
+      }
+      callContext.cancel(null);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package io.chatgateway.gateway.transport.websocket;
+
+import io.chatgateway.gateway.session.CloseReason;
+import io.chatgateway.gateway.session.OutboundEvent;
+import io.chatgateway.gateway.session.SessionTransport;
+import io.grpc.Status;
+import io.undertow.websockets.core.CloseMessage;
+import io.undertow.websockets.core.WebSocketCallback;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.WebSockets;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xnio.IoUtils;
+
+/**
+ * A WebSocket as a session transport.
+ *
+ * <p>Back-pressure: Undertow queues sends without limit, so this counts sends not yet written to the
+ * socket and reports not-ready at {@link #MAX_OUTSTANDING_SENDS}. The session then keeps events in
+ * its own bounded queue, and cuts a client that stops reading. Inbound, frames are read only while
+ * the session has credit for them ({@link #requestFrames}).
+ *
+ * <p>Threading: send, close and requestFrames come from the session's executor; write completions
+ * come from the I/O thread.
+ */
+final class WebSocketTransport implements SessionTransport {
+
+  /** Sends handed to Undertow but not yet written to the socket, at most. */
+  static final int MAX_OUTSTANDING_SENDS = 16;
+
+  enum Mode {
+    UNDECIDED,
+    TEXT,
+    BINARY
+  }
+
+  private final WebSocketChannel channel;
+  private final AtomicInteger outstanding = new AtomicInteger();
+  private final AtomicInteger credits = new AtomicInteger(1);
+  private volatile Mode mode = Mode.UNDECIDED;
+  private volatile Runnable onWritable = () -> {};
+  private volatile boolean closed;
+
+  WebSocketTransport(WebSocketChannel channel) {
+    this.channel = channel;
+  }
+
+  void onWritable(Runnable callback) {
+    this.onWritable = callback;
+  }
+
+  /** Records the framing of the client's first frame; later frames do not change it. */
+  void chooseMode(Mode firstFrame) {
+    if (mode == Mode.UNDECIDED) {
+      mode = firstFrame;
+    }
+  }
+
+  /** Counts one received frame against the credit; stops reading when it is used up. */
+  void frameReceived() {
+    if (credits.decrementAndGet() <= 0) {
+      channel.suspendReceives();
+    }
+  }
+
+  @Override
+  public String kind() {
+    return "websocket";
+  }
+
+  @Override
+  public String remoteAddress() {
+    return String.valueOf(channel.getSourceAddress());
+  }
+
+  @Override
+  public boolean isReady() {
+    return outstanding.get() < MAX_OUTSTANDING_SENDS && !closed;
+  }
+
+  @Override
+  public void send(OutboundEvent event) {
+    if (closed) {
+      return;
+    }
+    outstanding.incrementAndGet();
+    WebSocketCallback<Void> written =
+        new WebSocketCallback<>() {
+          @Override
+          public void complete(WebSocketChannel channel, Void context) {
+            if (outstanding.getAndDecrement() == MAX_OUTSTANDING_SENDS) {
+              onWritable.run();
+            }
+          }
+
+          @Override
+          public void onError(WebSocketChannel channel, Void context, Throwable throwable) {
+            outstanding.decrementAndGet();
+            IoUtils.safeClose(channel);
+          }
+        };
+    if (mode == Mode.BINARY) {
+      WebSockets.sendBinary(ByteBuffer.wrap(event.binary()), channel, written);
+    } else {
+      WebSockets.sendText(event.json(), channel, written);
+    }
+  }
+
+  @Override
+  public void close(CloseReason reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    WebSockets.sendClose(
+        new CloseMessage(closeCode(reason.code()), truncate(reason.message())),
+        channel,
+        new WebSocketCallback<>() {
+          @Override
+          public void complete(WebSocketChannel channel, Void context) {
+            // The client answers with its own close; the channel closes then.
+          }
+
+          @Override
+          public void onError(WebSocketChannel channel, Void context, Throwable throwable) {
+            IoUtils.safeClose(channel);
+          }
+        });
+  }
+
+  @Override
+  public void requestFrames(int count) {
+    if (!closed && credits.getAndAdd(count) <= 0) {
+      channel.getIoThread().execute(channel::resumeReceives);
+    }
+  }
+
+  /** WebSocket close codes for the session's close reasons (RFC 6455 section 7.4.1). */
+  static int closeCode(Status.Code code) {
+    return switch (code) {
+      case OK -> CloseMessage.NORMAL_CLOSURE; // 1000
+      case UNAVAILABLE, DEADLINE_EXCEEDED -> CloseMessage.GOING_AWAY; // 1001: drain, idle
+      case RESOURCE_EXHAUSTED -> 1013; // try again later: slow consumer, flood
+      case INTERNAL, UNKNOWN -> CloseMessage.UNEXPECTED_ERROR; // 1011
+      default -> CloseMessage.MSG_VIOLATES_POLICY; // 1008: auth, protocol, replaced
+    };
+  }
+
+  /** Close reasons are limited to 123 bytes of UTF-8. */
+  static String truncate(String reason) {
+    byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length <= 123) {
+      return reason;
+    }
+    String cut = new String(bytes, 0, 120, StandardCharsets.UTF_8);
+    // A split multi-byte character decodes to U+FFFD; drop it.
+    return (cut.endsWith("\uFFFD") ? cut.substring(0, cut.length() - 1) : cut) + "...";
+  }
+}

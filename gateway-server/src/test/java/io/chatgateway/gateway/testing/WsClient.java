@@ -1,0 +1,186 @@
+package io.chatgateway.gateway.testing;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.chatgateway.proto.v1.ServerEvent;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+
+/**
+ * A real WebSocket client (the JDK's) for tests: records every event (decoding JSON text or protobuf
+ * binary frames) and the close code. With {@code reading = false} it requests nothing after the
+ * handshake until {@link #readEverything}, as a client that stopped reading would.
+ */
+public final class WsClient implements WebSocket.Listener {
+
+  private final List<ServerEvent> events = new ArrayList<>(); // guarded by itself
+  private final List<String> texts = new ArrayList<>(); // guarded by events
+  private final StringBuilder partialText = new StringBuilder();
+  private final java.io.ByteArrayOutputStream partialBinary = new java.io.ByteArrayOutputStream();
+  private final AtomicReference<Integer> closeCode = new AtomicReference<>();
+  private final AtomicReference<String> closeReason = new AtomicReference<>();
+  private final AtomicInteger binaryFrames = new AtomicInteger();
+  private final boolean reading;
+  private volatile WebSocket socket;
+
+  private WsClient(boolean reading) {
+    this.reading = reading;
+  }
+
+  /** Opens {@code uri} with extra request headers; throws if the handshake is refused. */
+  public static WsClient connect(URI uri, Map<String, String> headers, boolean reading) {
+    WsClient client = new WsClient(reading);
+    WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+    headers.forEach(builder::header);
+    client.socket = builder.buildAsync(uri, client).join();
+    return client;
+  }
+
+  public static WsClient connect(URI uri) {
+    return connect(uri, Map.of(), true);
+  }
+
+  @Override
+  public void onOpen(WebSocket webSocket) {
+    if (reading) {
+      webSocket.request(1);
+    }
+  }
+
+  @Override
+  public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+    partialText.append(data);
+    if (last) {
+      String text = partialText.toString();
+      partialText.setLength(0);
+      ServerEvent.Builder event = ServerEvent.newBuilder();
+      try {
+        JsonFormat.parser().merge(text, event);
+      } catch (InvalidProtocolBufferException e) {
+        throw new AssertionError("the gateway sent text that is not a ServerEvent: " + text, e);
+      }
+      synchronized (events) {
+        texts.add(text);
+        events.add(event.build());
+      }
+    }
+    webSocket.request(1);
+    return null;
+  }
+
+  @Override
+  public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+    byte[] chunk = new byte[data.remaining()];
+    data.get(chunk);
+    partialBinary.writeBytes(chunk);
+    if (last) {
+      try {
+        ServerEvent event = ServerEvent.parseFrom(partialBinary.toByteArray());
+        synchronized (events) {
+          events.add(event);
+        }
+        binaryFrames.incrementAndGet();
+      } catch (InvalidProtocolBufferException e) {
+        throw new AssertionError("the gateway sent bytes that are not a ServerEvent", e);
+      }
+      partialBinary.reset();
+    }
+    webSocket.request(1);
+    return null;
+  }
+
+  @Override
+  public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    closeReason.set(reason);
+    closeCode.set(statusCode);
+    return null;
+  }
+
+  @Override
+  public void onError(WebSocket webSocket, Throwable error) {
+    closeReason.compareAndSet(null, String.valueOf(error));
+    closeCode.compareAndSet(null, -1);
+  }
+
+  public void sendText(String text) {
+    socket.sendText(text, true).join();
+  }
+
+  public void sendBinary(byte[] bytes) {
+    socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
+  }
+
+  public void readEverything() {
+    socket.request(Long.MAX_VALUE);
+  }
+
+  public ServerEvent await(Predicate<ServerEvent> match, String what) {
+    AtomicReference<ServerEvent> found = new AtomicReference<>();
+    Await.until(
+        DeviceClient.WAIT,
+        () -> {
+          for (ServerEvent event : events()) {
+            if (match.test(event)) {
+              found.set(event);
+              return true;
+            }
+          }
+          return false;
+        },
+        () -> "websocket waiting for " + what + "; got " + events().size() + " events, last texts " + lastTexts() + "; close " + closeCode.get() + " " + closeReason.get());
+    return found.get();
+  }
+
+  public List<ServerEvent> awaitCount(Predicate<ServerEvent> match, int count, String what) {
+    Await.until(DeviceClient.WAIT, () -> matching(match).size() >= count, () -> "websocket waiting for " + count + " x " + what + ", have " + matching(match).size());
+    return matching(match);
+  }
+
+  public List<ServerEvent> matching(Predicate<ServerEvent> match) {
+    return events().stream().filter(match).toList();
+  }
+
+  public List<ServerEvent> events() {
+    synchronized (events) {
+      return List.copyOf(events);
+    }
+  }
+
+  /** Waits for the close frame and returns its code. */
+  public int awaitClose() {
+    Await.until(DeviceClient.WAIT, () -> closeCode.get() != null, () -> "websocket waiting for close; events " + events().size());
+    return closeCode.get();
+  }
+
+  public String closeReason() {
+    return closeReason.get();
+  }
+
+  public Integer closeCode() {
+    return closeCode.get();
+  }
+
+  public int binaryFrames() {
+    return binaryFrames.get();
+  }
+
+  private List<String> lastTexts() {
+    synchronized (events) {
+      return texts.subList(Math.max(0, texts.size() - 3), texts.size());
+    }
+  }
+
+  public void abort() {
+    socket.abort();
+  }
+}
