@@ -13,6 +13,11 @@ import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.engine.Engine;
 import io.chatgateway.gateway.engine.InMemoryEngine;
+import io.chatgateway.gateway.engine.RedisDirectory;
+import io.chatgateway.gateway.engine.RedisEngine;
+import io.chatgateway.gateway.session.SessionDirectory;
+import io.chatgateway.bus.RedisConnector;
+import io.chatgateway.bus.RedisTarget;
 import io.chatgateway.gateway.forward.ForwardedChatService;
 import io.chatgateway.gateway.http.HttpServer;
 import io.chatgateway.gateway.http.OriginPolicy;
@@ -52,7 +57,9 @@ public final class GatewayServer implements AutoCloseable {
   private static final String SERVICE_NAME = ChatServiceGrpc.SERVICE_NAME;
 
   private final GatewayConfig config;
+  private final RedisConnector redis; // null with the in-memory engine
   private final Engine engine;
+  private final SessionDirectory directory;
   private final Server embeddedCore; // null with a remote core
   private final ChatServiceClient upstream;
   private final HealthStatusManager health;
@@ -73,7 +80,28 @@ public final class GatewayServer implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
-    this.engine = new InMemoryEngine();
+    if (config.cache().isPresent()) {
+      try {
+        this.redis = RedisConnector.connect(config.cache().get(), config.redisCommandTimeout());
+      } catch (RuntimeException e) {
+        throw new IOException("cannot reach Redis at CACHE_URI " + config.cache().get().display() + ": " + e.getMessage(), e);
+      }
+      RedisEngine redisEngine = new RedisEngine(redis, config.gatewayId());
+      this.engine = redisEngine;
+      this.directory =
+          new RedisDirectory(
+              redis,
+              redisEngine,
+              config.gatewayId(),
+              config.session().connectionTimeout().multipliedBy(2),
+              config.gatewayHeartbeat(),
+              config.session().presenceTtl(),
+              Clock.systemUTC());
+    } else {
+      this.redis = null;
+      this.engine = new InMemoryEngine();
+      this.directory = SessionDirectory.LOCAL;
+    }
     this.health = new HealthStatusManager();
 
     CircuitBreaker breaker =
@@ -110,7 +138,7 @@ public final class GatewayServer implements AutoCloseable {
             true);
     this.sessions =
         new SessionServices(
-            config.gatewayId(), config.session(), upstream.channel(), engine, verifier, callExecutor, scheduler, Clock.systemUTC());
+            config.gatewayId(), config.session(), upstream.channel(), engine, verifier, directory, callExecutor, scheduler, Clock.systemUTC());
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
             .executor(callExecutor)
@@ -169,13 +197,17 @@ public final class GatewayServer implements AutoCloseable {
       throw new IOException("cannot listen on HTTP_PORT " + config.http().port() + ": " + e.getMessage(), e);
     }
     server.sessions.start();
-    server.health.setStatus("", ServingStatus.SERVING);
-    server.health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
+    if (server.directory instanceof RedisDirectory redisDirectory) {
+      redisDirectory.start(server.sessions::sessions, server.sessions.fanout()::subscriberCounts);
+    }
+    server.updateHealth();
+    server.scheduler.scheduleWithFixedDelay(server::updateHealth, 250, 250, TimeUnit.MILLISECONDS);
     log.info(
         () ->
             "gateway " + config.gatewayId() + " listening for gRPC on port " + server.grpcPort()
                 + " and HTTP on port " + server.httpPort()
                 + ", core: " + config.chatServiceTarget().orElse("embedded (in-memory)")
+                + ", engine: " + config.cache().map(RedisTarget::display).orElse("in-memory")
                 + ", forwarding: " + config.forwardMarshalling());
     return server;
   }
@@ -253,7 +285,13 @@ public final class GatewayServer implements AutoCloseable {
       embeddedCore.shutdownNow();
     }
     sessions.close();
+    if (directory instanceof RedisDirectory redisDirectory) {
+      redisDirectory.close();
+    }
     engine.close();
+    if (redis != null) {
+      redis.close();
+    }
     scheduler.shutdownNow();
     callExecutor.shutdownNow();
   }
@@ -266,10 +304,32 @@ public final class GatewayServer implements AutoCloseable {
 
   private void onBreakerState(CircuitBreaker.State state) {
     log.warning(() -> "upstream circuit breaker is now " + state);
-    if (state == CircuitBreaker.State.OPEN) {
-      health.setStatus(SERVICE_NAME, ServingStatus.NOT_SERVING);
-    } else if (state == CircuitBreaker.State.CLOSED) {
-      health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
+    updateHealth();
+  }
+
+  /** Whether this gateway should get traffic: not draining, the core reachable, the engine delivering. */
+  public boolean ready() {
+    return !draining && upstream != null && upstream.breaker().state() != CircuitBreaker.State.OPEN && engine.healthy();
+  }
+
+  private volatile ServingStatus lastHealth;
+
+  /** Mirrors {@link #ready()} into gRPC health; called on breaker changes and every 250 ms. */
+  private synchronized void updateHealth() {
+    if (stopped.get()) {
+      return;
+    }
+    ServingStatus status = ready() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    if (status != lastHealth) {
+      ServingStatus previous = lastHealth;
+      lastHealth = status;
+      health.setStatus("", status);
+      health.setStatus(SERVICE_NAME, status);
+      if (status == ServingStatus.NOT_SERVING && previous == ServingStatus.SERVING && !draining) {
+        log.warning(() -> "not ready: breaker " + upstream.breaker().state() + ", engine " + (engine.healthy() ? "delivering" : "not delivering"));
+      } else if (status == ServingStatus.SERVING) {
+        log.info("ready");
+      }
     }
   }
 

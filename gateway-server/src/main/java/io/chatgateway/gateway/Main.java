@@ -1,5 +1,6 @@
 package io.chatgateway.gateway;
 
+import io.chatgateway.gateway.cli.CoreCommand;
 import io.chatgateway.gateway.cli.DemoCommand;
 import io.chatgateway.gateway.cli.TokenCommand;
 import io.chatgateway.gateway.config.ConfigException;
@@ -10,8 +11,9 @@ import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * Entry point of {@code chat-gateway.jar}: {@code serve} (default) runs the gateway, {@code token}
- * mints a development token, {@code demo} runs a tiny client against a running gateway.
+ * Entry point of {@code chat-gateway.jar}: {@code serve} (default) runs the gateway, {@code core} runs
+ * the embedded core on its own for several gateways, {@code token} mints a development token, {@code
+ * demo} runs a tiny client against a running gateway.
  *
  * <p>Exit codes: 0 success, 1 runtime failure, 2 bad configuration or usage.
  */
@@ -27,6 +29,7 @@ public final class Main {
       """
       usage: java -jar chat-gateway.jar [command]
         serve                                   run the gateway (default); configured by environment variables
+        core                                    run the embedded core on its own (CORE_PORT, CACHE_URI) for several gateways
         token --sub ID [--device ID] [--ttl-sec N]  print a token for development mode or JWT_HMAC_SECRET
         demo [--target host:port]               create a room, send a message and read it back
       """;
@@ -41,6 +44,12 @@ public final class Main {
       switch (command) {
         case "serve" -> serve(env);
         case "token" -> System.out.println(TokenCommand.mint(rest, env));
+        case "core" -> {
+          LogSetup.configure(env);
+          CoreCommand.Running core = CoreCommand.start(env);
+          Runtime.getRuntime().addShutdownHook(new Thread(core::close, "core-shutdown"));
+          core.server().awaitTermination();
+        }
         case "demo" -> DemoCommand.run(rest, env, System.out);
         case "help", "-h", "--help" -> System.out.print(USAGE);
         default -> {

@@ -2,6 +2,7 @@ package io.chatgateway.gateway.config;
 
 import static java.util.Objects.requireNonNull;
 
+import io.chatgateway.bus.RedisTarget;
 import io.chatgateway.client.UpstreamConfig;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.forward.ForwardedChatService.Marshalling;
@@ -29,6 +30,11 @@ import java.util.regex.Pattern;
  * @param maxConnectionAgeGrace {@code MAX_CONNECTION_AGE_GRACE_SEC}: how long streams of such a
  *     connection may continue
  * @param http the HTTP port's settings
+ * @param cache {@code CACHE_URI}: the Redis engine ({@code redis://}, {@code rediss://}, {@code
+ *     redis-cluster://}); empty means the in-memory engine of a single instance
+ * @param gatewayHeartbeat {@code GATEWAY_HEARTBEAT_SEC}: how often this gateway refreshes its Redis
+ *     entries; a gateway silent for 3 heartbeats is reaped by the others
+ * @param redisCommandTimeout {@code REDIS_COMMAND_TIMEOUT_MS}: timeout of every Redis command
  */
 public record GatewayConfig(
     String gatewayId,
@@ -41,7 +47,10 @@ public record GatewayConfig(
     Duration shutdownGrace,
     Duration maxConnectionAge,
     Duration maxConnectionAgeGrace,
-    HttpConfig http) {
+    HttpConfig http,
+    Optional<RedisTarget> cache,
+    Duration gatewayHeartbeat,
+    Duration redisCommandTimeout) {
 
   private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -56,6 +65,22 @@ public record GatewayConfig(
     requireNonNull(maxConnectionAge, "maxConnectionAge");
     requireNonNull(maxConnectionAgeGrace, "maxConnectionAgeGrace");
     requireNonNull(http, "http");
+    requireNonNull(cache, "cache");
+    requireNonNull(gatewayHeartbeat, "gatewayHeartbeat");
+    requireNonNull(redisCommandTimeout, "redisCommandTimeout");
+  }
+
+  /** Parses CACHE_URI; shared with the standalone core's configuration. */
+  public static Optional<RedisTarget> cacheTarget(EnvReader env) {
+    Optional<String> raw = env.optional("CACHE_URI");
+    if (raw.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(RedisTarget.parse(raw.get()));
+    } catch (IllegalArgumentException e) {
+      throw EnvReader.invalid("CACHE_URI", "redis://[:password@]host:port[/db], rediss://... or redis-cluster://h1:p1,h2:p2 (" + e.getMessage() + ")", raw.get().replaceAll("://[^@/]*@", "://***@"));
+    }
   }
 
   private static Marshalling marshalling(EnvReader env) {
@@ -92,6 +117,9 @@ public record GatewayConfig(
         Duration.ofSeconds(env.integer("SHUTDOWN_GRACE_SEC", 30, 1, 3_600)),
         Duration.ofSeconds(env.integer("MAX_CONNECTION_AGE_SEC", 0, 0, 30 * 86_400)),
         Duration.ofSeconds(env.integer("MAX_CONNECTION_AGE_GRACE_SEC", 30, 0, 86_400)),
-        HttpConfig.fromEnvironment(env));
+        HttpConfig.fromEnvironment(env),
+        cacheTarget(env),
+        Duration.ofSeconds(env.integer("GATEWAY_HEARTBEAT_SEC", 5, 1, 300)),
+        Duration.ofMillis(env.integer("REDIS_COMMAND_TIMEOUT_MS", 2_000, 10, 60_000)));
   }
 }

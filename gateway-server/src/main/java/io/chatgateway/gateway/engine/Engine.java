@@ -2,6 +2,7 @@ package io.chatgateway.gateway.engine;
 
 import io.chatgateway.bus.EventPublisher;
 import io.chatgateway.proto.v1.BusEnvelope;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
@@ -20,6 +21,20 @@ public interface Engine extends EventPublisher, AutoCloseable {
 
   /** This gateway has no local subscriber left in {@code roomId}. */
   void roomInactive(String roomId);
+
+  /**
+   * Completes when envelopes of {@code roomId}, made active before, are being delivered here. A
+   * session waits for it before asking the core for the room's last sequence, so no envelope
+   * published after that answer can be missed. Completes at once in memory; with Redis, when Redis
+   * confirms the subscription.
+   */
+  CompletionStage<Void> whenDelivering(String roomId);
+
+  /**
+   * Receives control messages addressed to this gateway (device kicks from other gateways). Set
+   * before {@link #start}; the in-memory engine never calls it.
+   */
+  default void onControl(Consumer<io.chatgateway.proto.v1.GatewayControl> handler) {}
 
   /** Whether envelopes published now would reach this gateway (for readiness). */
   boolean healthy();

@@ -1,6 +1,8 @@
 package io.chatgateway.gateway.engine;
 
 import io.chatgateway.proto.v1.BusEnvelope;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +32,11 @@ public final class InMemoryEngine implements Engine {
 
   @Override
   public void roomInactive(String roomId) {}
+
+  @Override
+  public CompletionStage<Void> whenDelivering(String roomId) {
+    return CompletableFuture.completedFuture(null);
+  }
 
   @Override
   public boolean healthy() {

@@ -47,6 +47,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -79,6 +80,8 @@ public final class DeviceSession {
   static final int MAX_STATUS_TEXT = 256;
   /** Pending sends beyond which the session stops reading frames until the core catches up. */
   static final int SEND_BACKLOG_HIGH = 256;
+  /** How long a subscribe waits for the engine to deliver a room before it reports UNAVAILABLE. */
+  static final Duration ENGINE_SUBSCRIBE_TIMEOUT = Duration.ofSeconds(5);
   /** A device must say hello within this long (or the connection timeout, if shorter). */
   static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
 
@@ -92,6 +95,7 @@ public final class DeviceSession {
   private final OutboundQueue queue;
   private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Instant connectedAt;
 
   // Read by the sweeper and fan-out threads; written on the executor (closing: also by fan-out).
   private volatile Instant tokenExpiresAt;
@@ -133,6 +137,7 @@ public final class DeviceSession {
     this.identity = token.identity();
     this.tokenExpiresAt = token.expiresAt();
     this.queue = new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes());
+    this.connectedAt = services.clock().instant();
     long now = services.nanoTime();
     this.lastActivityNanos = now;
     this.bucket = new TokenBucket(config.maxEventsPerSecond(), 2 * config.maxEventsPerSecond(), now);
@@ -237,6 +242,7 @@ public final class DeviceSession {
           rooms.remove(roomId, slot);
           services.fanout().unregister(roomId, this);
           stopTyping(roomId);
+          services.directory().sessionChanged(this);
         });
   }
 
@@ -320,12 +326,44 @@ public final class DeviceSession {
     return identity.profileId();
   }
 
+  public String deviceId() {
+    return identity.deviceId();
+  }
+
+  /** The transport's kind, such as {@code grpc} or {@code websocket}. */
+  public String transportKind() {
+    return transport.kind();
+  }
+
+  public String remoteAddress() {
+    return transport.remoteAddress();
+  }
+
+  public Instant connectedAt() {
+    return connectedAt;
+  }
+
+  /** Rooms this session listens to (a weakly consistent snapshot, for the directory). */
+  public Set<String> roomIds() {
+    return Set.copyOf(rooms.keySet());
+  }
+
   String deviceKey() {
     return identity.profileId() + '\n' + identity.deviceId();
   }
 
   long lastActivityNanos() {
     return lastActivityNanos;
+  }
+
+  /** When the device last sent a frame, on the wall clock (for the directory). */
+  public long lastActivityMillis() {
+    return services.clock().millis() - TimeUnit.NANOSECONDS.toMillis(services.nanoTime() - lastActivityNanos);
+  }
+
+  /** Whether the session finished its handshake. */
+  public boolean identified() {
+    return helloDone;
   }
 
   /** Events waiting to be written (for tests and metrics). */
@@ -420,6 +458,7 @@ public final class DeviceSession {
     Set<String> resumed =
         hello.getResumeToken().isEmpty() ? Set.of() : services.resumes().take(hello.getResumeToken(), identity.profileId(), now);
     services.registry().identified(this);
+    services.directory().sessionIdentified(this);
     services.presence().sessionOpened(this);
     ReadyEvent.Builder ready =
         ReadyEvent.newBuilder()
@@ -464,6 +503,37 @@ public final class DeviceSession {
         created.put(i, slot);
         toCheck.add(i);
       }
+    }
+    if (toCheck.isEmpty()) {
+      completeSubscribe(frameId, roomIds, results, created);
+      return;
+    }
+    // Ask the core only once the engine delivers the new rooms here (at once in memory; with Redis
+    // when the subscription is confirmed), so the sequence it answers is a safe starting point.
+    CompletableFuture<?>[] delivering =
+        created.keySet().stream()
+            .map(i -> services.engine().whenDelivering(roomIds.get(i)).toCompletableFuture())
+            .toArray(CompletableFuture[]::new);
+    CompletableFuture.allOf(delivering)
+        .orTimeout(ENGINE_SUBSCRIBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (ok, error) ->
+                executor.execute(
+                    () -> {
+                      if (error != null) {
+                        for (int index : created.keySet()) {
+                          results[index] = failure(roomIds.get(index), ErrorCode.ERROR_CODE_UNAVAILABLE, "event delivery for this room is not available now; retry");
+                        }
+                        toCheck.removeAll(created.keySet());
+                      }
+                      checkMembership(frameId, roomIds, results, created, toCheck);
+                    }));
+  }
+
+  private void checkMembership(
+      String frameId, List<String> roomIds, RoomSubscriptionResult[] results, Map<Integer, RoomSlot> created, List<Integer> toCheck) {
+    if (closed) {
+      return;
     }
     if (toCheck.isEmpty()) {
       completeSubscribe(frameId, roomIds, results, created);
@@ -517,6 +587,7 @@ public final class DeviceSession {
         services.fanout().unregister(roomId, this);
       }
     }
+    services.directory().sessionChanged(this);
   }
 
   /** Releases events held back while membership was checked, skipping those the device will fetch. */
@@ -557,6 +628,7 @@ public final class DeviceSession {
       answer.addResults(RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true));
     }
     enqueue(event(frameId).setUnsubscribed(answer).build());
+    services.directory().sessionChanged(this);
   }
 
   // ---- send
@@ -845,6 +917,7 @@ public final class DeviceSession {
     if (helloDone) {
       // Saved before presence turns offline, so a device that sees itself offline can resume.
       services.resumes().save(resumeToken, identity.profileId(), activeRooms, services.nanoTime());
+      services.directory().sessionClosed(this);
       services.presence().sessionClosed(this);
     }
   }

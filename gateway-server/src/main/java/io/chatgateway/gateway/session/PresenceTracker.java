@@ -31,12 +31,14 @@ public final class PresenceTracker {
   // room -> profiles announced in it, for the snapshot a newly joined session gets.
   private final ConcurrentHashMap<String, Set<Profile>> byRoom = new ConcurrentHashMap<>();
   private final Engine engine;
+  private final SessionDirectory directory;
   private final Clock clock;
   private final String originId;
   private final long ttlNanos;
 
-  public PresenceTracker(Engine engine, Clock clock, String originId, java.time.Duration ttl) {
+  public PresenceTracker(Engine engine, SessionDirectory directory, Clock clock, String originId, java.time.Duration ttl) {
     this.engine = requireNonNull(engine, "engine");
+    this.directory = requireNonNull(directory, "directory");
     this.clock = requireNonNull(clock, "clock");
     this.originId = requireNonNull(originId, "originId");
     this.ttlNanos = ttl.toNanos();
@@ -165,9 +167,28 @@ public final class PresenceTracker {
         });
       }
       if (!profile.expired) {
-        publish(profile, PresenceStatus.PRESENCE_STATUS_OFFLINE, "", profile.announcedRooms);
+        offlineUnlessElsewhere(profile);
       }
     }
+  }
+
+  /**
+   * Publishes OFFLINE for {@code profile} unless a device of it is live on another gateway, or it came
+   * back here while the directory was asked.
+   */
+  private void offlineUnlessElsewhere(Profile profile) {
+    directory
+        .onlineElsewhere(profile.id)
+        .whenComplete(
+            (elsewhere, error) -> {
+              Profile current = profiles.get(profile.id);
+              boolean backHere = current != null && current != profile && !current.expired;
+              if (!Boolean.TRUE.equals(elsewhere) && !backHere) {
+                synchronized (profile) {
+                  publish(profile, PresenceStatus.PRESENCE_STATUS_OFFLINE, "", profile.announcedRooms);
+                }
+              }
+            });
   }
 
   /** Turns offline every profile whose sessions have all been silent for the TTL. */
@@ -186,7 +207,7 @@ public final class PresenceTracker {
         }
         if (nowNanos - lastActivity >= ttlNanos) {
           profile.expired = true;
-          publish(profile, PresenceStatus.PRESENCE_STATUS_OFFLINE, "", profile.announcedRooms);
+          offlineUnlessElsewhere(profile);
         }
       }
     }

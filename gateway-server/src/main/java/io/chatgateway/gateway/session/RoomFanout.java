@@ -7,7 +7,9 @@ import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.UnsubscribeReason;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -30,11 +32,13 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
 
   private final ConcurrentHashMap<String, DeviceSession[]> rooms = new ConcurrentHashMap<>();
   private final Engine engine;
+  private final SessionDirectory directory;
   private final ServerEvents events;
   private final FanoutLanes lanes;
 
-  public RoomFanout(Engine engine, ServerEvents events, int lanes) {
+  public RoomFanout(Engine engine, SessionDirectory directory, ServerEvents events, int lanes) {
     this.engine = requireNonNull(engine, "engine");
+    this.directory = requireNonNull(directory, "directory");
     this.events = requireNonNull(events, "events");
     this.lanes = new FanoutLanes(lanes, 64 * 1024);
   }
@@ -55,6 +59,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
           }
           DeviceSession[] grown = Arrays.copyOf(sessions, sessions.length + 1);
           grown[sessions.length] = session;
+          directory.roomSubscribers(room, grown.length);
           return grown;
         });
   }
@@ -76,11 +81,13 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
           }
           if (sessions.length == 1) {
             engine.roomInactive(room);
+            directory.roomSubscribers(room, 0);
             return null;
           }
           DeviceSession[] shrunk = new DeviceSession[sessions.length - 1];
           System.arraycopy(sessions, 0, shrunk, 0, index);
           System.arraycopy(sessions, index + 1, shrunk, index, sessions.length - index - 1);
+          directory.roomSubscribers(room, shrunk.length);
           return shrunk;
         });
   }
@@ -88,6 +95,13 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
   /** Number of rooms with at least one local subscriber. */
   public int activeRooms() {
     return rooms.size();
+  }
+
+  /** Local subscriber count of every room that has one (a snapshot). */
+  public Map<String, Integer> subscriberCounts() {
+    Map<String, Integer> counts = new HashMap<>();
+    rooms.forEach((room, sessions) -> counts.put(room, sessions.length));
+    return counts;
   }
 
   /** Number of local subscribers of {@code roomId}. */

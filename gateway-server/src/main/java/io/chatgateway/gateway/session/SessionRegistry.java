@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SessionRegistry {
 
   private final ConcurrentHashMap<String, DeviceSession> sessions = new ConcurrentHashMap<>();
-  // Per profile+device, oldest first; each deque is only touched inside compute for its key.
+  // Per profile+device, oldest first; mutated inside compute for its key and under the deque's
+  // monitor, which kick() also takes to copy it.
   private final ConcurrentHashMap<String, ArrayDeque<DeviceSession>> devices = new ConcurrentHashMap<>();
   private final int maxPerDevice;
 
@@ -33,9 +34,11 @@ public final class SessionRegistry {
         session.deviceKey(),
         (key, queue) -> {
           ArrayDeque<DeviceSession> open = queue == null ? new ArrayDeque<>() : queue;
-          open.addLast(session);
-          while (open.size() > maxPerDevice) {
-            replaced.add(open.pollFirst());
+          synchronized (open) {
+            open.addLast(session);
+            while (open.size() > maxPerDevice) {
+              replaced.add(open.pollFirst());
+            }
           }
           return open;
         });
@@ -44,13 +47,28 @@ public final class SessionRegistry {
     }
   }
 
+  /** Replaces every session of {@code profileId}/{@code deviceId} here: the device connected elsewhere. */
+  public void kick(String profileId, String deviceId) {
+    ArrayDeque<DeviceSession> open = devices.get(profileId + '\n' + deviceId);
+    if (open == null) {
+      return;
+    }
+    List<DeviceSession> snapshot;
+    synchronized (open) {
+      snapshot = List.copyOf(open);
+    }
+    snapshot.forEach(DeviceSession::replaced);
+  }
+
   void closed(DeviceSession session) {
     sessions.remove(session.id(), session);
     devices.computeIfPresent(
         session.deviceKey(),
         (key, open) -> {
-          open.remove(session);
-          return open.isEmpty() ? null : open;
+          synchronized (open) {
+            open.remove(session);
+            return open.isEmpty() ? null : open;
+          }
         });
   }
 

@@ -32,6 +32,7 @@ public final class SessionServices implements AutoCloseable {
   private final ChatServiceGrpc.ChatServiceStub core;
   private final Engine engine;
   private final JwtVerifier verifier;
+  private final SessionDirectory directory;
   private final Executor pool;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
@@ -53,6 +54,7 @@ public final class SessionServices implements AutoCloseable {
       Channel core,
       Engine engine,
       JwtVerifier verifier,
+      SessionDirectory directory,
       Executor pool,
       ScheduledExecutorService scheduler,
       Clock clock) {
@@ -64,15 +66,22 @@ public final class SessionServices implements AutoCloseable {
     this.pool = requireNonNull(pool, "pool");
     this.scheduler = requireNonNull(scheduler, "scheduler");
     this.clock = requireNonNull(clock, "clock");
+    this.directory = requireNonNull(directory, "directory");
     this.events = new ServerEvents(gatewayId, clock);
-    this.fanout = new RoomFanout(engine, events, Math.max(2, Runtime.getRuntime().availableProcessors()));
+    this.fanout = new RoomFanout(engine, directory, events, Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.registry = new SessionRegistry(config.maxConnectionsPerDevice());
-    this.presence = new PresenceTracker(engine, clock, gatewayId, config.presenceTtl());
+    this.presence = new PresenceTracker(engine, directory, clock, gatewayId, config.presenceTtl());
     this.resumes = new ResumeStore(config.resumeTtl(), MAX_RESUME_ENTRIES);
   }
 
   /** Connects the engine to local fan-out and starts the sweeper. Call once. */
   public void start() {
+    engine.onControl(
+        control -> {
+          if (control.hasKick()) {
+            registry.kick(control.getKick().getProfileId(), control.getKick().getDeviceId());
+          }
+        });
     engine.start(fanout);
     sweeper =
         scheduler.scheduleWithFixedDelay(
@@ -102,6 +111,11 @@ public final class SessionServices implements AutoCloseable {
   /** Open sessions that completed their handshake. */
   public int openSessions() {
     return registry.size();
+  }
+
+  /** Open sessions (for the directory's heartbeat). */
+  public java.util.Collection<DeviceSession> sessions() {
+    return registry.all();
   }
 
   public RoomFanout fanout() {
@@ -161,6 +175,10 @@ public final class SessionServices implements AutoCloseable {
 
   SessionRegistry registry() {
     return registry;
+  }
+
+  SessionDirectory directory() {
+    return directory;
   }
 
   ResumeStore resumes() {

@@ -81,7 +81,13 @@ class GatewayConfigTest {
         "CONNECTION_TIMEOUT_SEC|1",
         "TYPING_TTL_SEC|x",
         "SHUTDOWN_GRACE_SEC|0",
-        "MAX_CONNECTION_AGE_SEC|-1"
+        "MAX_CONNECTION_AGE_SEC|-1",
+        "CACHE_URI|http://cache:6379",
+        "CACHE_URI|redis://no-port",
+        "GATEWAY_HEARTBEAT_SEC|0",
+        "REDIS_COMMAND_TIMEOUT_MS|5",
+        "HTTP_PORT|99999",
+        "ALLOWED_ORIGINS|chat.example.com"
       })
   void aBadValueStopsStartUpNamingTheVariable(String name, String value) {
     Map<String, String> env = new HashMap<>();

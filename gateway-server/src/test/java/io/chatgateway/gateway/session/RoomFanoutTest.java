@@ -43,6 +43,11 @@ class RoomFanoutTest {
     }
 
     @Override
+    public java.util.concurrent.CompletionStage<Void> whenDelivering(String roomId) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    @Override
     public boolean healthy() {
       return true;
     }
@@ -57,7 +62,7 @@ class RoomFanoutTest {
   @Test
   void concurrentJoinsAndLeavesKeepTheEngineInStep() throws Exception {
     CountingEngine engine = new CountingEngine();
-    try (RoomFanout fanout = new RoomFanout(engine, new ServerEvents("gw", Clock.systemUTC()), 2)) {
+    try (RoomFanout fanout = new RoomFanout(engine, SessionDirectory.LOCAL, new ServerEvents("gw", Clock.systemUTC()), 2)) {
       // Sessions are only used as identities here, so a real-but-idle session per thread is enough.
       int threads = 8;
       List<DeviceSession> sessions = SessionFixtures.idleSessions(threads);

@@ -58,6 +58,7 @@ final class SessionFixtures {
             InProcessChannelBuilder.forName("nowhere").build(),
             new InMemoryEngine(),
             JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", "x".repeat(32)))), null),
+            SessionDirectory.LOCAL,
             Runnable::run,
             Executors.newSingleThreadScheduledExecutor(),
             Clock.systemUTC());

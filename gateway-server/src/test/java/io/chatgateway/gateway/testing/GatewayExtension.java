@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -21,24 +22,33 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class GatewayExtension implements BeforeAllCallback, AfterAllCallback {
 
-  private final Map<String, String> env;
+  private final Supplier<Map<String, String>> overrides;
   private GatewayServer server;
   private ManagedChannel channel;
 
-  private GatewayExtension(Map<String, String> env) {
-    this.env = env;
+  private GatewayExtension(Supplier<Map<String, String>> overrides) {
+    this.overrides = overrides;
   }
 
   /** A gateway verifying HS256 tokens from {@link TestTokens}, plus {@code overrides}. */
   public static GatewayExtension withEnv(Map<String, String> overrides) {
+    return new GatewayExtension(() -> overrides);
+  }
+
+  /** As {@link #withEnv(Map)}, with overrides computed at start (after other extensions picked ports). */
+  public static GatewayExtension withEnv(Supplier<Map<String, String>> overrides) {
+    return new GatewayExtension(overrides);
+  }
+
+  private Map<String, String> environment() {
     Map<String, String> env = new HashMap<>();
     env.put("GRPC_PORT", "0");
     env.put("HTTP_PORT", "0");
     env.put("JWT_HMAC_SECRET", TestTokens.SECRET);
     env.put("OAUTH2_ISSUER", TestTokens.ISSUER);
-    env.putAll(overrides);
+    env.putAll(overrides.get());
     env.values().removeIf(v -> v == null || v.isEmpty());
-    return new GatewayExtension(env);
+    return env;
   }
 
   public static GatewayExtension standard() {
@@ -47,7 +57,7 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    server = GatewayServer.start(GatewayConfig.fromEnvironment(env));
+    server = GatewayServer.start(GatewayConfig.fromEnvironment(environment()));
     channel = NettyChannelBuilder.forAddress("localhost", server.grpcPort()).usePlaintext().build();
   }
 

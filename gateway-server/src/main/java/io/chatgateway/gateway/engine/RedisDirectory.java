@@ -1,0 +1,354 @@
+package io.chatgateway.gateway.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.protobuf.util.JsonFormat;
+import com.google.protobuf.util.Timestamps;
+import io.chatgateway.bus.RedisChannels;
+import io.chatgateway.bus.RedisConnector;
+import io.chatgateway.gateway.session.DeviceSession;
+import io.chatgateway.gateway.session.SessionDirectory;
+import io.chatgateway.proto.v1.BusEnvelope;
+import io.chatgateway.proto.v1.DeviceKick;
+import io.chatgateway.proto.v1.GatewayControl;
+import io.chatgateway.proto.v1.PresenceEvent;
+import io.chatgateway.proto.v1.PresenceStatus;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * This gateway's entries in Redis, for operators and for the other gateways (key formats in {@link
+ * RedisChannels}):
+ *
+ * <ul>
+ *   <li>its connections ({@code conns} hash) and rooms with their local subscriber counts ({@code
+ *       rooms} hash);
+ *   <li>the device index: which gateway holds each device. Taking it over from another gateway sends
+ *       that gateway a {@link DeviceKick}, which closes the older session;
+ *   <li>per-profile presence: the last activity of the profile on each gateway;
+ *   <li>its heartbeat in the gateway registry.
+ * </ul>
+ *
+ * <p>Every key expires after {@code ttl} (about twice the connection timeout) unless refreshed, and
+ * the heartbeat refreshes them every {@code heartbeat}. The heartbeat also reaps: a gateway whose
+ * registry entry is older than 3 heartbeats died without cleaning up. Its hashes and index entries
+ * are removed, and its users' presence turns offline unless they are connected elsewhere.
+ *
+ * <p>Session calls only start asynchronous commands. The heartbeat and the reaper run on this
+ * directory's own thread and may wait for Redis.
+ */
+public final class RedisDirectory implements SessionDirectory, AutoCloseable {
+
+  private static final Logger log = Logger.getLogger(RedisDirectory.class.getName());
+  private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
+  /** Deletes KEYS[1] only if it still holds ARGV[1]: a gateway never removes another's claim. */
+  private static final String DELETE_IF_EQUALS =
+      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+  private final RedisConnector redis;
+  private final RedisEngine engine;
+  private final String gatewayId;
+  private final Duration ttl;
+  private final Duration heartbeat;
+  private final Duration presenceTtl;
+  private final Clock clock;
+  private final ScheduledExecutorService thread;
+
+  public RedisDirectory(
+      RedisConnector redis, RedisEngine engine, String gatewayId, Duration ttl, Duration heartbeat, Duration presenceTtl, Clock clock) {
+    this.redis = requireNonNull(redis, "redis");
+    this.engine = requireNonNull(engine, "engine");
+    this.gatewayId = requireNonNull(gatewayId, "gatewayId");
+    this.ttl = requireNonNull(ttl, "ttl");
+    this.heartbeat = requireNonNull(heartbeat, "heartbeat");
+    this.presenceTtl = requireNonNull(presenceTtl, "presenceTtl");
+    this.clock = requireNonNull(clock, "clock");
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread t = new Thread(runnable, "redis-directory");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * Registers this gateway and starts the heartbeat, which rewrites every entry (so Redis restarted
+   * empty gets them all back), refreshes their TTLs and reaps. A reconnect to Redis triggers a beat at
+   * once.
+   */
+  public void start(Supplier<Collection<DeviceSession>> sessions, Supplier<Map<String, Integer>> roomSubscribers) {
+    long every = heartbeat.toMillis();
+    Runnable beat = () -> beat(sessions.get(), roomSubscribers.get());
+    thread.scheduleWithFixedDelay(beat, 0, every, TimeUnit.MILLISECONDS);
+    redis.addConnectionListener(
+        new io.lettuce.core.RedisConnectionStateListener() {
+          @Override
+          public void onRedisConnected(io.lettuce.core.RedisChannelHandler<?, ?> connection, java.net.SocketAddress address) {
+            if (!thread.isShutdown()) {
+              thread.execute(beat);
+            }
+          }
+        });
+  }
+
+  private RedisClusterAsyncCommands<String, byte[]> commands() {
+    return redis.commands();
+  }
+
+  // ------------------------------------------------------------------ session events (any thread)
+
+  @Override
+  public void sessionIdentified(DeviceSession session) {
+    String connections = RedisChannels.connections(gatewayId);
+    commands().hset(connections, field(session), json(session));
+    commands().expire(connections, ttl.toSeconds());
+    // Claim the device atomically (SET ... GET); whoever held it before is told to close its session.
+    commands()
+        .setGet(RedisChannels.device(session.profileId(), session.deviceId()), bytes(gatewayId), SetArgs.Builder.ex(ttl.toSeconds()))
+        .whenComplete(
+            (previous, error) -> {
+              if (error == null && previous != null && !text(previous).equals(gatewayId)) {
+                kick(text(previous), session);
+              }
+            });
+    touchPresence(session.profileId());
+  }
+
+  @Override
+  public void sessionChanged(DeviceSession session) {
+    // The reaper needs each session's rooms to tell them its user left.
+    commands().hset(RedisChannels.connections(gatewayId), field(session), json(session));
+  }
+
+  @Override
+  public void sessionClosed(DeviceSession session) {
+    commands().hdel(RedisChannels.connections(gatewayId), field(session));
+    commands()
+        .eval(DELETE_IF_EQUALS, ScriptOutputType.INTEGER, new String[] {RedisChannels.device(session.profileId(), session.deviceId())}, bytes(gatewayId));
+  }
+
+  @Override
+  public void roomSubscribers(String roomId, int count) {
+    String rooms = RedisChannels.rooms(gatewayId);
+    if (count == 0) {
+      commands().hdel(rooms, roomId);
+    } else {
+      commands().hset(rooms, roomId, bytes(Integer.toString(count)));
+      commands().expire(rooms, ttl.toSeconds());
+    }
+  }
+
+  @Override
+  public CompletionStage<Boolean> onlineElsewhere(String profileId) {
+    String presence = RedisChannels.presence(profileId);
+    long since = clock.millis() - presenceTtl.toMillis();
+    // This gateway's entry goes first, so the count that follows sees only the others.
+    return commands()
+        .zrem(presence, bytes(gatewayId))
+        .thenCompose(removed -> commands().zcount(presence, Range.create((double) since, Double.POSITIVE_INFINITY)))
+        .thenApply(count -> count > 0)
+        .exceptionally(
+            error -> {
+              log.fine(() -> "presence lookup failed, assuming offline elsewhere: " + error.getMessage());
+              return false;
+            });
+  }
+
+  private void kick(String previousGateway, DeviceSession session) {
+    try {
+      engine.sendControl(
+          previousGateway,
+          GatewayControl.newBuilder()
+              .setKick(DeviceKick.newBuilder().setProfileId(session.profileId()).setDeviceId(session.deviceId()).setNewGatewayId(gatewayId))
+              .build());
+    } catch (RuntimeException e) {
+      log.warning(() -> "could not tell gateway " + previousGateway + " to drop " + field(session) + ": " + e.getMessage());
+    }
+  }
+
+  private void touchPresence(String profileId) {
+    String presence = RedisChannels.presence(profileId);
+    commands().zadd(presence, (double) clock.millis(), bytes(gatewayId));
+    commands().expire(presence, ttl.toSeconds());
+  }
+
+  // ------------------------------------------------------------------ heartbeat and reaping (own thread)
+
+  private void beat(Collection<DeviceSession> sessions, Map<String, Integer> roomSubscribers) {
+    try {
+      long now = clock.millis();
+      commands().zadd(RedisChannels.GATEWAYS, (double) now, bytes(gatewayId)).get(5, TimeUnit.SECONDS);
+      String connections = RedisChannels.connections(gatewayId);
+      Map<String, byte[]> fields = new HashMap<>();
+      Map<String, Long> lastActivity = new HashMap<>();
+      for (DeviceSession session : sessions) {
+        if (session.identified()) {
+          fields.put(field(session), json(session));
+          lastActivity.merge(session.profileId(), session.lastActivityMillis(), Math::max);
+        }
+      }
+      if (!fields.isEmpty()) {
+        commands().hset(connections, fields);
+      }
+      commands().expire(connections, ttl.toSeconds());
+      String rooms = RedisChannels.rooms(gatewayId);
+      if (!roomSubscribers.isEmpty()) {
+        Map<String, byte[]> counts = new HashMap<>();
+        roomSubscribers.forEach((room, count) -> counts.put(room, bytes(Integer.toString(count))));
+        commands().hset(rooms, counts);
+      }
+      commands().expire(rooms, ttl.toSeconds());
+      for (DeviceSession session : sessions) {
+        if (session.identified()) {
+          commands().set(RedisChannels.device(session.profileId(), session.deviceId()), bytes(gatewayId), SetArgs.Builder.ex(ttl.toSeconds()));
+        }
+      }
+      lastActivity.forEach(
+          (profile, at) -> {
+            commands().zadd(RedisChannels.presence(profile), (double) at, bytes(gatewayId));
+            commands().expire(RedisChannels.presence(profile), ttl.toSeconds());
+          });
+      reapDeadGateways(now);
+    } catch (Exception e) {
+      log.log(Level.FINE, "heartbeat failed (Redis down?); retrying next beat", e);
+    }
+  }
+
+  private void reapDeadGateways(long now) throws Exception {
+    long lapse = 3 * heartbeat.toMillis();
+    List<byte[]> dead =
+        commands().zrangebyscore(RedisChannels.GATEWAYS, Range.create(Double.NEGATIVE_INFINITY, (double) (now - lapse))).get(5, TimeUnit.SECONDS);
+    for (byte[] raw : dead) {
+      String deadId = text(raw);
+      if (deadId.equals(gatewayId)) {
+        continue;
+      }
+      String lock = commands().set(RedisChannels.reapLock(deadId), bytes(gatewayId), SetArgs.Builder.nx().ex(30)).get(5, TimeUnit.SECONDS);
+      if (!"OK".equals(lock)) {
+        continue; // another gateway is on it
+      }
+      reap(deadId, now);
+    }
+  }
+
+  private void reap(String deadId, long now) throws Exception {
+    log.warning(() -> "gateway " + deadId + " missed its heartbeats; removing its connections and presence");
+    Map<String, byte[]> connections = commands().hgetall(RedisChannels.connections(deadId)).get(5, TimeUnit.SECONDS);
+    Map<String, List<String>> roomsByProfile = new HashMap<>();
+    for (Map.Entry<String, byte[]> entry : connections.entrySet()) {
+      Struct info = parse(entry.getValue());
+      String profile = info.getFieldsOrDefault("profile_id", Value.getDefaultInstance()).getStringValue();
+      String device = info.getFieldsOrDefault("device_id", Value.getDefaultInstance()).getStringValue();
+      commands().eval(DELETE_IF_EQUALS, ScriptOutputType.INTEGER, new String[] {RedisChannels.device(profile, device)}, bytes(deadId)).get(5, TimeUnit.SECONDS);
+      List<String> rooms = roomsByProfile.computeIfAbsent(profile, p -> new java.util.ArrayList<>());
+      for (Value room : info.getFieldsOrDefault("rooms", Value.getDefaultInstance()).getListValue().getValuesList()) {
+        rooms.add(room.getStringValue());
+      }
+    }
+    for (Map.Entry<String, List<String>> entry : roomsByProfile.entrySet()) {
+      String presence = RedisChannels.presence(entry.getKey());
+      commands().zrem(presence, bytes(deadId)).get(5, TimeUnit.SECONDS);
+      long elsewhere = commands().zcount(presence, Range.create((double) (now - presenceTtl.toMillis()), Double.POSITIVE_INFINITY)).get(5, TimeUnit.SECONDS);
+      if (elsewhere == 0) {
+        PresenceEvent offline =
+            PresenceEvent.newBuilder()
+                .setProfileId(entry.getKey())
+                .setStatus(PresenceStatus.PRESENCE_STATUS_OFFLINE)
+                .setLastSeenTime(Timestamps.fromMillis(now))
+                .build();
+        for (String roomId : new java.util.LinkedHashSet<>(entry.getValue())) {
+          engine.publish(
+              BusEnvelope.newBuilder().setRoomId(roomId).setOriginId(gatewayId).setPublishTime(offline.getLastSeenTime()).setPresence(offline).build());
+        }
+      }
+    }
+    commands().del(RedisChannels.connections(deadId), RedisChannels.rooms(deadId)).get(5, TimeUnit.SECONDS);
+    commands().zrem(RedisChannels.GATEWAYS, bytes(deadId)).get(5, TimeUnit.SECONDS);
+  }
+
+  /** Removes this gateway's own entries: a clean shutdown leaves nothing behind. */
+  @Override
+  public void close() {
+    thread.shutdownNow();
+    try {
+      CompletableFuture.allOf(
+              commands().del(RedisChannels.connections(gatewayId), RedisChannels.rooms(gatewayId)).toCompletableFuture(),
+              commands().zrem(RedisChannels.GATEWAYS, bytes(gatewayId)).toCompletableFuture())
+          .get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.fine(() -> "could not remove this gateway's entries at shutdown: " + e.getMessage());
+    }
+  }
+
+  // ------------------------------------------------------------------ encoding
+
+  private static String field(DeviceSession session) {
+    return session.profileId() + ":" + session.deviceId();
+  }
+
+  private byte[] json(DeviceSession session) {
+    ListValue.Builder rooms = ListValue.newBuilder();
+    session.roomIds().stream().sorted().forEach(room -> rooms.addValues(Value.newBuilder().setStringValue(room)));
+    Struct info =
+        Struct.newBuilder()
+            .putFields("profile_id", string(session.profileId()))
+            .putFields("device_id", string(session.deviceId()))
+            .putFields("session_id", string(session.id()))
+            .putFields("transport", string(session.transportKind()))
+            .putFields("remote_address", string(session.remoteAddress()))
+            .putFields("connected_at", string(session.connectedAt().toString()))
+            .putFields("last_heartbeat", string(java.time.Instant.ofEpochMilli(session.lastActivityMillis()).toString()))
+            .putFields("room_count", Value.newBuilder().setNumberValue(rooms.getValuesCount()).build())
+            .putFields("rooms", Value.newBuilder().setListValue(rooms).build())
+            .build();
+    try {
+      return bytes(JSON.print(info));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Struct parse(byte[] json) {
+    Struct.Builder info = Struct.newBuilder();
+    try {
+      JsonFormat.parser().merge(text(json), info);
+    } catch (InvalidProtocolBufferException e) {
+      log.warning("unreadable connection entry: " + text(json));
+    }
+    return info.build();
+  }
+
+  private static Value string(String value) {
+    return Value.newBuilder().setStringValue(value).build();
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String text(byte[] bytes) {
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+}

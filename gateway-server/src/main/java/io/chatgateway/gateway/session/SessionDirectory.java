@@ -1,0 +1,51 @@
+package io.chatgateway.gateway.session;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What other gateways must know about this one's sessions: who is connected where (so a device
+ * connecting elsewhere replaces its session here), which rooms are listened to, and whether a user
+ * still has a device on another gateway (so presence turns offline only when none does).
+ *
+ * <p>Calls come from session executors and must not block; implementations do their I/O
+ * asynchronously. {@link #LOCAL} is the single-instance directory: there is nobody to tell.
+ */
+public interface SessionDirectory {
+
+  /** A session finished its handshake. */
+  void sessionIdentified(DeviceSession session);
+
+  /** A session's rooms changed (subscribed, unsubscribed, revoked). */
+  void sessionChanged(DeviceSession session);
+
+  /** A session that had finished its handshake ended. */
+  void sessionClosed(DeviceSession session);
+
+  /** The number of local subscribers of {@code roomId} changed to {@code count} (0: none left). */
+  void roomSubscribers(String roomId, int count);
+
+  /** Whether {@code profileId} has a live device on another gateway. */
+  CompletionStage<Boolean> onlineElsewhere(String profileId);
+
+  /** One gateway, nothing shared: every call is a no-op and nobody is online elsewhere. */
+  SessionDirectory LOCAL =
+      new SessionDirectory() {
+        @Override
+        public void sessionIdentified(DeviceSession session) {}
+
+        @Override
+        public void sessionChanged(DeviceSession session) {}
+
+        @Override
+        public void sessionClosed(DeviceSession session) {}
+
+        @Override
+        public void roomSubscribers(String roomId, int count) {}
+
+        @Override
+        public CompletionStage<Boolean> onlineElsewhere(String profileId) {
+          return CompletableFuture.completedFuture(false);
+        }
+      };
+}

@@ -1,0 +1,117 @@
+package io.chatgateway.gateway.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatgateway.gateway.testing.Await;
+import io.chatgateway.gateway.testing.DeviceClient;
+import io.chatgateway.gateway.testing.RedisExtension;
+import io.chatgateway.proto.v1.CreateRoomRequest;
+import io.chatgateway.proto.v1.ErrorCode;
+import io.chatgateway.proto.v1.PresenceStatus;
+import io.chatgateway.proto.v1.ReconnectReason;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.SubscriptionSpec;
+import io.grpc.Status;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Three gateways and a shared core on one real Redis. */
+class MultiGatewayRedisTest {
+
+  @RegisterExtension static final RedisExtension redis = RedisExtension.standalone();
+
+  static ThreeGateways cluster;
+  static RedisClient client;
+  static StatefulRedisConnection<String, String> connection;
+  static RedisCommands<String, String> inspect;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = ThreeGateways.start(redis.cacheUri(), Map.of());
+    client = RedisClient.create(redis.cacheUri());
+    connection = client.connect();
+    inspect = connection.sync();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    cluster.close();
+    connection.close();
+    client.shutdown();
+  }
+
+  @Test
+  void devicesOnThreeGatewaysGetEveryEventAndTheHashesFollowThemInAndOut() {
+    List<DeviceClient> devices = FanoutScenario.everyDeviceGetsEveryEventInOrderOnce(cluster, "spread", 30);
+
+    for (String id : ThreeGateways.IDS) {
+      Map<String, String> conns = inspect.hgetall("chat:gw:{" + id + "}:conns");
+      assertEquals(2, conns.size(), id + " holds two devices: " + conns);
+      assertTrue(conns.values().iterator().next().contains("\"transport\":\"grpc\""), conns.toString());
+      assertEquals("2", inspect.hget("chat:gw:{" + id + "}:rooms", "spread"), id + " has two local subscribers");
+      assertTrue(inspect.zscore("chat:gateways", id) != null, id + " is registered");
+    }
+    assertEquals("gw-b", inspect.get("chat:device:{spread-user-1}:phone"), "the device index knows where each device is");
+
+    devices.forEach(DeviceClient::close);
+    for (String id : ThreeGateways.IDS) {
+      Await.until(Duration.ofSeconds(10), () -> inspect.hlen("chat:gw:{" + id + "}:conns") == 0 && inspect.hlen("chat:gw:{" + id + "}:rooms") == 0, id + "'s hashes empty out");
+    }
+    Await.until(Duration.ofSeconds(10), () -> inspect.exists("chat:device:{spread-user-1}:phone") == 0, "device index entry removed");
+  }
+
+  @Test
+  void aDuplicateDeviceOnAnotherGatewayClosesTheOldOne() {
+    DeviceClient first = cluster.device(0, "dup", "phone");
+    first.hello();
+    DeviceClient second = cluster.device(1, "dup", "phone");
+    second.hello();
+    ServerEvent reconnect = first.await(ServerEvent::hasReconnect, "reconnect from gw-a after the device appeared on gw-b");
+    assertEquals(ReconnectReason.RECONNECT_REASON_REPLACED, reconnect.getReconnect().getReason());
+    assertEquals(ErrorCode.ERROR_CODE_REPLACED, first.await(ServerEvent::hasError, "replaced").getError().getCode());
+    assertEquals(Status.Code.ABORTED, first.awaitClosed().getCode());
+    second.ping();
+    assertEquals(null, second.closedWith());
+    assertEquals("gw-b", inspect.get("chat:device:{dup}:phone"));
+  }
+
+  @Test
+  void aUserIsOfflineOnlyWhenNoGatewayHoldsAnyOfTheirDevices() {
+    cluster.as(0, "watcher").createRoom(
+        CreateRoomRequest.newBuilder().setRoomId("presence-x").setName("p").addInitialMembers(SubscriptionSpec.newBuilder().setProfileId("roamer")).build());
+    DeviceClient watcher = cluster.device(2, "watcher", "phone");
+    watcher.hello();
+    watcher.subscribe("presence-x");
+    DeviceClient phone = cluster.device(0, "roamer", "phone");
+    phone.hello();
+    phone.subscribe("presence-x");
+    DeviceClient laptop = cluster.device(1, "roamer", "laptop");
+    laptop.hello();
+    laptop.subscribe("presence-x");
+    watcher.await(e -> isPresence(e, PresenceStatus.PRESENCE_STATUS_ONLINE), "roamer online");
+    Await.until(Duration.ofSeconds(10), () -> inspect.zcard("chat:presence:{roamer}") == 2, "presence on two gateways");
+
+    phone.close();
+    Await.until(Duration.ofSeconds(10), () -> inspect.hget("chat:gw:{gw-a}:conns", "roamer:phone") == null, "phone gone from gw-a");
+    watcher.ping();
+    laptop.ping();
+    watcher.ping();
+    assertTrue(watcher.matching(e -> isPresence(e, PresenceStatus.PRESENCE_STATUS_OFFLINE)).isEmpty(), "still online through the laptop on gw-b");
+
+    laptop.close();
+    watcher.await(e -> isPresence(e, PresenceStatus.PRESENCE_STATUS_OFFLINE), "offline once the last device left");
+  }
+
+  private static boolean isPresence(ServerEvent event, PresenceStatus status) {
+    return event.hasPresence() && event.getPresence().getProfileId().equals("roamer") && event.getPresence().getStatus() == status;
+  }
+}
