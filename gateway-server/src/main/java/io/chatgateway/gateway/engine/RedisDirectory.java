@@ -66,6 +66,26 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
   private static final String DELETE_IF_EQUALS =
       "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
+  /**
+   * Refreshes this gateway's claim on a device: sets KEYS[1] to ARGV[1] with TTL ARGV[2] if the key is
+   * missing (Redis restarted empty) or already ARGV[1]; never takes a device another gateway holds.
+   */
+  private static final String CLAIM_IF_FREE_OR_OURS =
+      "local v = redis.call('get', KEYS[1]) "
+          + "if v == false or v == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1 end "
+          + "return 0";
+
+  /**
+   * Replaces hash KEYS[1] with the field/value pairs ARGV[2..] and sets its TTL to ARGV[1] seconds, in
+   * one step. The heartbeat writes the whole truth each beat, so an entry of a session that closed
+   * while the beat was being prepared disappears at the next beat instead of lingering until its TTL.
+   */
+  private static final String REPLACE_HASH =
+      "redis.call('del', KEYS[1]) "
+          + "for i = 2, #ARGV, 2 do redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1]) end "
+          + "if #ARGV > 1 then redis.call('expire', KEYS[1], ARGV[1]) end "
+          + "return 1";
+
   private final RedisConnector redis;
   private final RedisEngine engine;
   private final String gatewayId;
@@ -200,29 +220,28 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
     try {
       long now = clock.millis();
       commands().zadd(RedisChannels.GATEWAYS, (double) now, bytes(gatewayId)).get(5, TimeUnit.SECONDS);
-      String connections = RedisChannels.connections(gatewayId);
       Map<String, byte[]> fields = new HashMap<>();
       Map<String, Long> lastActivity = new HashMap<>();
       for (DeviceSession session : sessions) {
-        if (session.identified()) {
+        if (session.identified() && session.open()) {
           fields.put(field(session), json(session));
           lastActivity.merge(session.profileId(), session.lastActivityMillis(), Math::max);
         }
       }
-      if (!fields.isEmpty()) {
-        commands().hset(connections, fields);
-      }
-      commands().expire(connections, ttl.toSeconds());
-      String rooms = RedisChannels.rooms(gatewayId);
-      if (!roomSubscribers.isEmpty()) {
-        Map<String, byte[]> counts = new HashMap<>();
-        roomSubscribers.forEach((room, count) -> counts.put(room, bytes(Integer.toString(count))));
-        commands().hset(rooms, counts);
-      }
-      commands().expire(rooms, ttl.toSeconds());
+      replaceHash(RedisChannels.connections(gatewayId), fields);
+      Map<String, byte[]> counts = new HashMap<>();
+      roomSubscribers.forEach((room, count) -> counts.put(room, bytes(Integer.toString(count))));
+      replaceHash(RedisChannels.rooms(gatewayId), counts);
       for (DeviceSession session : sessions) {
-        if (session.identified()) {
-          commands().set(RedisChannels.device(session.profileId(), session.deviceId()), bytes(gatewayId), SetArgs.Builder.ex(ttl.toSeconds()));
+        // Checked right before the write: a close issues its delete after this on the same connection.
+        if (session.identified() && session.open()) {
+          commands()
+              .eval(
+                  CLAIM_IF_FREE_OR_OURS,
+                  ScriptOutputType.INTEGER,
+                  new String[] {RedisChannels.device(session.profileId(), session.deviceId())},
+                  bytes(gatewayId),
+                  bytes(Long.toString(ttl.toSeconds())));
         }
       }
       lastActivity.forEach(
@@ -234,6 +253,17 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
     } catch (Exception e) {
       log.log(Level.FINE, "heartbeat failed (Redis down?); retrying next beat", e);
     }
+  }
+
+  private void replaceHash(String key, Map<String, byte[]> fields) throws Exception {
+    byte[][] args = new byte[1 + 2 * fields.size()][];
+    args[0] = bytes(Long.toString(ttl.toSeconds()));
+    int i = 1;
+    for (Map.Entry<String, byte[]> field : fields.entrySet()) {
+      args[i++] = bytes(field.getKey());
+      args[i++] = field.getValue();
+    }
+    commands().<Long>eval(REPLACE_HASH, ScriptOutputType.INTEGER, new String[] {key}, args).get(5, TimeUnit.SECONDS);
   }
 
   private void reapDeadGateways(long now) throws Exception {

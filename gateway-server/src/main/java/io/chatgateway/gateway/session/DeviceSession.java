@@ -366,6 +366,11 @@ public final class DeviceSession {
     return helloDone;
   }
 
+  /** Whether the session is still open (not ending or ended). */
+  public boolean open() {
+    return !closing;
+  }
+
   /** Events waiting to be written (for tests and metrics). */
   public int queuedEvents() {
     return queue.size();

@@ -16,12 +16,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * Starts real Redis for a test class: one server, or a three-master Redis Cluster built with CLUSTER
  * ADDSLOTS and CLUSTER MEET (no redis-cli needed). The cluster needs Redis 7 for sharded pub/sub.
- * With an older binary, the class is skipped and says why.
+ * With an older binary, tests that call {@link #assumeSupported} are skipped and say why.
  */
 public final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
 
   private final int masters;
   private final List<RedisProcess> nodes = new ArrayList<>();
+  private String unsupported;
 
   private RedisExtension(int masters) {
     this.masters = masters;
@@ -46,9 +47,9 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
     }
     String version = nodes.get(0).version();
     if (Integer.parseInt(version.split("\\.")[0]) < 7) {
-      String reason = "Redis Cluster tests need Redis 7 for sharded pub/sub; this redis-server is " + version;
-      System.out.println("skipped: " + reason);
-      Assumptions.abort(reason);
+      unsupported = "Redis Cluster tests need Redis 7 for sharded pub/sub; this redis-server is " + version;
+      System.out.println("skipped: " + unsupported);
+      return;
     }
     int slotsPerNode = 16384 / masters;
     for (int i = 0; i < masters; i++) {
@@ -84,6 +85,16 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
     for (RedisProcess node : nodes) {
       node.close();
     }
+  }
+
+  /** Skips the calling test, with the reason, when this Redis cannot run a cluster test. */
+  public void assumeSupported() {
+    Assumptions.assumeTrue(unsupported == null, () -> unsupported);
+  }
+
+  /** Whether the cluster could be built (false with a Redis older than 7). */
+  public boolean supported() {
+    return unsupported == null;
   }
 
   /** The CACHE_URI for the gateway. */
