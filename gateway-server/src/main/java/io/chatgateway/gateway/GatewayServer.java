@@ -19,6 +19,11 @@ import io.chatgateway.gateway.session.SessionDirectory;
 import io.chatgateway.bus.RedisConnector;
 import io.chatgateway.bus.RedisTarget;
 import io.chatgateway.gateway.forward.ForwardedChatService;
+import io.chatgateway.gateway.telemetry.GatewayMetrics;
+import io.chatgateway.gateway.telemetry.Telemetry;
+import io.chatgateway.gateway.telemetry.TracePropagation;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.chatgateway.gateway.http.HttpServer;
 import io.chatgateway.gateway.http.OriginPolicy;
 import io.chatgateway.gateway.transport.websocket.WebSocketBridge;
@@ -63,6 +68,7 @@ public final class GatewayServer implements AutoCloseable {
   private final Server embeddedCore; // null with a remote core
   private final ChatServiceClient upstream;
   private final HealthStatusManager health;
+  private final Telemetry telemetry;
   private final Server grpcServer;
   private final ExecutorService callExecutor;
   private final ScheduledExecutorService scheduler;
@@ -103,6 +109,7 @@ public final class GatewayServer implements AutoCloseable {
       this.directory = SessionDirectory.LOCAL;
     }
     this.health = new HealthStatusManager();
+    this.telemetry = new Telemetry(config.gatewayId(), config.otlpEndpoint());
 
     CircuitBreaker breaker =
         new CircuitBreaker(
@@ -136,17 +143,29 @@ public final class GatewayServer implements AutoCloseable {
             ForkJoinPool.defaultForkJoinWorkerThreadFactory,
             null,
             true);
+    SessionServices[] sessionsRef = new SessionServices[1]; // the subscriptions gauge reads it once built
+    GatewayMetrics metrics =
+        new GatewayMetrics(
+            telemetry.meter(),
+            () -> sessionsRef[0] == null ? 0 : sessionsRef[0].subscriptions(),
+            () -> upstream.breaker().state() == CircuitBreaker.State.OPEN,
+            engine::healthy,
+            () -> engine instanceof RedisEngine redisEngine && redisEngine.pingLagMillis() >= 0 ? redisEngine.pingLagMillis() / 1e3 : -1);
+    TracePropagation tracing = new TracePropagation(telemetry, metrics);
+    // Every call to the core, whoever makes it, carries trace context and is measured.
+    Channel core = ClientInterceptors.intercept(upstream.channel(), tracing.upstream());
     this.sessions =
         new SessionServices(
-            config.gatewayId(), config.session(), upstream.channel(), engine, verifier, directory, callExecutor, scheduler, Clock.systemUTC());
+            config.gatewayId(), config.session(), core, engine, verifier, directory, metrics, callExecutor, scheduler, Clock.systemUTC());
+    sessionsRef[0] = sessions;
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
             .executor(callExecutor)
             .addService(
                 ServerInterceptors.intercept(
-                    ForwardedChatService.create(
-                        upstream.channel(), config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),
-                    new AuthInterceptor(verifier)))
+                    ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),
+                    new AuthInterceptor(verifier),
+                    tracing.server()))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .maxInboundMessageSize(4 * 1024 * 1024)
@@ -170,7 +189,9 @@ public final class GatewayServer implements AutoCloseable {
         new HttpServer(
             config.http(),
             webSockets.handler(),
-            upstream.channel(),
+            core,
+            tracing,
+            telemetry,
             verifier,
             config.auth(),
             devSecret,
@@ -202,6 +223,7 @@ public final class GatewayServer implements AutoCloseable {
     }
     server.updateHealth();
     server.scheduler.scheduleWithFixedDelay(server::updateHealth, 250, 250, TimeUnit.MILLISECONDS);
+    log.info(() -> "configuration: " + summary(config));
     log.info(
         () ->
             "gateway " + config.gatewayId() + " listening for gRPC on port " + server.grpcPort()
@@ -210,6 +232,25 @@ public final class GatewayServer implements AutoCloseable {
                 + ", engine: " + config.cache().map(RedisTarget::display).orElse("in-memory")
                 + ", forwarding: " + config.forwardMarshalling());
     return server;
+  }
+
+  /** The configuration in one line, without secrets. */
+  static String summary(GatewayConfig config) {
+    String auth = config.auth().jwksUri().map(uri -> "jwks " + uri).orElse(config.auth().hmacSecret().isPresent() ? "hmac secret" : "development mode");
+    return "gateway_id=" + config.gatewayId()
+        + " grpc_port=" + config.grpcPort()
+        + " http_port=" + config.http().port()
+        + " core=" + config.chatServiceTarget().orElse("embedded")
+        + " engine=" + config.cache().map(RedisTarget::display).orElse("in-memory")
+        + " auth=" + auth
+        + " issuers=" + config.auth().acceptedIssuers()
+        + " audience=" + config.auth().audience()
+        + " max_connections_per_device=" + config.session().maxConnectionsPerDevice()
+        + " max_events_per_second=" + config.session().maxEventsPerSecond()
+        + " max_channels_per_socket=" + config.session().maxRoomsPerSession()
+        + " connection_timeout=" + config.session().connectionTimeout().toSeconds() + "s"
+        + " shutdown_grace=" + config.shutdownGrace().toSeconds() + "s"
+        + " tracing=" + config.otlpEndpoint().map(Object::toString).orElse("not exported");
   }
 
   /** The bound gRPC port (useful with GRPC_PORT=0). */
@@ -294,6 +335,7 @@ public final class GatewayServer implements AutoCloseable {
     }
     scheduler.shutdownNow();
     callExecutor.shutdownNow();
+    telemetry.close();
   }
 
   /** Stops at once: sessions are told to reconnect now and closed. */

@@ -13,7 +13,10 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Configures java.util.logging once at start-up: one line per record on stderr, at {@code LOG_LEVEL}. */
+/**
+ * Configures java.util.logging once at start-up: one line per record on stderr, at {@code LOG_LEVEL},
+ * as text or, with {@code LOG_FORMAT=json}, one JSON object per line for log collectors.
+ */
 final class LogSetup {
 
   private LogSetup() {}
@@ -34,9 +37,15 @@ final class LogSetup {
     for (Handler handler : root.getHandlers()) {
       root.removeHandler(handler);
     }
+    String format = env.string("LOG_FORMAT", "text").toLowerCase(Locale.ROOT);
     ConsoleHandler console = new ConsoleHandler();
     console.setLevel(Level.ALL);
-    console.setFormatter(new LineFormatter());
+    console.setFormatter(
+        switch (format) {
+          case "text" -> new LineFormatter();
+          case "json" -> new JsonFormatter();
+          default -> throw EnvReader.invalid("LOG_FORMAT", "text or json", format);
+        });
     root.addHandler(console);
     root.setLevel(Level.WARNING); // libraries stay quiet unless something is wrong
     Logger.getLogger("io.chatgateway").setLevel(level);
@@ -70,6 +79,37 @@ final class LogSetup {
       }
       int dot = loggerName.lastIndexOf('.');
       return dot < 0 ? loggerName : loggerName.substring(dot + 1);
+    }
+  }
+
+  /** {@code {"time":...,"level":...,"logger":...,"thread":...,"message":...,"error":...}} per line. */
+  private static final class JsonFormatter extends Formatter {
+    private static final com.google.protobuf.util.JsonFormat.Printer PRINTER =
+        com.google.protobuf.util.JsonFormat.printer().omittingInsignificantWhitespace();
+
+    @Override
+    public String format(LogRecord record) {
+      com.google.protobuf.Struct.Builder line =
+          com.google.protobuf.Struct.newBuilder()
+              .putFields("time", text(Instant.ofEpochMilli(record.getMillis()).toString()))
+              .putFields("level", text(record.getLevel().getName()))
+              .putFields("logger", text(String.valueOf(record.getLoggerName())))
+              .putFields("thread", text(Thread.currentThread().getName()))
+              .putFields("message", text(formatMessage(record)));
+      if (record.getThrown() != null) {
+        StringWriter trace = new StringWriter();
+        record.getThrown().printStackTrace(new PrintWriter(trace));
+        line.putFields("error", text(trace.toString()));
+      }
+      try {
+        return PRINTER.print(line) + System.lineSeparator();
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        return "{\"message\":\"unprintable log record\"}" + System.lineSeparator();
+      }
+    }
+
+    private static com.google.protobuf.Value text(String value) {
+      return com.google.protobuf.Value.newBuilder().setStringValue(value).build();
     }
   }
 }

@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
  * @param gatewayHeartbeat {@code GATEWAY_HEARTBEAT_SEC}: how often this gateway refreshes its Redis
  *     entries; a gateway silent for 3 heartbeats is reaped by the others
  * @param redisCommandTimeout {@code REDIS_COMMAND_TIMEOUT_MS}: timeout of every Redis command
+ * @param otlpEndpoint {@code OTEL_EXPORTER_OTLP_ENDPOINT}: where traces go over OTLP/HTTP; empty:
+ *     nowhere
  */
 public record GatewayConfig(
     String gatewayId,
@@ -50,7 +52,8 @@ public record GatewayConfig(
     HttpConfig http,
     Optional<RedisTarget> cache,
     Duration gatewayHeartbeat,
-    Duration redisCommandTimeout) {
+    Duration redisCommandTimeout,
+    Optional<java.net.URI> otlpEndpoint) {
 
   private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -68,6 +71,7 @@ public record GatewayConfig(
     requireNonNull(cache, "cache");
     requireNonNull(gatewayHeartbeat, "gatewayHeartbeat");
     requireNonNull(redisCommandTimeout, "redisCommandTimeout");
+    requireNonNull(otlpEndpoint, "otlpEndpoint");
   }
 
   /** Parses CACHE_URI; shared with the standalone core's configuration. */
@@ -120,6 +124,7 @@ public record GatewayConfig(
         HttpConfig.fromEnvironment(env),
         cacheTarget(env),
         Duration.ofSeconds(env.integer("GATEWAY_HEARTBEAT_SEC", 5, 1, 300)),
-        Duration.ofMillis(env.integer("REDIS_COMMAND_TIMEOUT_MS", 2_000, 10, 60_000)));
+        Duration.ofMillis(env.integer("REDIS_COMMAND_TIMEOUT_MS", 2_000, 10, 60_000)),
+        env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", "http", "https"));
   }
 }

@@ -10,6 +10,7 @@ import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
+import io.chatgateway.gateway.telemetry.TracePropagation;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -52,13 +53,15 @@ final class ConnectProtocolHandler implements HttpHandler {
 
   private final Map<String, MethodDescriptor<Message, Message>> unaryMethods = new HashMap<>();
   private final Channel upstream;
+  private final TracePropagation tracing;
   private final JwtVerifier verifier;
   private final OriginPolicy origins;
   private final ScheduledExecutorService scheduler;
 
   @SuppressWarnings("unchecked")
-  ConnectProtocolHandler(Channel upstream, JwtVerifier verifier, OriginPolicy origins, ScheduledExecutorService scheduler) {
+  ConnectProtocolHandler(Channel upstream, TracePropagation tracing, JwtVerifier verifier, OriginPolicy origins, ScheduledExecutorService scheduler) {
     this.upstream = requireNonNull(upstream, "upstream");
+    this.tracing = requireNonNull(tracing, "tracing");
     this.verifier = requireNonNull(verifier, "verifier");
     this.origins = requireNonNull(origins, "origins");
     this.scheduler = requireNonNull(scheduler, "scheduler");
@@ -136,7 +139,10 @@ final class ConnectProtocolHandler implements HttpHandler {
       error(exchange, StatusCodes.BAD_REQUEST, "invalid_argument", "request is not a " + request.getDescriptorForType().getFullName() + ": " + e.getMessage());
       return;
     }
-    Context context = Context.ROOT.withValue(CallerIdentity.CONTEXT_KEY, token.identity());
+    Context context =
+        Context.ROOT
+            .withValue(CallerIdentity.CONTEXT_KEY, token.identity())
+            .withValue(TracePropagation.OTEL_CONTEXT, tracing.extract(TracePropagation.headerNames(), exchange.getRequestHeaders()::getFirst));
     String timeout = exchange.getRequestHeaders().getFirst(CONNECT_TIMEOUT);
     if (timeout != null) {
       try {

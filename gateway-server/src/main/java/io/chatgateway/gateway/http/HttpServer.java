@@ -3,6 +3,8 @@ package io.chatgateway.gateway.http;
 import io.chatgateway.client.CircuitBreaker;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.JwtVerifier;
+import io.chatgateway.gateway.telemetry.Telemetry;
+import io.chatgateway.gateway.telemetry.TracePropagation;
 import io.grpc.Channel;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
@@ -17,7 +19,7 @@ import java.util.function.Supplier;
 
 /**
  * The gateway's HTTP port. Routes: {@code /ws} (the WebSocket bridge), {@code /healthz}, {@code
- * /readyz}, {@code /chat.v1.ChatService/*} (the Connect protocol), {@code /dev/token} (development
+ * /readyz}, {@code /metrics} (Prometheus), {@code /chat.v1.ChatService/*} (the Connect protocol), {@code /dev/token} (development
  * mode only), and {@code /}, the demo page (static files packed in the jar under {@code web/}).
  */
 public final class HttpServer implements AutoCloseable {
@@ -35,6 +37,8 @@ public final class HttpServer implements AutoCloseable {
       HttpConfig config,
       HttpHandler webSocket,
       Channel upstream,
+      TracePropagation tracing,
+      Telemetry telemetry,
       JwtVerifier verifier,
       AuthConfig auth,
       byte[] devSecret,
@@ -50,7 +54,11 @@ public final class HttpServer implements AutoCloseable {
             .addExactPath("/ws", webSocket)
             .addExactPath("/healthz", HealthHandlers.liveness())
             .addExactPath("/readyz", HealthHandlers.readiness(grpcServing, breaker, engineHealthy))
-            .addPrefixPath(ConnectProtocolHandler.PREFIX, new ConnectProtocolHandler(upstream, verifier, origins, scheduler));
+            .addExactPath("/metrics", exchange -> {
+              exchange.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_TYPE, telemetry.contentType());
+              exchange.getResponseSender().send(telemetry.scrape());
+            })
+            .addPrefixPath(ConnectProtocolHandler.PREFIX, new ConnectProtocolHandler(upstream, tracing, verifier, origins, scheduler));
     if (devSecret != null) {
       routes.addExactPath("/dev/token", DevTokenHandler.create(devSecret, auth));
     }

@@ -75,6 +75,8 @@ public final class DeviceSession {
 
   private static final Logger log = Logger.getLogger(DeviceSession.class.getName());
   private static final Pattern ROOM_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  /** Metric labels of frame kinds, computed once. */
+  private static final Map<ConnectRequest.FrameCase, String> FRAME_NAMES = frameNames();
   static final int MAX_ROOMS_PER_FRAME = 200;
   static final int MAX_EVENTS_PER_SEND = 50;
   static final int MAX_STATUS_TEXT = 256;
@@ -106,6 +108,7 @@ public final class DeviceSession {
 
   // Confined to the executor.
   private boolean closed;
+  private String closeReason = "DISCONNECTED";
   private boolean cleanedUp;
   private final TokenBucket bucket;
   private int strikes;
@@ -155,6 +158,7 @@ public final class DeviceSession {
     requireNonNull(callContext, "callContext");
     DeviceSession session = new DeviceSession(services, transport, token, callContext);
     services.registry().opened(session);
+    services.metrics().sessionOpened(transport.kind());
     log.fine(() -> "session " + session.id + " opened by " + session.identity + " over " + transport.kind() + " from " + transport.remoteAddress());
     return session;
   }
@@ -361,6 +365,19 @@ public final class DeviceSession {
     return services.clock().millis() - TimeUnit.NANOSECONDS.toMillis(services.nanoTime() - lastActivityNanos);
   }
 
+  /** Rooms this session listens to or is joining. */
+  public int roomCount() {
+    return rooms.size();
+  }
+
+  private static Map<ConnectRequest.FrameCase, String> frameNames() {
+    Map<ConnectRequest.FrameCase, String> names = new java.util.EnumMap<>(ConnectRequest.FrameCase.class);
+    for (ConnectRequest.FrameCase frame : ConnectRequest.FrameCase.values()) {
+      names.put(frame, frame.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    return names;
+  }
+
   /** Whether the session finished its handshake. */
   public boolean identified() {
     return helloDone;
@@ -396,6 +413,7 @@ public final class DeviceSession {
     }
     ConnectRequest request = decoded.request();
     String frameId = request.getFrameId();
+    services.metrics().frameReceived(FRAME_NAMES.get(request.getFrameCase()));
     if (!helloDone) {
       if (request.getFrameCase() != ConnectRequest.FrameCase.HELLO) {
         fatal(frameId, ErrorCode.ERROR_CODE_HELLO_REQUIRED, "the first frame must be hello", Status.Code.FAILED_PRECONDITION);
@@ -407,6 +425,7 @@ public final class DeviceSession {
     }
     services.presence().touched(this);
     if (!bucket.tryTake(now)) {
+      services.metrics().frameRateLimited();
       if (violation(now, frameId, ErrorCode.ERROR_CODE_RATE_LIMITED, "more than " + config.maxEventsPerSecond() + " frames per second; slow down")) {
         framesDone();
       }
@@ -838,6 +857,7 @@ public final class DeviceSession {
       return;
     }
     closing = true;
+    services.metrics().slowConsumerCut();
     int queued = queue.size();
     long bytes = queue.bytes();
     executor.execute(
@@ -861,14 +881,17 @@ public final class DeviceSession {
     if (closed) {
       return;
     }
+    int sent = 0;
     while (transport.isReady()) {
       OutboundEvent next = queue.poll();
       if (next == null) {
-        return;
+        break;
       }
       transport.send(next);
+      sent++;
     }
-    // Not ready: the transport's onReady calls onWritable, which drains again.
+    services.metrics().eventsSent(sent);
+    // If not ready, the transport's onReady calls onWritable, which drains again.
   }
 
   /**
@@ -881,14 +904,19 @@ public final class DeviceSession {
     }
     closing = true;
     closed = true;
+    closeReason = reason.code().name();
+    int sent = 0;
     if (flushQueue) {
       for (OutboundEvent next = queue.poll(); next != null; next = queue.poll()) {
         transport.send(next);
+        sent++;
       }
     }
     for (ServerEvent event : finalEvents) {
       transport.send(OutboundEvent.of(event));
+      sent++;
     }
+    services.metrics().eventsSent(sent);
     transport.close(reason);
     log.fine(() -> "session " + id + " closed: " + reason.code() + " " + reason.message());
     cleanup();
@@ -903,6 +931,7 @@ public final class DeviceSession {
       return;
     }
     cleanedUp = true;
+    services.metrics().sessionClosed(transport.kind(), closeReason);
     Set<String> activeRooms = new HashSet<>();
     for (Map.Entry<String, RoomSlot> entry : rooms.entrySet()) {
       RoomSlot slot = entry.getValue();

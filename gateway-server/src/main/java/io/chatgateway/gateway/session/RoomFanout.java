@@ -33,12 +33,14 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
   private final ConcurrentHashMap<String, DeviceSession[]> rooms = new ConcurrentHashMap<>();
   private final Engine engine;
   private final SessionDirectory directory;
+  private final SessionMetrics metrics;
   private final ServerEvents events;
   private final FanoutLanes lanes;
 
-  public RoomFanout(Engine engine, SessionDirectory directory, ServerEvents events, int lanes) {
+  public RoomFanout(Engine engine, SessionDirectory directory, SessionMetrics metrics, ServerEvents events, int lanes) {
     this.engine = requireNonNull(engine, "engine");
     this.directory = requireNonNull(directory, "directory");
+    this.metrics = requireNonNull(metrics, "metrics");
     this.events = requireNonNull(events, "events");
     this.lanes = new FanoutLanes(lanes, 64 * 1024);
   }
@@ -121,6 +123,12 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
     if (sessions == null) {
       return;
     }
+    long start = System.nanoTime();
+    deliver(envelope, roomId, sessions);
+    metrics.fannedOut(sessions.length, System.nanoTime() - start);
+  }
+
+  private void deliver(BusEnvelope envelope, String roomId, DeviceSession[] sessions) {
     switch (envelope.getPayloadCase()) {
       case ROOM_EVENT -> deliverToAll(roomId, sessions, events.builder("").setRoomEvent(envelope.getRoomEvent()).build());
       case RECEIPT -> deliverToAll(roomId, sessions, events.builder("").setReceipt(envelope.getReceipt()).build());

@@ -33,6 +33,7 @@ public final class SessionServices implements AutoCloseable {
   private final Engine engine;
   private final JwtVerifier verifier;
   private final SessionDirectory directory;
+  private final SessionMetrics metrics;
   private final Executor pool;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
@@ -55,6 +56,7 @@ public final class SessionServices implements AutoCloseable {
       Engine engine,
       JwtVerifier verifier,
       SessionDirectory directory,
+      SessionMetrics metrics,
       Executor pool,
       ScheduledExecutorService scheduler,
       Clock clock) {
@@ -67,8 +69,9 @@ public final class SessionServices implements AutoCloseable {
     this.scheduler = requireNonNull(scheduler, "scheduler");
     this.clock = requireNonNull(clock, "clock");
     this.directory = requireNonNull(directory, "directory");
+    this.metrics = requireNonNull(metrics, "metrics");
     this.events = new ServerEvents(gatewayId, clock);
-    this.fanout = new RoomFanout(engine, directory, events, Math.max(2, Runtime.getRuntime().availableProcessors()));
+    this.fanout = new RoomFanout(engine, directory, metrics, events, Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.registry = new SessionRegistry(config.maxConnectionsPerDevice());
     this.presence = new PresenceTracker(engine, directory, clock, gatewayId, config.presenceTtl());
     this.resumes = new ResumeStore(config.resumeTtl(), MAX_RESUME_ENTRIES);
@@ -179,6 +182,19 @@ public final class SessionServices implements AutoCloseable {
 
   SessionDirectory directory() {
     return directory;
+  }
+
+  SessionMetrics metrics() {
+    return metrics;
+  }
+
+  /** Room subscriptions of all local sessions (for the subscriptions gauge). */
+  public long subscriptions() {
+    long total = 0;
+    for (DeviceSession session : registry.all()) {
+      total += session.roomCount();
+    }
+    return total;
   }
 
   ResumeStore resumes() {

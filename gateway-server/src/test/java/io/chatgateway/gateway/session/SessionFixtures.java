@@ -59,6 +59,7 @@ final class SessionFixtures {
             new InMemoryEngine(),
             JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", "x".repeat(32)))), null),
             SessionDirectory.LOCAL,
+            SessionMetrics.NONE,
             Runnable::run,
             Executors.newSingleThreadScheduledExecutor(),
             Clock.systemUTC());

@@ -1,0 +1,129 @@
+package io.chatgateway.gateway.telemetry;
+
+import io.chatgateway.gateway.session.SessionMetrics;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.LongUpDownCounter;
+import io.opentelemetry.api.metrics.Meter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * Every metric the gateway exports. OpenTelemetry names map to Prometheus names by turning dots into
+ * underscores (and adding {@code _total} to counters). {@code chat_gateway_connections_active} is the
+ * per-pod series the HPA scales on.
+ */
+public final class GatewayMetrics implements SessionMetrics {
+
+  /** The HPA's metric, as Prometheus exposes it. */
+  public static final String ACTIVE_CONNECTIONS_PROMETHEUS = "chat_gateway_connections_active";
+
+  static final AttributeKey<String> TRANSPORT = AttributeKey.stringKey("transport");
+  static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  static final AttributeKey<String> FRAME = AttributeKey.stringKey("frame");
+  static final AttributeKey<String> METHOD = AttributeKey.stringKey("method");
+  static final AttributeKey<String> CODE = AttributeKey.stringKey("code");
+
+  private final LongUpDownCounter activeConnections;
+  private final LongCounter sessionsOpened;
+  private final LongCounter sessionsClosed;
+  private final LongCounter framesReceived;
+  private final LongCounter framesRateLimited;
+  private final LongCounter slowConsumersCut;
+  private final LongCounter eventsSent;
+  private final LongCounter fanoutDeliveries;
+  private final DoubleHistogram fanoutDuration;
+  private final DoubleHistogram upstreamDuration;
+  // Attributes are built once per distinct value: the value sets are small and fixed.
+  private final Map<String, Attributes> attributes = new ConcurrentHashMap<>();
+
+  /**
+   * @param subscriptions current subscriptions of all local sessions
+   * @param breakerOpen whether the upstream circuit breaker is open
+   * @param engineHealthy whether the engine (Redis pub/sub link) delivers
+   * @param engineLagSeconds the engine's last round-trip lag; negative when unknown
+   */
+  public GatewayMetrics(
+      Meter meter, LongSupplier subscriptions, BooleanSupplier breakerOpen, BooleanSupplier engineHealthy, DoubleSupplier engineLagSeconds) {
+    activeConnections = meter.upDownCounterBuilder("chat.gateway.connections.active").setDescription("Open device streams").build();
+    sessionsOpened = meter.counterBuilder("chat.gateway.sessions.opened").setDescription("Device streams opened").build();
+    sessionsClosed = meter.counterBuilder("chat.gateway.sessions.closed").setDescription("Device streams closed, by reason").build();
+    framesReceived = meter.counterBuilder("chat.gateway.frames.received").setDescription("Inbound frames decoded, by kind").build();
+    framesRateLimited = meter.counterBuilder("chat.gateway.frames.rate_limited").setDescription("Inbound frames refused by the rate limiter").build();
+    slowConsumersCut = meter.counterBuilder("chat.gateway.slow_consumers.cut").setDescription("Sessions cut for reading too slowly").build();
+    eventsSent = meter.counterBuilder("chat.gateway.events.sent").setDescription("Events written to devices").build();
+    fanoutDeliveries = meter.counterBuilder("chat.gateway.fanout.deliveries").setDescription("Envelope deliveries offered to local sessions").build();
+    fanoutDuration =
+        meter.histogramBuilder("chat.gateway.fanout.duration").setUnit("s").setDescription("Time to offer one envelope to all its local subscribers")
+            .setExplicitBucketBoundariesAdvice(List.of(0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1)).build();
+    upstreamDuration =
+        meter.histogramBuilder("chat.gateway.upstream.duration").setUnit("s").setDescription("Calls to the core, by method and status code")
+            .setExplicitBucketBoundariesAdvice(List.of(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)).build();
+    meter.gaugeBuilder("chat.gateway.subscriptions.active").ofLongs().setDescription("Room subscriptions of local sessions")
+        .buildWithCallback(m -> m.record(subscriptions.getAsLong()));
+    meter.gaugeBuilder("chat.gateway.upstream.breaker_open").ofLongs().setDescription("1 while the circuit breaker to the core is open")
+        .buildWithCallback(m -> m.record(breakerOpen.getAsBoolean() ? 1 : 0));
+    meter.gaugeBuilder("chat.gateway.engine.healthy").ofLongs().setDescription("1 while the engine (Redis pub/sub) delivers")
+        .buildWithCallback(m -> m.record(engineHealthy.getAsBoolean() ? 1 : 0));
+    meter.gaugeBuilder("chat.gateway.engine.lag").setUnit("s").setDescription("Round trip of the engine's self-ping through Redis")
+        .buildWithCallback(m -> {
+          double lag = engineLagSeconds.getAsDouble();
+          if (lag >= 0) {
+            m.record(lag);
+          }
+        });
+  }
+
+  private Attributes of(AttributeKey<String> key, String value) {
+    return attributes.computeIfAbsent(key.getKey() + "=" + value, k -> Attributes.of(key, value));
+  }
+
+  @Override
+  public void sessionOpened(String transport) {
+    activeConnections.add(1, of(TRANSPORT, transport));
+    sessionsOpened.add(1, of(TRANSPORT, transport));
+  }
+
+  @Override
+  public void sessionClosed(String transport, String reason) {
+    activeConnections.add(-1, of(TRANSPORT, transport));
+    sessionsClosed.add(1, attributes.computeIfAbsent(transport + "/" + reason, k -> Attributes.of(TRANSPORT, transport, REASON, reason)));
+  }
+
+  @Override
+  public void frameReceived(String frame) {
+    framesReceived.add(1, of(FRAME, frame));
+  }
+
+  @Override
+  public void frameRateLimited() {
+    framesRateLimited.add(1);
+  }
+
+  @Override
+  public void slowConsumerCut() {
+    slowConsumersCut.add(1);
+  }
+
+  @Override
+  public void eventsSent(int count) {
+    eventsSent.add(count);
+  }
+
+  @Override
+  public void fannedOut(int recipients, long nanos) {
+    fanoutDeliveries.add(recipients);
+    fanoutDuration.record(nanos / 1e9);
+  }
+
+  /** Records one finished call to the core. */
+  public void upstreamCall(String method, String code, long nanos) {
+    upstreamDuration.record(nanos / 1e9, attributes.computeIfAbsent(method + "/" + code, k -> Attributes.of(METHOD, method, CODE, code)));
+  }
+}

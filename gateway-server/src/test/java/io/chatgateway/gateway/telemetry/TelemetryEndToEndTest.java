@@ -1,0 +1,161 @@
+package io.chatgateway.gateway.telemetry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatgateway.core.ChatCore;
+import io.chatgateway.core.EmbeddedChatService;
+import io.chatgateway.gateway.testing.Await;
+import io.chatgateway.gateway.testing.DeviceClient;
+import io.chatgateway.gateway.testing.GatewayExtension;
+import io.chatgateway.gateway.testing.TestTokens;
+import io.chatgateway.proto.v1.ConnectRequest;
+import io.chatgateway.proto.v1.CreateRoomRequest;
+import io.chatgateway.proto.v1.EventType;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.SendFrame;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.TextPayload;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** /metrics follows real traffic; trace context reaches the core. */
+class TelemetryEndToEndTest {
+
+  static final AtomicReference<String> coreSawTraceparent = new AtomicReference<>();
+  static final Server core = startRecordingCore();
+
+  /** Embedded core: events fan out. */
+  @RegisterExtension static final GatewayExtension gateway = GatewayExtension.standard();
+
+  /** A remote core that records the trace context it receives. */
+  @RegisterExtension static final GatewayExtension traced = GatewayExtension.withEnv(Map.of("CHAT_SERVICE_URI", "localhost:" + core.getPort()));
+
+  static final HttpClient http = HttpClient.newHttpClient();
+
+  @AfterAll
+  static void stopCore() {
+    core.shutdownNow();
+  }
+
+  @Test
+  void theConnectionGaugeAndTrafficSeriesFollowRealDevices() throws Exception {
+    double before = value(scrape(), GatewayMetrics.ACTIVE_CONNECTIONS_PROMETHEUS, "transport=\"grpc\"");
+    String roomId = gateway.as("metric-owner").createRoom(CreateRoomRequest.newBuilder().setName("metrics").build()).getRoom().getId();
+    DeviceClient one = DeviceClient.connect(gateway.channel(), TestTokens.valid("metric-owner", "a"), "one");
+    DeviceClient two = DeviceClient.connect(gateway.channel(), TestTokens.valid("metric-owner", "b"), "two");
+    one.hello();
+    two.hello();
+    one.subscribe(roomId);
+    two.subscribe(roomId);
+    Await.until(Duration.ofSeconds(10), () -> value(scrape(), GatewayMetrics.ACTIVE_CONNECTIONS_PROMETHEUS, "transport=\"grpc\"") == before + 2, "gauge up by two");
+    assertEquals(2, value(scrape(), "chat_gateway_subscriptions_active", ""), 0.0);
+
+    double sent = value(scrape(), "chat_gateway_fanout_deliveries_total", "");
+    one.send(
+        ConnectRequest.newBuilder()
+            .setSend(SendFrame.newBuilder().addEvents(RoomEvent.newBuilder().setRoomId(roomId).setType(EventType.EVENT_TYPE_MESSAGE).setText(TextPayload.newBuilder().setText("counted")))));
+    two.await(ServerEvent::hasRoomEvent, "the message");
+    String afterTraffic = scrape();
+    assertTrue(value(afterTraffic, "chat_gateway_fanout_deliveries_total", "") >= sent + 2, afterTraffic);
+    assertTrue(value(afterTraffic, "chat_gateway_frames_received_total", "frame=\"send\"") >= 1, afterTraffic);
+    assertTrue(value(afterTraffic, "chat_gateway_upstream_duration_seconds_count", "method=\"SendEvent\"") >= 1, afterTraffic);
+    assertTrue(value(afterTraffic, "chat_gateway_events_sent_total", "") >= 4, afterTraffic);
+    assertTrue(afterTraffic.contains("chat_gateway_fanout_duration_seconds_bucket"), afterTraffic);
+    assertTrue(!afterTraffic.contains("metric-owner") && !afterTraffic.contains(roomId), "no user or room ids in labels");
+
+    one.close();
+    Await.until(Duration.ofSeconds(10), () -> value(scrape(), GatewayMetrics.ACTIVE_CONNECTIONS_PROMETHEUS, "transport=\"grpc\"") == before + 1, "gauge down by one");
+    assertTrue(value(scrape(), "chat_gateway_sessions_closed_total", "reason=\"DISCONNECTED\"") >= 1);
+    two.close();
+  }
+
+  @Test
+  void aTraceparentReachesTheCoreWithTheSameTraceId() throws Exception {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), "00-" + traceId + "-00f067aa0ba902b7-01");
+    traced.as("tracer").withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)).createRoom(CreateRoomRequest.newBuilder().setName("traced").build());
+    assertTrue(coreSawTraceparent.get().startsWith("00-" + traceId + "-"), "core saw " + coreSawTraceparent.get());
+    assertTrue(!coreSawTraceparent.get().contains("00f067aa0ba902b7"), "the gateway's own span is the parent the core sees");
+
+    String httpTrace = "0af7651916cd43dd8448eb211c80319c";
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://localhost:" + traced.server().httpPort() + "/chat.v1.ChatService/CreateRoom"))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + TestTokens.valid("tracer", "web"))
+                .header("traceparent", "00-" + httpTrace + "-b7ad6b7169203331-01")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"traced over http\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(coreSawTraceparent.get().startsWith("00-" + httpTrace + "-"), "core saw " + coreSawTraceparent.get());
+  }
+
+  private static String scrape() {
+    try {
+      HttpResponse<String> response =
+          http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + gateway.server().httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode());
+      return response.body();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The sum of the series named {@code name} whose labels contain {@code labelFragment}. */
+  private static double value(String scrape, String name, String labelFragment) {
+    Matcher lines = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(scrape);
+    double total = 0;
+    while (lines.find()) {
+      String labels = lines.group(1) == null ? "" : lines.group(1);
+      if (labels.contains(labelFragment)) {
+        total += Double.parseDouble(lines.group(2));
+      }
+    }
+    return total;
+  }
+
+  private static Server startRecordingCore() {
+    ServerInterceptor recorder =
+        new ServerInterceptor() {
+          @Override
+          public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+            String traceparent = headers.get(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER));
+            if (traceparent != null) {
+              coreSawTraceparent.set(traceparent);
+            }
+            return Contexts.interceptCall(io.grpc.Context.current(), call, headers, next);
+          }
+        };
+    try {
+      return NettyServerBuilder.forPort(0)
+          .addService(ServerInterceptors.intercept(new EmbeddedChatService(new ChatCore(envelope -> {}, Clock.systemUTC(), "core")).bindWithIdentity(), recorder))
+          .build()
+          .start();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
