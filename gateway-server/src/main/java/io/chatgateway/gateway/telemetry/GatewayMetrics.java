@@ -52,6 +52,10 @@ public final class GatewayMetrics implements SessionMetrics {
   public GatewayMetrics(
       Meter meter, LongSupplier subscriptions, BooleanSupplier breakerOpen, BooleanSupplier engineHealthy, DoubleSupplier engineLagSeconds) {
     activeConnections = meter.upDownCounterBuilder("chat.gateway.connections.active").setDescription("Open device streams").build();
+    // Exported at 0 from the start: the HPA must see an idle new pod, not a missing series.
+    for (String transport : List.of("grpc", "websocket")) {
+      activeConnections.add(0, of(TRANSPORT, transport));
+    }
     sessionsOpened = meter.counterBuilder("chat.gateway.sessions.opened").setDescription("Device streams opened").build();
     sessionsClosed = meter.counterBuilder("chat.gateway.sessions.closed").setDescription("Device streams closed, by reason").build();
     framesReceived = meter.counterBuilder("chat.gateway.frames.received").setDescription("Inbound frames decoded, by kind").build();
