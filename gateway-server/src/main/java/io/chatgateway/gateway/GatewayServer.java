@@ -351,7 +351,8 @@ public final class GatewayServer implements AutoCloseable {
 
   /** Whether this gateway should get traffic: not draining, the core reachable, the engine delivering. */
   public boolean ready() {
-    return !draining && upstream != null && upstream.breaker().state() != CircuitBreaker.State.OPEN && engine.healthy();
+    // Not while a probe is in flight (HALF_OPEN): only a core known to answer makes the gateway ready.
+    return !draining && upstream != null && upstream.breaker().state() == CircuitBreaker.State.CLOSED && engine.healthy();
   }
 
   private volatile ServingStatus lastHealth;

@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 /**
  * {@code /healthz}: the process is alive (200 while it can answer). {@code /readyz}: it should get
  * traffic. That is 200 only when the gRPC server is serving and not draining, the upstream breaker is
- * not open, and the engine delivers. Otherwise 503, with a JSON body that says which part is not
+ * closed, and the engine delivers. Otherwise 503, with a JSON body that says which part is not
  * ready.
  */
 final class HealthHandlers {
@@ -31,7 +31,7 @@ final class HealthHandlers {
     return exchange -> {
       boolean grpc = grpcServing.getAsBoolean();
       CircuitBreaker.State state = breaker.get();
-      boolean upstream = state != CircuitBreaker.State.OPEN;
+      boolean upstream = state == CircuitBreaker.State.CLOSED;
       boolean engine = engineHealthy.getAsBoolean();
       Map<String, Value> checks = new LinkedHashMap<>();
       checks.put("grpc", object(Map.of("ok", bool(grpc), "detail", string(grpc ? "serving" : "not serving (starting or draining)"))));
