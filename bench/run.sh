@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Builds the benchmark jar and runs a scenario; results go to bench/results/.
-#   bench/run.sh forwarding [--calls N] [--concurrency C] [--rounds R]
+# Builds the gateway and the harness, runs a benchmark, stops everything it started, and writes
+# bench/results/<run>.md, <run>.json and PNG charts.
+#   bench/run.sh quick | full            every scenario (quick: under 3 minutes; full: under 20)
+#   bench/run.sh idle|fanout|forwarding|reconnect|slow [--name value ...]   one scenario
+#   bench/run.sh micro [JMH options]     JMH micro-benchmarks of the hot paths
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -q -B package -DskipTests -pl benchmarks -am
-exec java -Xms1g -Xmx1g -jar benchmarks/target/chat-gateway-bench.jar "$@"
+if [[ "${1:-}" == "micro" ]]; then
+  shift
+  exec java -cp benchmarks/target/chat-gateway-bench.jar org.openjdk.jmh.Main "$@"
+fi
+exec java -Xms1g -Xmx4g -jar benchmarks/target/chat-gateway-bench.jar "$@"

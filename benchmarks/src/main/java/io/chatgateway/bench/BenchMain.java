@@ -1,95 +1,152 @@
 package io.chatgateway.bench;
 
+import io.chatgateway.bench.report.JsonObject;
+import io.chatgateway.bench.report.Machine;
+import io.chatgateway.bench.report.ScenarioResult;
+import io.chatgateway.bench.scenario.Fanout;
+import io.chatgateway.bench.scenario.ForwardingOverhead;
+import io.chatgateway.bench.scenario.IdleCapacity;
+import io.chatgateway.bench.scenario.ReconnectStorm;
+import io.chatgateway.bench.scenario.SlowConsumers;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
- * {@code java -jar chat-gateway-bench.jar forwarding [--calls N] [--concurrency C] [--rounds R]
- * [--out DIR]}: runs a scenario and writes a Markdown table and a JSON file under {@code DIR}
- * (default {@code bench/results}), with the machine the numbers came from.
+ * The harness's command line: {@code quick} or {@code full} runs every scenario at that size; a
+ * scenario's name runs that one, with its parameters as {@code --name value} options. Results go to
+ * {@code --out} (default {@code bench/results}) as {@code <run>.md}, {@code <run>.json} and PNG charts,
+ * each with the machine they were measured on. See the README's "Benchmarks" section.
  */
 public final class BenchMain {
+
+  static final String USAGE = """
+      usage: bench/run.sh quick|full [--out DIR] [--jar GATEWAY_JAR]
+             bench/run.sh idle        [--steps 2000,5000,10000,19000] [--ws-steps 2000,5000]
+             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 5]
+             bench/run.sh forwarding  [--calls 20000] [--concurrency 32] [--rounds 5]
+             bench/run.sh reconnect   [--devices 2000] [--restart kill|drain]
+             bench/run.sh slow        [--rooms 10] [--subscribers 50] [--slow-percent 10] [--rate 2000] [--warmup 2] [--measure 5]
+      Durations are seconds. Every command also takes --out DIR and --jar GATEWAY_JAR.""";
+
+  private static final Set<String> SCENARIOS = Set.of("idle", "fanout", "forwarding", "reconnect", "slow");
 
   private BenchMain() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || !args[0].equals("forwarding")) {
-      System.err.println("usage: forwarding [--calls N] [--concurrency C] [--rounds R] [--out DIR]");
+    if (args.length == 0 || !(args[0].equals("quick") || args[0].equals("full") || SCENARIOS.contains(args[0]))) {
+      System.err.println(USAGE);
       System.exit(2);
     }
     Map<String, String> options = options(args);
-    ForwardingBenchmark.Options run =
-        new ForwardingBenchmark.Options(
-            Integer.parseInt(options.getOrDefault("calls", "20000")),
-            Integer.parseInt(options.getOrDefault("concurrency", "32")),
-            Integer.parseInt(options.getOrDefault("rounds", "5")),
-            50);
-    List<ForwardingBenchmark.Result> results = ForwardingBenchmark.run(run, System.err::println);
+    List<ScenarioResult> results = run(args[0], options, System.err::println);
     Path out = Path.of(options.getOrDefault("out", "bench/results"));
-    String markdown = forwardingMarkdown(run, results);
-    System.out.print(markdown);
-    write(out, "forwarding", markdown, forwardingJson(run, results));
+    write(out, args[0], String.join(" ", args), results);
+    System.err.println("results written to " + out.resolve(args[0] + ".md") + " and " + out.resolve(args[0] + ".json"));
   }
 
-  static String machine() {
-    return String.format(
-        Locale.ROOT,
-        "%d cores, %s %s, JVM flags %s, %s",
-        Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.vm.name"),
-        System.getProperty("java.version"),
-        ManagementFactory.getRuntimeMXBean().getInputArguments(),
-        Instant.now());
-  }
-
-  static String forwardingMarkdown(ForwardingBenchmark.Options run, List<ForwardingBenchmark.Result> results) {
-    StringBuilder table =
-        new StringBuilder("## Forwarding overhead\n\n")
-            .append(String.format(Locale.ROOT, "%d calls per round x %d rounds, %d concurrent callers; machine: %s%n%n",
-                run.callsPerRound(), run.rounds(), run.concurrency(), machine()))
-            .append("| call | target | calls/s (median) | mean latency (us) | errors | vs direct |\n")
-            .append("|---|---|---:|---:|---:|---:|\n");
-    for (ForwardingBenchmark.Result r : results) {
-      table.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f | %d | %.2f |%n",
-          r.call(), r.target(), r.callsPerSecond(), r.meanLatencyMicros(), r.errors(), r.ratioToDirect()));
+  /** Runs {@code command} ({@code quick}, {@code full} or one scenario) and returns what each scenario reported. */
+  public static List<ScenarioResult> run(String command, Map<String, String> options, Consumer<String> progress) throws Exception {
+    boolean full = command.equals("full");
+    boolean all = full || command.equals("quick");
+    Path jar = Path.of(options.getOrDefault("jar", "gateway-server/target/chat-gateway.jar"));
+    Path out = Path.of(options.getOrDefault("out", "bench/results"));
+    Files.createDirectories(out);
+    List<ScenarioResult> results = new ArrayList<>();
+    if (all || command.equals("idle")) {
+      results.add(IdleCapacity.run(
+          new IdleCapacity.Options(
+              ints(options.getOrDefault("steps", full ? "2000,5000,10000,19000" : "2000,5000")),
+              ints(options.getOrDefault("ws-steps", full ? "2000,5000,10000" : "2000")),
+              jar, out),
+          progress));
     }
-    return table.toString();
-  }
-
-  static String forwardingJson(ForwardingBenchmark.Options run, List<ForwardingBenchmark.Result> results) {
-    List<String> rows = new ArrayList<>();
-    for (ForwardingBenchmark.Result r : results) {
-      rows.add(String.format(Locale.ROOT,
-          "{\"call\":\"%s\",\"target\":\"%s\",\"callsPerSecond\":%.1f,\"meanLatencyMicros\":%.1f,\"errors\":%d,\"ratioToDirect\":%.4f}",
-          r.call(), r.target(), r.callsPerSecond(), r.meanLatencyMicros(), r.errors(), r.ratioToDirect()));
+    if (all || command.equals("fanout")) {
+      results.add(Fanout.run(
+          new Fanout.Options(
+              integer(options, "rooms", full ? 20 : 10),
+              integer(options, "subscribers", full ? 100 : 50),
+              integer(options, "publishers", 4),
+              integer(options, "window", 32),
+              seconds(options, "warmup", full ? 5 : 2),
+              seconds(options, "measure", full ? 15 : 5),
+              jar, out),
+          progress));
     }
-    return String.format(Locale.ROOT,
-        "{\"scenario\":\"forwarding\",\"machine\":\"%s\",\"callsPerRound\":%d,\"rounds\":%d,\"concurrency\":%d,\"results\":[%s]}%n",
-        machine().replace("\"", "'"), run.callsPerRound(), run.rounds(), run.concurrency(), String.join(",", rows));
+    if (all || command.equals("forwarding")) {
+      ForwardingOverhead.Options forwarding =
+          new ForwardingOverhead.Options(
+              integer(options, "calls", full ? 20_000 : 5_000), integer(options, "concurrency", 32), integer(options, "rounds", full ? 5 : 3), 50);
+      results.add(ForwardingOverhead.report(forwarding, ForwardingOverhead.run(forwarding, progress)));
+    }
+    if (all || command.equals("reconnect")) {
+      results.add(ReconnectStorm.run(
+          new ReconnectStorm.Options(
+              integer(options, "devices", full ? 10_000 : 2_000),
+              options.containsKey("restart") ? List.of(options.get("restart")) : List.of("kill", "drain"),
+              jar),
+          progress));
+    }
+    if (all || command.equals("slow")) {
+      results.add(SlowConsumers.run(
+          new SlowConsumers.Options(
+              integer(options, "rooms", full ? 20 : 10),
+              integer(options, "subscribers", full ? 100 : 50),
+              integer(options, "slow-percent", 10),
+              integer(options, "rate", full ? 2_000 : 1_000),
+              seconds(options, "warmup", full ? 5 : 2),
+              seconds(options, "measure", full ? 15 : 5),
+              jar),
+          progress));
+    }
+    return results;
   }
 
-  private static void write(Path dir, String name, String markdown, String json) throws IOException {
+  static void write(Path dir, String run, String command, List<ScenarioResult> results) throws IOException {
+    StringBuilder md = new StringBuilder("# chat-gateway benchmark: ").append(run).append("\n\n")
+        .append("Command: `bench/run.sh ").append(command).append("`\n\n")
+        .append("Machine: ").append(Machine.markdown()).append("\n\n");
+    JsonObject scenarios = new JsonObject();
+    for (ScenarioResult result : results) {
+      md.append(result.markdown()).append("\n");
+      scenarios.put(result.name(), result.json());
+    }
+    JsonObject json = new JsonObject().put("run", run).put("command", command).put("machine", Machine.json()).put("scenarios", scenarios);
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve(name + ".md"), markdown, StandardCharsets.UTF_8);
-    Files.writeString(dir.resolve(name + ".json"), json, StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve(run + ".md"), md, StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve(run + ".json"), json + "\n", StandardCharsets.UTF_8);
   }
 
   private static Map<String, String> options(String[] args) {
-    Map<String, String> options = new java.util.HashMap<>();
+    Map<String, String> options = new HashMap<>();
     for (int i = 1; i < args.length; i += 2) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("expected --name value pairs, got " + args[i]);
+        System.err.println("expected --name value pairs, got " + args[i] + "\n" + USAGE);
+        System.exit(2);
       }
       options.put(args[i].substring(2), args[i + 1]);
     }
     return options;
+  }
+
+  private static int integer(Map<String, String> options, String name, int fallback) {
+    return options.containsKey(name) ? Integer.parseInt(options.get(name)) : fallback;
+  }
+
+  private static Duration seconds(Map<String, String> options, String name, int fallback) {
+    return Duration.ofSeconds(integer(options, name, fallback));
+  }
+
+  private static List<Integer> ints(String csv) {
+    return csv.isBlank() ? List.of() : Arrays.stream(csv.split(",")).map(String::trim).map(Integer::valueOf).toList();
   }
 }

@@ -1,10 +1,12 @@
-package io.chatgateway.bench;
+package io.chatgateway.bench.scenario;
 
+import io.chatgateway.bench.loadgen.DeviceTokens;
+import io.chatgateway.bench.report.JsonObject;
+import io.chatgateway.bench.report.ScenarioResult;
 import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.core.CoreServer;
 import io.chatgateway.gateway.GatewayServer;
 import io.chatgateway.gateway.auth.BearerCredentials;
-import io.chatgateway.gateway.auth.DevCredentials;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.ChatServiceGrpc.ChatServiceBlockingStub;
@@ -18,11 +20,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +37,7 @@ import java.util.function.Consumer;
  * process, so machine noise hits all three alike. Reported per call kind is the median throughput
  * over the rounds, and the ratio to calling the core directly.
  */
-public final class ForwardingBenchmark {
+public final class ForwardingOverhead {
 
   /** What to run. */
   public record Options(int callsPerRound, int concurrency, int rounds, int historyPage) {}
@@ -44,29 +45,28 @@ public final class ForwardingBenchmark {
   /** One target and call kind: median calls per second and mean latency over the rounds. */
   public record Result(String call, String target, double callsPerSecond, double meanLatencyMicros, long errors, double ratioToDirect) {}
 
-  static final String SECRET = "benchmark-secret-benchmark-secret-123";
-  static final String ISSUER = "chat-gateway-bench";
+  private static final String DIRECT = "direct to core";
 
-  private ForwardingBenchmark() {}
+  private ForwardingOverhead() {}
 
   public static List<Result> run(Options options, Consumer<String> progress) throws Exception {
     try (CoreServer core = CoreServer.start(0, envelope -> {}, "bench-core");
         GatewayServer passThrough = GatewayServer.start(GatewayConfig.fromEnvironment(env(core, "pass_through")));
         GatewayServer parsed = GatewayServer.start(GatewayConfig.fromEnvironment(env(core, "parsed")))) {
       Map<String, ManagedChannel> channels = new LinkedHashMap<>();
-      channels.put("direct to core", channel(core.port()));
+      channels.put(DIRECT, channel(core.port()));
       channels.put("gateway, pass-through", channel(passThrough.grpcPort()));
       channels.put("gateway, parsed", channel(parsed.grpcPort()));
       try {
         Map<String, ChatServiceBlockingStub> stubs = new LinkedHashMap<>();
         Metadata identity = new Metadata();
-        new CallerIdentity("bench-user", "bench-device").writeTo(identity);
-        stubs.put("direct to core", ChatServiceGrpc.newBlockingStub(channels.get("direct to core")).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(identity)));
-        String token = DevCredentials.mint(SECRET.getBytes(StandardCharsets.UTF_8), ISSUER, "service_chat_gateway", "bench-user", "bench-device", Duration.ofHours(2));
+        new CallerIdentity("bench-user", "bench").writeTo(identity);
+        stubs.put(DIRECT, ChatServiceGrpc.newBlockingStub(channels.get(DIRECT)).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(identity)));
+        String token = DeviceTokens.token("bench-user");
         stubs.put("gateway, pass-through", ChatServiceGrpc.newBlockingStub(channels.get("gateway, pass-through")).withCallCredentials(BearerCredentials.of(token)));
         stubs.put("gateway, parsed", ChatServiceGrpc.newBlockingStub(channels.get("gateway, parsed")).withCallCredentials(BearerCredentials.of(token)));
 
-        ChatServiceBlockingStub setup = stubs.get("direct to core");
+        ChatServiceBlockingStub setup = stubs.get(DIRECT);
         String roomId = setup.createRoom(CreateRoomRequest.newBuilder().setRoomId("bench").setName("bench").build()).getRoom().getId();
         for (int i = 0; i < options.historyPage(); i++) {
           setup.sendEvent(send(roomId, i));
@@ -96,7 +96,7 @@ public final class ForwardingBenchmark {
         }
         List<Result> results = new ArrayList<>();
         for (String call : calls.keySet()) {
-          double direct = median(samples.get(call + "\n" + "direct to core"));
+          double direct = median(samples.get(call + "\n" + DIRECT));
           for (String target : targets) {
             List<Sample> list = samples.get(call + "\n" + target);
             double perSecond = median(list);
@@ -112,6 +112,31 @@ public final class ForwardingBenchmark {
         }
       }
     }
+  }
+
+  /** The Markdown section and JSON of a run. */
+  public static ScenarioResult report(Options options, List<Result> results) {
+    StringBuilder md =
+        new StringBuilder("## Forwarding overhead\n\n")
+            .append(String.format(Locale.ROOT,
+                "Unary calls against the embedded core directly and through two gateways in front of it (pass-through bytes, and parsed), "
+                    + "all in the harness's JVM, targets interleaved round by round: %d calls per round x %d rounds, %d concurrent blocking callers.%n%n",
+                options.callsPerRound(), options.rounds(), options.concurrency()))
+            .append("| call | target | calls/s (median) | mean latency (us) | added latency (us) | errors | vs direct |\n")
+            .append("|---|---|---:|---:|---:|---:|---:|\n");
+    List<JsonObject> rows = new ArrayList<>();
+    for (Result r : results) {
+      double direct = results.stream().filter(d -> d.call().equals(r.call()) && d.target().equals(DIRECT)).findFirst().orElseThrow().meanLatencyMicros();
+      md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %.0f | %.0f | %d | %.2f |%n",
+          r.call(), r.target(), r.callsPerSecond(), r.meanLatencyMicros(), r.meanLatencyMicros() - direct, r.errors(), r.ratioToDirect()));
+      rows.add(new JsonObject().put("call", r.call()).put("target", r.target()).put("callsPerSecond", r.callsPerSecond())
+          .put("meanLatencyMicros", r.meanLatencyMicros()).put("addedLatencyMicros", r.meanLatencyMicros() - direct)
+          .put("errors", r.errors()).put("ratioToDirect", r.ratioToDirect()));
+    }
+    md.append("\nTarget: forwarded unary at 90% or more of direct throughput.\n");
+    return new ScenarioResult("forwarding", md.toString(),
+        new JsonObject().put("callsPerRound", options.callsPerRound()).put("rounds", options.rounds())
+            .put("concurrency", options.concurrency()).putObjects("results", rows));
   }
 
   @FunctionalInterface
@@ -178,8 +203,8 @@ public final class ForwardingBenchmark {
         "GRPC_PORT", "0",
         "HTTP_PORT", "0",
         "CHAT_SERVICE_URI", "localhost:" + core.port(),
-        "JWT_HMAC_SECRET", SECRET,
-        "OAUTH2_ISSUER", ISSUER,
+        "JWT_HMAC_SECRET", DeviceTokens.SECRET,
+        "OAUTH2_ISSUER", DeviceTokens.ISSUER,
         "FORWARD_MARSHALLING", marshalling,
         "LOG_LEVEL", "warn");
   }

@@ -1,0 +1,113 @@
+package io.chatgateway.bench.loadgen;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * A load-generator process: {@code --transport grpc|ws --host H --port P --source 127.0.0.x --first F
+ * --count C --room-size S [--reconnect true]}. Opens devices {@code F .. F+C-1} (see {@link
+ * DeviceTokens}), at most {@link #CONNECTING} still connecting at a time, and keeps them open.
+ *
+ * <p>Talks to the harness by lines: prints {@code progress subscribed=N opened=N errors=N} four times
+ * a second and {@code errors {...}} when sent {@code errors}; exits when sent {@code stop} or when its
+ * input closes, so it never outlives the harness.
+ */
+public final class LoadGenMain {
+
+  /** Handshakes in flight at once: enough to be fast, few enough not to overflow the accept backlog. */
+  static final int CONNECTING = 256;
+
+  private LoadGenMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    String transport = options.getOrDefault("transport", "grpc");
+    String host = options.getOrDefault("host", "127.0.0.1");
+    int port = Integer.parseInt(options.get("port"));
+    int first = Integer.parseInt(options.getOrDefault("first", "0"));
+    int count = Integer.parseInt(options.get("count"));
+    int roomSize = Integer.parseInt(options.getOrDefault("room-size", "1000"));
+    boolean reconnect = Boolean.parseBoolean(options.getOrDefault("reconnect", "false"));
+    InetAddress source = InetAddress.getByName(options.getOrDefault("source", "127.0.0.1"));
+
+    AutoCloseable fleet;
+    IntSupplier subscribed;
+    LongSupplier errors;
+    LongSupplier opened;
+    Runnable errorReport;
+    int[] started = {0};
+    Runnable openNext;
+    if (transport.equals("ws")) {
+      WebSocketFleet sockets = new WebSocketFleet(URI.create("ws://" + host + ":" + port + "/ws"));
+      fleet = sockets;
+      subscribed = sockets::subscribed;
+      errors = sockets::errorCount;
+      opened = () -> started[0];
+      errorReport = () -> System.out.println("errors {ws=" + sockets.errorCount() + "}");
+      openNext = () -> {
+        int device = first + started[0]++;
+        sockets.open(DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)));
+      };
+    } else {
+      DeviceFleet devices = new DeviceFleet(new InetSocketAddress(host, port), 1, reconnect);
+      fleet = devices;
+      subscribed = devices::subscribed;
+      errors = devices::errorCount;
+      opened = devices::streamsOpened;
+      errorReport = () -> System.out.println("errors " + devices.errors());
+      openNext = () -> {
+        int device = first + started[0]++;
+        devices.open(source, DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)), (d, e) -> {});
+      };
+    }
+    ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
+    reporter.scheduleAtFixedRate(
+        () -> System.out.printf("progress subscribed=%d opened=%d errors=%d%n", subscribed.getAsInt(), opened.getAsLong(), errors.getAsLong()),
+        0, 250, TimeUnit.MILLISECONDS);
+    Thread opener =
+        new Thread(() -> {
+          try {
+            while (started[0] < count) {
+              if (started[0] - subscribed.getAsInt() - errors.getAsLong() < CONNECTING) {
+                openNext.run();
+              } else {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+              }
+            }
+          } catch (RuntimeException e) {
+            // A load generator that cannot open its devices must not look like a slow gateway.
+            e.printStackTrace();
+            System.exit(1);
+          }
+        }, "opener");
+    opener.setDaemon(true);
+    opener.start();
+    try (BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = input.readLine()) != null && !line.equals("stop")) {
+        if (line.equals("errors")) {
+          errorReport.run();
+        }
+      }
+    }
+    reporter.shutdownNow();
+    fleet.close();
+    System.exit(0);
+  }
+}

@@ -1,0 +1,134 @@
+package io.chatgateway.bench.loadgen;
+
+import io.chatgateway.bench.process.ChildProcess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The harness's side of several {@link LoadGenMain} processes that together hold a fleet of devices.
+ * Each process takes at most {@link #PER_PROCESS} devices and its own source address 127.0.0.(10+k),
+ * so no process passes the open-file limit and no source address runs out of ports.
+ */
+public final class LoadGenerators implements AutoCloseable {
+
+  /** Devices per load-generator process: well under the 20,000 open files a process may have here. */
+  public static final int PER_PROCESS = 10_000;
+
+  private static final Pattern PROGRESS = Pattern.compile("progress subscribed=(\\d+) opened=(\\d+) errors=(\\d+)");
+
+  private final List<ChildProcess> processes = new ArrayList<>();
+  private final AtomicLongArray subscribed;
+  private final AtomicLongArray opened;
+  private final AtomicLongArray errors;
+  private final List<String> errorReports = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private LoadGenerators(int count) {
+    subscribed = new AtomicLongArray(count);
+    opened = new AtomicLongArray(count);
+    errors = new AtomicLongArray(count);
+  }
+
+  /**
+   * Starts processes that together open devices {@code first .. first+count-1} against {@code port}.
+   *
+   * @param transport {@code grpc} or {@code ws}
+   */
+  public static LoadGenerators start(String transport, int port, int first, int count, int roomSize, boolean reconnect) {
+    int processCount = Math.max(1, (count + PER_PROCESS - 1) / PER_PROCESS);
+    LoadGenerators generators = new LoadGenerators(processCount);
+    for (int k = 0; k < processCount; k++) {
+      int from = first + k * PER_PROCESS;
+      int n = Math.min(PER_PROCESS, first + count - from);
+      int index = k;
+      generators.processes.add(
+          ChildProcess.startJava(
+              "loadgen-" + k,
+              List.of("-Xmx3g", "-XX:+UseParallelGC"),
+              LoadGenMain.class.getName(),
+              List.of("--transport", transport, "--port", Integer.toString(port), "--source", "127.0.0." + (10 + k),
+                  "--first", Integer.toString(from), "--count", Integer.toString(n), "--room-size", Integer.toString(roomSize),
+                  "--reconnect", Boolean.toString(reconnect)),
+              Map.of(),
+              line -> generators.onLine(index, line)));
+    }
+    return generators;
+  }
+
+  private void onLine(int index, String line) {
+    Matcher progress = PROGRESS.matcher(line);
+    if (progress.matches()) {
+      subscribed.set(index, Long.parseLong(progress.group(1)));
+      opened.set(index, Long.parseLong(progress.group(2)));
+      errors.set(index, Long.parseLong(progress.group(3)));
+    } else if (line.startsWith("errors ")) {
+      errorReports.add(line.substring("errors ".length()));
+    }
+  }
+
+  /** Devices subscribed right now, over all processes (as of their last report, at most 250 ms old). */
+  public long subscribed() {
+    return sum(subscribed);
+  }
+
+  public long opened() {
+    return sum(opened);
+  }
+
+  public long errors() {
+    return sum(errors);
+  }
+
+  /** Waits until {@code target} devices are subscribed, failing if a process dies or time runs out. */
+  public void awaitSubscribed(long target, Duration timeout) {
+    processes.get(0).awaitCondition(target + " subscribed devices (" + subscribed() + " so far, errors " + errors() + ")", timeout, () -> {
+      for (ChildProcess process : processes) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(process.name() + " died: " + process.describe());
+        }
+      }
+      return subscribed() >= target;
+    });
+  }
+
+  /** Each process's failures by code, asked for now. */
+  public List<String> errorReports(Duration timeout) {
+    errorReports.clear();
+    processes.forEach(p -> p.sendLine("errors"));
+    processes.get(0).awaitCondition("error reports", timeout, () -> errorReports.size() >= processes.size());
+    return List.copyOf(errorReports);
+  }
+
+  /** Process ids, for measuring the generators themselves. */
+  public List<Long> pids() {
+    return processes.stream().map(ChildProcess::pid).toList();
+  }
+
+  private static long sum(AtomicLongArray values) {
+    long total = 0;
+    for (int i = 0; i < values.length(); i++) {
+      total += values.get(i);
+    }
+    return total;
+  }
+
+  @Override
+  public void close() {
+    for (ChildProcess process : processes) {
+      if (process.isAlive()) {
+        try {
+          process.sendLine("stop");
+        } catch (RuntimeException gone) {
+          // Already exiting.
+        }
+        if (!process.terminate(Duration.ofSeconds(10))) {
+          process.kill();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package io.chatgateway.bench.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads another process's memory and CPU from outside: heap after a full GC and native memory by
+ * {@code jcmd} (the JVM must run with {@code -XX:NativeMemoryTracking=summary}), resident set size
+ * and CPU time from {@code /proc}. Used the same way for the gateway and for the references, so their
+ * figures compare.
+ */
+public final class ProcessProbe {
+
+  /** JVM flags every measured JVM runs with, so that {@link #memory} can read native memory. */
+  public static final List<String> MEASURED_JVM_FLAGS = List.of("-XX:NativeMemoryTracking=summary", "-XX:+UseG1GC");
+
+  private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+  // Direct ByteBuffers and Unsafe allocations (Netty's buffers) are NMT's "Other" category.
+  private static final Pattern NMT_OTHER = Pattern.compile("Other \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
+  private static final long CLOCK_TICKS_PER_SECOND = 100;
+
+  /** Heap in use right after a full GC, native "Other" (direct buffers) committed, and RSS; bytes. */
+  public record Memory(long heapAfterGcBytes, long directBytes, long rssBytes) {
+    /** What the target counts: heap after GC plus direct memory. */
+    public long jvmBytes() {
+      return heapAfterGcBytes + directBytes;
+    }
+  }
+
+  private ProcessProbe() {}
+
+  /** Runs a full GC in {@code pid}, then reads its memory. Takes a second or two. */
+  public static Memory memory(long pid) {
+    jcmd(pid, "GC.run");
+    Matcher used = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
+    if (!used.find()) {
+      throw new IllegalStateException("cannot read heap use of " + pid);
+    }
+    String nmt = jcmd(pid, "VM.native_memory", "summary");
+    Matcher other = NMT_OTHER.matcher(nmt);
+    long directKb = other.find() ? Long.parseLong(other.group(1)) : 0;
+    return new Memory(Long.parseLong(used.group(1)) * 1024, directKb * 1024, rssBytes(pid));
+  }
+
+  /** Resident set size of {@code pid}. */
+  public static long rssBytes(long pid) {
+    for (String line : procFile(pid, "status").split("\n")) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    throw new IllegalStateException("no VmRSS for " + pid);
+  }
+
+  /** User plus system CPU time {@code pid} has used so far. */
+  public static long cpuNanos(long pid) {
+    String stat = procFile(pid, "stat");
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    return TimeUnit.SECONDS.toNanos(ticks) / CLOCK_TICKS_PER_SECOND;
+  }
+
+  /** The largest number of open files a process may have here ({@code ulimit -Hn}). */
+  public static long openFilesHardLimit() {
+    for (String line : procFile(ProcessHandle.current().pid(), "limits").split("\n")) {
+      if (line.startsWith("Max open files")) {
+        String[] parts = line.substring("Max open files".length()).trim().split("\\s+");
+        return parts[1].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(parts[1]);
+      }
+    }
+    throw new IllegalStateException("no open-file limit in /proc/self/limits");
+  }
+
+  /** A class histogram of {@code pid}'s live objects, for finding what a connection costs. */
+  public static String classHistogram(long pid) {
+    return jcmd(pid, "GC.class_histogram");
+  }
+
+  private static String procFile(long pid, String name) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(pid), name), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read /proc/" + pid + "/" + name, e);
+    }
+  }
+
+  private static String jcmd(long pid, String... command) {
+    String[] line = new String[command.length + 2];
+    line[0] = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    line[1] = Long.toString(pid);
+    System.arraycopy(command, 0, line, 2, command.length);
+    try {
+      Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed for " + pid + ": " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,304 @@
+package io.chatgateway.bench.scenario;
+
+import io.chatgateway.bench.loadgen.DeviceFleet;
+import io.chatgateway.bench.loadgen.DeviceTokens;
+import io.chatgateway.bench.loadgen.Latencies;
+import io.chatgateway.bench.loadgen.NatsFleet;
+import io.chatgateway.bench.process.ChildProcess;
+import io.chatgateway.bench.process.Executables;
+import io.chatgateway.bench.process.GatewayProcess;
+import io.chatgateway.bench.process.ProcessProbe;
+import io.chatgateway.bench.report.JsonObject;
+import io.chatgateway.bench.report.LineChart;
+import io.chatgateway.bench.report.ScenarioResult;
+import io.chatgateway.proto.v1.EventType;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.TextPayload;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.Consumer;
+
+/**
+ * Fan-out: R rooms x M subscribers and P publishers per room taking turns, each device on its own
+ * connection. Several publishers, because the gateway sends one device's events to the core one at a
+ * time (so they keep their order): one device's publish rate is bounded by the core's round trip. First
+ * at max rate (closed loop, see {@link FanoutTraffic}), then at a fixed rate of half the gateway's
+ * max. The same topology, clients and pacing run through {@code nats-server} in the same run, the
+ * reference for raw fan-out speed. Reported: deliveries/s, publish-to-deliver latency percentiles and
+ * the CPU the server used.
+ */
+public final class Fanout {
+
+  /** What to run. */
+  public record Options(int rooms, int subscribersPerRoom, int publishersPerRoom, int window, Duration warmup, Duration measure, Path gatewayJar, Path outDir) {}
+
+  /** One system in one mode. */
+  record Run(String system, String mode, double publishesPerSecond, double deliveriesPerSecond, double p50, double p90, double p99,
+      double p999, double serverCpuCores, double harnessCpuCores, long errors) {}
+
+  private static final int SAMPLE_CAPACITY = 4_000_000;
+
+  private Fanout() {}
+
+  /** The fan-out system under test: its server process and how to reach its rooms. */
+  private interface Target extends AutoCloseable {
+    String name();
+
+    long serverPid();
+
+    FanoutTraffic traffic();
+
+    long errors();
+
+    @Override
+    void close();
+  }
+
+  public static ScenarioResult run(Options options, Consumer<String> progress) throws Exception {
+    List<Run> runs = new ArrayList<>();
+    String natsNote = "";
+    double fixedRate;
+    try (Target gateway = gatewayTarget(options)) {
+      progress.accept("fanout: gateway ready, " + options.rooms() * options.subscribersPerRoom() + " subscribers");
+      runs.add(maxRate(gateway, options));
+      progress.accept("fanout: " + runs.get(runs.size() - 1));
+      fixedRate = runs.get(0).publishesPerSecond() / 2;
+      runs.add(fixedRate(gateway, options, fixedRate));
+      progress.accept("fanout: " + runs.get(runs.size() - 1));
+    }
+    Optional<Path> natsServer = Executables.find("nats-server");
+    if (natsServer.isPresent()) {
+      try (Target nats = natsTarget(natsServer.get(), options)) {
+        progress.accept("fanout: nats-server ready");
+        runs.add(maxRate(nats, options));
+        progress.accept("fanout: " + runs.get(runs.size() - 1));
+        runs.add(fixedRate(nats, options, fixedRate));
+        progress.accept("fanout: " + runs.get(runs.size() - 1));
+      }
+    } else {
+      natsNote = "nats-server is not installed here, so the NATS reference was not run.";
+      progress.accept("fanout: " + natsNote);
+    }
+    chart(runs, options.outDir().resolve("fanout-latency.png"));
+    return report(options, runs, fixedRate, natsNote);
+  }
+
+  private static Run maxRate(Target target, Options options) {
+    FanoutTraffic traffic = target.traffic();
+    traffic.startMaxRate(options.window());
+    pause(options.warmup());
+    Run run = window(target, "max rate", options.measure(), () -> pause(options.measure()));
+    traffic.stopAndDrain(Duration.ofSeconds(30));
+    return run;
+  }
+
+  private static Run fixedRate(Target target, Options options, double perSecond) {
+    FanoutTraffic traffic = target.traffic();
+    traffic.runFixedRate(perSecond, options.warmup());
+    Run run = window(target, String.format(Locale.ROOT, "fixed %,.0f publishes/s", perSecond), options.measure(),
+        () -> traffic.runFixedRate(perSecond, options.measure()));
+    traffic.stopAndDrain(Duration.ofSeconds(30));
+    return run;
+  }
+
+  private static Run window(Target target, String mode, Duration duration, Runnable load) {
+    FanoutTraffic traffic = target.traffic();
+    long self = ProcessHandle.current().pid();
+    long serverCpu = ProcessProbe.cpuNanos(target.serverPid());
+    long harnessCpu = ProcessProbe.cpuNanos(self);
+    long published = traffic.published();
+    long errors = target.errors();
+    long start = System.nanoTime();
+    Latencies latencies = traffic.measure(SAMPLE_CAPACITY);
+    load.run();
+    latencies.stop();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new Run(target.name(), mode, (traffic.published() - published) / seconds, latencies.count() / seconds,
+        latencies.percentileMicros(50), latencies.percentileMicros(90), latencies.percentileMicros(99), latencies.percentileMicros(99.9),
+        (ProcessProbe.cpuNanos(target.serverPid()) - serverCpu) / 1e9 / seconds,
+        (ProcessProbe.cpuNanos(self) - harnessCpu) / 1e9 / seconds, target.errors() - errors);
+  }
+
+  private static Target gatewayTarget(Options options) throws java.net.UnknownHostException {
+    int publishers = options.publishersPerRoom();
+    int roomSize = options.subscribersPerRoom() + publishers;
+    int devices = options.rooms() * roomSize;
+    GatewayProcess gateway = GatewayProcess.start(options.gatewayJar(), ChildProcess.freePort(), Map.of());
+    DeviceFleet fleet = new DeviceFleet(new InetSocketAddress("127.0.0.1", gateway.grpcPort()), 2, false);
+    DeviceFleet.Device[] senders = new DeviceFleet.Device[options.rooms() * publishers];
+    AtomicIntegerArray turns = new AtomicIntegerArray(options.rooms());
+    FanoutTraffic traffic =
+        new FanoutTraffic(options.rooms(), (room, payload) -> senders[room * publishers + turns.getAndIncrement(room) % publishers].publish(List.of(
+            RoomEvent.newBuilder().setRoomId(DeviceTokens.room(room * roomSize, roomSize)).setType(EventType.EVENT_TYPE_MESSAGE)
+                .setText(TextPayload.newBuilder().setText(payload)).build())));
+    try {
+      gateway.createRooms(devices, roomSize);
+      InetAddress source = InetAddress.getByName("127.0.0.2");
+      for (int room = 0; room < options.rooms(); room++) {
+        int first = room * roomSize;
+        int index = room;
+        // Devices `first ..` publish, taking turns; the first subscriber is the sentinel that paces the closed loop.
+        for (int p = 0; p < publishers; p++) {
+          senders[room * publishers + p] = fleet.open(source, DeviceTokens.token(DeviceTokens.profile(first + p)), List.of(), (d, e) -> {});
+        }
+        for (int device = first + publishers; device < first + roomSize; device++) {
+          boolean sentinel = device == first + publishers;
+          fleet.open(source, DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)),
+              (d, event) -> traffic.delivered(index, sentinel, event.getText().getText()));
+        }
+      }
+      gateway.process().awaitCondition(devices + " devices subscribed", Duration.ofMinutes(2), () -> fleet.subscribed() >= devices);
+    } catch (RuntimeException e) {
+      fleet.close();
+      gateway.close();
+      throw e;
+    }
+    return new Target() {
+      @Override
+      public String name() {
+        return "gateway";
+      }
+
+      @Override
+      public long serverPid() {
+        return gateway.process().pid();
+      }
+
+      @Override
+      public FanoutTraffic traffic() {
+        return traffic;
+      }
+
+      @Override
+      public long errors() {
+        return fleet.errorCount();
+      }
+
+      @Override
+      public void close() {
+        fleet.close();
+        gateway.close();
+      }
+    };
+  }
+
+  private static Target natsTarget(Path natsServer, Options options) {
+    int port = ChildProcess.freePort();
+    ChildProcess server =
+        ChildProcess.start("nats-server", List.of(natsServer.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port)), Map.of(), line -> {});
+    NatsFleet fleet = new NatsFleet(new InetSocketAddress("127.0.0.1", port), 2);
+    int publishers = options.publishersPerRoom();
+    NatsFleet.NatsClient[] senders = new NatsFleet.NatsClient[options.rooms() * publishers];
+    AtomicIntegerArray turns = new AtomicIntegerArray(options.rooms());
+    FanoutTraffic traffic =
+        new FanoutTraffic(options.rooms(), (room, payload) ->
+            senders[room * publishers + turns.getAndIncrement(room) % publishers].publish("room." + room, payload.getBytes(StandardCharsets.US_ASCII)));
+    int clients = options.rooms() * (options.subscribersPerRoom() + publishers);
+    try {
+      server.awaitPort(port, Duration.ofSeconds(30));
+      for (int room = 0; room < options.rooms(); room++) {
+        int index = room;
+        for (int p = 0; p < publishers; p++) {
+          senders[room * publishers + p] = fleet.connect(null, (c, payload) -> {});
+        }
+        for (int s = 0; s < options.subscribersPerRoom(); s++) {
+          boolean sentinel = s == 0;
+          fleet.connect("room." + room, (c, payload) -> traffic.delivered(index, sentinel, new String(payload, StandardCharsets.US_ASCII)));
+        }
+      }
+      server.awaitCondition(clients + " NATS clients ready", Duration.ofMinutes(2), () -> fleet.ready() >= clients);
+    } catch (RuntimeException e) {
+      fleet.close();
+      server.close();
+      throw e;
+    }
+    return new Target() {
+      @Override
+      public String name() {
+        return "nats-server";
+      }
+
+      @Override
+      public long serverPid() {
+        return server.pid();
+      }
+
+      @Override
+      public FanoutTraffic traffic() {
+        return traffic;
+      }
+
+      @Override
+      public long errors() {
+        return fleet.errors();
+      }
+
+      @Override
+      public void close() {
+        fleet.close();
+        server.close();
+      }
+    };
+  }
+
+  private static void pause(Duration duration) {
+    // Measurement time, not waiting for an outcome: the load runs on other threads meanwhile.
+    java.util.concurrent.locks.LockSupport.parkNanos(duration.toNanos());
+  }
+
+  private static void chart(List<Run> runs, Path file) throws Exception {
+    LineChart chart = new LineChart("Fan-out: publish-to-deliver latency percentiles", "percentile", "latency (ms)")
+        .categories(List.of("p50", "p90", "p99", "p99.9"));
+    double[] x = {0, 1, 2, 3};
+    for (Run run : runs) {
+      chart.series(run.system() + ", " + run.mode(), x, new double[] {run.p50() / 1000, run.p90() / 1000, run.p99() / 1000, run.p999() / 1000});
+    }
+    chart.write(file);
+  }
+
+  private static ScenarioResult report(Options options, List<Run> runs, double fixedRate, String natsNote) {
+    StringBuilder md = new StringBuilder("## Fan-out\n\n")
+        .append(String.format(Locale.ROOT,
+            "%d rooms x %d subscribers (each its own connection) + %d publishers per room taking turns; 1 event per publish; %s warm-up, %s measured per run. "
+                + "Max rate: a closed loop keeping %d events per room in flight (published, not yet at the room's sentinel subscriber). "
+                + "Fixed rate: half the gateway's max. Latency from publish to each delivery, clients on one clock. "
+                + "CPU in cores used (2 = the whole machine); the harness runs every client.%n%n",
+            options.rooms(), options.subscribersPerRoom(), options.publishersPerRoom(), options.warmup(), options.measure(), options.window()))
+        .append("| system | mode | publishes/s | deliveries/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | server CPU | harness CPU | errors |\n")
+        .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    List<JsonObject> rows = new ArrayList<>();
+    for (Run r : runs) {
+      md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |%n",
+          r.system(), r.mode(), r.publishesPerSecond(), r.deliveriesPerSecond(), r.p50() / 1000, r.p90() / 1000, r.p99() / 1000,
+          r.p999() / 1000, r.serverCpuCores(), r.harnessCpuCores(), r.errors()));
+      rows.add(new JsonObject().put("system", r.system()).put("mode", r.mode()).put("publishesPerSecond", r.publishesPerSecond())
+          .put("deliveriesPerSecond", r.deliveriesPerSecond()).put("p50Micros", r.p50()).put("p90Micros", r.p90())
+          .put("p99Micros", r.p99()).put("p999Micros", r.p999()).put("serverCpuCores", r.serverCpuCores())
+          .put("harnessCpuCores", r.harnessCpuCores()).put("errors", r.errors()));
+    }
+    JsonObject json = new JsonObject().put("rooms", options.rooms()).put("subscribersPerRoom", options.subscribersPerRoom())
+        .put("publishersPerRoom", options.publishersPerRoom()).put("window", options.window()).put("fixedRatePublishesPerSecond", fixedRate).putObjects("runs", rows);
+    if (runs.size() == 4) {
+      double maxRatio = runs.get(0).deliveriesPerSecond() / runs.get(2).deliveriesPerSecond();
+      double p99Ratio = runs.get(1).p99() / runs.get(3).p99();
+      md.append(String.format(Locale.ROOT,
+          "%nGateway / NATS: max deliveries/s **%.2fx**; p99 at the same fixed rate **%.2fx** (latency; lower is better). "
+              + "Targets: at least 1M deliveries/s, p99 at most 5 ms at half of max.%n", maxRatio, p99Ratio));
+      json.put("gatewayToNatsMaxDeliveries", maxRatio).put("gatewayToNatsP99", p99Ratio);
+    }
+    if (!natsNote.isEmpty()) {
+      md.append("\n").append(natsNote).append("\n");
+    }
+    md.append("\n![fan-out latency](fanout-latency.png)\n");
+    return new ScenarioResult("fanout", md.toString(), json);
+  }
+}

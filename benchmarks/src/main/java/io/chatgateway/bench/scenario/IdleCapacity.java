@@ -1,0 +1,197 @@
+package io.chatgateway.bench.scenario;
+
+import io.chatgateway.bench.loadgen.LoadGenerators;
+import io.chatgateway.bench.process.ChildProcess;
+import io.chatgateway.bench.process.GatewayProcess;
+import io.chatgateway.bench.process.ProcessProbe;
+import io.chatgateway.bench.reference.BareGrpcServer;
+import io.chatgateway.bench.report.JsonObject;
+import io.chatgateway.bench.report.LineChart;
+import io.chatgateway.bench.report.ScenarioResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Idle capacity: N device streams, each its own TCP connection, each having said hello and subscribed
+ * to one room, held open by load-generator processes. At every N the server's memory is read after a
+ * full GC: heap, direct (native "Other") and RSS. The same steps run against the gateway over gRPC,
+ * against the bare grpc-java reference, and against the gateway's WebSocket bridge. Reported is the
+ * memory per connection at each N and the slope (bytes per added connection, least squares over all
+ * steps), from which capacity per GB follows.
+ */
+public final class IdleCapacity {
+
+  /** Connections the server process needs besides its streams (jars, epoll, listeners, pipes). */
+  private static final int FILES_RESERVED = 200;
+  private static final int ROOM_SIZE = 1_000;
+
+  /** What to run: connection counts per step for each transport; an empty list skips that target. */
+  public record Options(List<Integer> grpcSteps, List<Integer> webSocketSteps, Path gatewayJar, Path outDir) {}
+
+  /** One measurement of one target. */
+  record Point(int connections, double connectsPerSecond, long errors, ProcessProbe.Memory memory) {}
+
+  /** One target's curve and what it started from. */
+  record Curve(String target, ProcessProbe.Memory baseline, List<Point> points) {
+    double jvmSlopeBytes() {
+      return slope(points, p -> p.memory().jvmBytes(), baseline.jvmBytes());
+    }
+
+    double rssSlopeBytes() {
+      return slope(points, p -> p.memory().rssBytes(), baseline.rssBytes());
+    }
+  }
+
+  private IdleCapacity() {}
+
+  public static ScenarioResult run(Options options, Consumer<String> progress) throws Exception {
+    long limit = ProcessProbe.openFilesHardLimit();
+    List<String> notes = new ArrayList<>();
+    List<Integer> grpcSteps = capped(options.grpcSteps(), limit, notes);
+    List<Integer> wsSteps = capped(options.webSocketSteps(), limit, notes);
+    List<Curve> curves = new ArrayList<>();
+    if (!grpcSteps.isEmpty()) {
+      curves.add(measureGateway("gateway, gRPC", "grpc", options, grpcSteps, progress));
+      curves.add(measureBare(grpcSteps, progress));
+    }
+    if (!wsSteps.isEmpty()) {
+      curves.add(measureGateway("gateway, WebSocket", "ws", options, wsSteps, progress));
+    }
+    chart(curves, options.outDir().resolve("idle-memory-per-connection.png"));
+    return report(curves, limit, notes);
+  }
+
+  private static List<Integer> capped(List<Integer> steps, long limit, List<String> notes) {
+    long most = limit - FILES_RESERVED;
+    List<Integer> kept = new ArrayList<>();
+    for (int step : steps) {
+      if (step > most) {
+        notes.add(String.format(Locale.ROOT, "N=%d left out: a process may hold at most %d open files here (ulimit -Hn), so one server holds about %d connections.", step, limit, most));
+      } else {
+        kept.add(step);
+      }
+    }
+    return kept;
+  }
+
+  private static Curve measureGateway(String target, String transport, Options options, List<Integer> steps, Consumer<String> progress) {
+    int grpcPort = ChildProcess.freePort();
+    try (GatewayProcess gateway =
+        GatewayProcess.start(options.gatewayJar(), grpcPort, Map.of("MAX_CHANNELS_PER_SOCKET", "10"))) {
+      gateway.createRooms(steps.get(steps.size() - 1), ROOM_SIZE);
+      int port = transport.equals("ws") ? gateway.httpPort() : gateway.grpcPort();
+      return measure(target, transport, gateway.process().pid(), port, steps, progress);
+    }
+  }
+
+  private static Curve measureBare(List<Integer> steps, Consumer<String> progress) {
+    int port = ChildProcess.freePort();
+    List<String> flags = new ArrayList<>(GatewayProcess.JVM_FLAGS);
+    flags.addAll(ProcessProbe.MEASURED_JVM_FLAGS);
+    try (ChildProcess bare =
+        ChildProcess.startJava("bare-grpc", flags, BareGrpcServer.class.getName(), List.of(Integer.toString(port)), Map.of(), line -> {})) {
+      bare.awaitPort(port, Duration.ofSeconds(60));
+      return measure("bare grpc-java (defaults)", "grpc", bare.pid(), port, steps, progress);
+    }
+  }
+
+  private static Curve measure(String target, String transport, long pid, int port, List<Integer> steps, Consumer<String> progress) {
+    ProcessProbe.Memory baseline = ProcessProbe.memory(pid);
+    List<Point> points = new ArrayList<>();
+    List<LoadGenerators> generators = new ArrayList<>();
+    try {
+      int open = 0;
+      for (int step : steps) {
+        long start = System.nanoTime();
+        LoadGenerators added = LoadGenerators.start(transport, port, open, step - open, ROOM_SIZE, false);
+        generators.add(added);
+        added.awaitSubscribed(step - open, Duration.ofMinutes(5));
+        double rate = (step - open) / ((System.nanoTime() - start) / 1e9);
+        long errors = generators.stream().mapToLong(LoadGenerators::errors).sum();
+        open = step;
+        ProcessProbe.Memory memory = ProcessProbe.memory(pid);
+        points.add(new Point(step, rate, errors, memory));
+        progress.accept(String.format(Locale.ROOT, "idle %s: %d streams, %.0f/s, %.2f KB JVM and %.2f KB RSS per stream",
+            target, step, rate, (memory.jvmBytes() - baseline.jvmBytes()) / 1024.0 / step, (memory.rssBytes() - baseline.rssBytes()) / 1024.0 / step));
+      }
+      return new Curve(target, baseline, points);
+    } finally {
+      generators.forEach(LoadGenerators::close);
+    }
+  }
+
+  /** Least-squares slope of {@code value} over N, through the baseline at N = 0. */
+  private static double slope(List<Point> points, java.util.function.ToLongFunction<Point> value, long baseline) {
+    double n = points.size() + 1;
+    double sumX = 0;
+    double sumY = baseline;
+    double sumXY = 0;
+    double sumXX = 0;
+    for (Point p : points) {
+      double x = p.connections();
+      double y = value.applyAsLong(p);
+      sumX += x;
+      sumY += y;
+      sumXY += x * y;
+      sumXX += x * x;
+    }
+    return (n * sumXY - sumX * sumY) / (n * sumXX - sumX * sumX);
+  }
+
+  private static void chart(List<Curve> curves, Path file) throws Exception {
+    LineChart chart = new LineChart("Idle streams: memory per connection vs N", "connections (N)", "KB per connection");
+    for (Curve curve : curves) {
+      double[] x = curve.points().stream().mapToDouble(Point::connections).toArray();
+      chart.series(curve.target() + ", heap+direct",
+          x, curve.points().stream().mapToDouble(p -> (p.memory().jvmBytes() - curve.baseline().jvmBytes()) / 1024.0 / p.connections()).toArray());
+      chart.series(curve.target() + ", RSS",
+          x, curve.points().stream().mapToDouble(p -> (p.memory().rssBytes() - curve.baseline().rssBytes()) / 1024.0 / p.connections()).toArray());
+    }
+    chart.write(file);
+  }
+
+  private static ScenarioResult report(List<Curve> curves, long limit, List<String> notes) {
+    StringBuilder md = new StringBuilder("## Idle capacity\n\n")
+        .append("Each stream its own TCP connection, hello + subscribe to 1 room (1,000 devices per room), held by load-generator processes of at most ")
+        .append(LoadGenerators.PER_PROCESS).append(" devices each. Memory of the server process after a full GC, minus its memory before the first connection, divided by N. ")
+        .append("\"heap+direct\" is heap used after GC plus NMT's \"Other\" (direct buffers). Open-file limit per process: ").append(limit).append(".\n\n")
+        .append("| target | N | connects/s | errors | heap (MB) | direct (MB) | RSS (MB) | heap+direct per conn (KB) | RSS per conn (KB) |\n")
+        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    List<JsonObject> targets = new ArrayList<>();
+    for (Curve curve : curves) {
+      List<JsonObject> points = new ArrayList<>();
+      for (Point p : curve.points()) {
+        double jvmPer = (p.memory().jvmBytes() - curve.baseline().jvmBytes()) / 1024.0 / p.connections();
+        double rssPer = (p.memory().rssBytes() - curve.baseline().rssBytes()) / 1024.0 / p.connections();
+        md.append(String.format(Locale.ROOT, "| %s | %,d | %,.0f | %d | %.1f | %.1f | %.1f | %.2f | %.2f |%n",
+            curve.target(), p.connections(), p.connectsPerSecond(), p.errors(), p.memory().heapAfterGcBytes() / 1e6,
+            p.memory().directBytes() / 1e6, p.memory().rssBytes() / 1e6, jvmPer, rssPer));
+        points.add(new JsonObject().put("connections", p.connections()).put("connectsPerSecond", p.connectsPerSecond())
+            .put("errors", p.errors()).put("heapAfterGcBytes", p.memory().heapAfterGcBytes()).put("directBytes", p.memory().directBytes())
+            .put("rssBytes", p.memory().rssBytes()).put("jvmBytesPerConnection", jvmPer * 1024).put("rssBytesPerConnection", rssPer * 1024));
+      }
+      targets.add(new JsonObject().put("target", curve.target()).put("jvmSlopeBytesPerConnection", curve.jvmSlopeBytes())
+          .put("rssSlopeBytesPerConnection", curve.rssSlopeBytes()).putObjects("points", points));
+    }
+    md.append("\n| target | heap+direct per added connection (KB, slope) | RSS per added connection (KB, slope) | idle streams per GB of heap+direct |\n")
+        .append("|---|---:|---:|---:|\n");
+    for (Curve curve : curves) {
+      md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %,.0f |%n",
+          curve.target(), curve.jvmSlopeBytes() / 1024, curve.rssSlopeBytes() / 1024, (1 << 30) / curve.jvmSlopeBytes()));
+    }
+    JsonObject json = new JsonObject().putObjects("targets", targets);
+    if (curves.size() >= 2 && curves.get(1).target().startsWith("bare")) {
+      double ratio = curves.get(0).jvmSlopeBytes() / curves.get(1).jvmSlopeBytes();
+      md.append(String.format(Locale.ROOT, "%nGateway vs bare grpc-java, heap+direct per connection: **%.2fx** (target: at or below 1.0x and at most 10 KB).%n", ratio));
+      json.put("gatewayToBareJvmRatio", ratio);
+    }
+    notes.forEach(note -> md.append("\n").append(note).append("\n"));
+    md.append("\n![memory per connection](idle-memory-per-connection.png)\n");
+    return new ScenarioResult("idle", md.toString(), json);
+  }
+}

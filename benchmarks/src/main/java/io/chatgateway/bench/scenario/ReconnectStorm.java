@@ -1,0 +1,116 @@
+package io.chatgateway.bench.scenario;
+
+import io.chatgateway.bench.loadgen.LoadGenerators;
+import io.chatgateway.bench.process.ChildProcess;
+import io.chatgateway.bench.process.Executables;
+import io.chatgateway.bench.process.GatewayProcess;
+import io.chatgateway.bench.report.JsonObject;
+import io.chatgateway.bench.report.ScenarioResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Reconnect storm: N connected devices, then the gateway goes away and a new one starts on the same
+ * port, as a pod replaced in place. {@code kill}: SIGKILL, no warning. {@code drain}: SIGTERM, so the
+ * gateway tells every device to reconnect (spread over its grace) before it exits. Devices come back
+ * with jittered exponential backoff. Reported: time from the restart until all N are back and
+ * re-subscribed, and the failures they saw.
+ *
+ * <p>The core and Redis run apart from the gateway (the production layout), so rooms outlive the
+ * restart; this needs {@code redis-server}, and the scenario says so and is skipped without it.
+ */
+public final class ReconnectStorm {
+
+  /** What to run. */
+  public record Options(int devices, List<String> restarts, Path gatewayJar) {}
+
+  private record Result(String restart, double secondsUntilAllBack, long streamsOpened, List<String> errors) {}
+
+  private static final int ROOM_SIZE = 1_000;
+  private static final int DRAIN_GRACE_SEC = 6;
+
+  private ReconnectStorm() {}
+
+  public static ScenarioResult run(Options options, Consumer<String> progress) {
+    Optional<Path> redisServer = Executables.find("redis-server");
+    if (redisServer.isEmpty()) {
+      String why = "redis-server is not installed here: the reconnect storm needs a core and Redis that outlive the gateway, so it was not run.";
+      progress.accept("reconnect: " + why);
+      return new ScenarioResult("reconnect", "## Reconnect storm\n\n" + why + "\n", new JsonObject().put("skipped", why));
+    }
+    int redisPort = ChildProcess.freePort();
+    int corePort = ChildProcess.freePort();
+    int grpcPort = ChildProcess.freePort();
+    String cacheUri = "redis://127.0.0.1:" + redisPort;
+    List<Result> results = new ArrayList<>();
+    try (ChildProcess redis = ChildProcess.start("redis-server",
+            List.of(redisServer.get().toString(), "--port", Integer.toString(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+            Map.of(), line -> {});
+        ChildProcess core = startCore(options.gatewayJar(), redis, redisPort, corePort, cacheUri)) {
+      Map<String, String> env = Map.of(
+          "CHAT_SERVICE_URI", "127.0.0.1:" + corePort, "CACHE_URI", cacheUri, "SHUTDOWN_GRACE_SEC", Integer.toString(DRAIN_GRACE_SEC));
+      GatewayProcess gateway = GatewayProcess.start(options.gatewayJar(), grpcPort, env);
+      try (LoadGenerators devices = startDevices(gateway, options.devices())) {
+        devices.awaitSubscribed(options.devices(), Duration.ofMinutes(5));
+        for (String restart : options.restarts()) {
+          long opened = devices.opened();
+          long start = System.nanoTime();
+          if (restart.equals("drain")) {
+            gateway.process().terminate(Duration.ofSeconds(DRAIN_GRACE_SEC + 30));
+          } else {
+            gateway.process().kill();
+          }
+          gateway.close();
+          gateway = GatewayProcess.start(options.gatewayJar(), grpcPort, env);
+          devices.awaitSubscribed(options.devices(), Duration.ofMinutes(5));
+          double seconds = (System.nanoTime() - start) / 1e9;
+          Result result = new Result(restart, seconds, devices.opened() - opened, devices.errorReports(Duration.ofSeconds(10)));
+          results.add(result);
+          progress.accept(String.format(Locale.ROOT, "reconnect (%s): all %d back in %.1f s, %d streams opened, failures %s",
+              restart, options.devices(), seconds, result.streamsOpened(), result.errors()));
+        }
+      } finally {
+        gateway.close();
+      }
+    }
+    return report(options, results);
+  }
+
+  private static ChildProcess startCore(Path jar, ChildProcess redis, int redisPort, int corePort, String cacheUri) {
+    redis.awaitPort(redisPort, Duration.ofSeconds(30));
+    ChildProcess core = ChildProcess.startJar("core", List.of("-Xmx1g"), jar, List.of("core"),
+        Map.of("CORE_PORT", Integer.toString(corePort), "CACHE_URI", cacheUri, "LOG_LEVEL", "warn"), line -> {});
+    core.awaitPort(corePort, Duration.ofSeconds(60));
+    return core;
+  }
+
+  private static LoadGenerators startDevices(GatewayProcess gateway, int devices) {
+    gateway.createRooms(devices, ROOM_SIZE);
+    return LoadGenerators.start("grpc", gateway.grpcPort(), 0, devices, ROOM_SIZE, true);
+  }
+
+  private static ScenarioResult report(Options options, List<Result> results) {
+    StringBuilder md = new StringBuilder("## Reconnect storm\n\n")
+        .append(String.format(Locale.ROOT,
+            "%,d devices (each its own connection, subscribed to 1 room) on a gateway with a standalone core and Redis. The gateway is replaced "
+                + "on the same port; devices reconnect with full-jitter exponential backoff (200 ms doubling, 5 s cap) and subscribe again. "
+                + "`drain` is SIGTERM with SHUTDOWN_GRACE_SEC=%d (devices are told to reconnect, spread over the grace); `kill` is SIGKILL. "
+                + "Time runs from the signal until every device is subscribed again, including the new gateway's start-up.%n%n",
+            options.devices(), DRAIN_GRACE_SEC))
+        .append("| restart | until all back (s) | streams opened | failures seen by devices (per load generator) |\n")
+        .append("|---|---:|---:|---|\n");
+    List<JsonObject> rows = new ArrayList<>();
+    for (Result r : results) {
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %,d | %s |%n", r.restart(), r.secondsUntilAllBack(), r.streamsOpened(), String.join("; ", r.errors())));
+      rows.add(new JsonObject().put("restart", r.restart()).put("secondsUntilAllBack", r.secondsUntilAllBack())
+          .put("streamsOpened", r.streamsOpened()).put("errors", String.join("; ", r.errors())));
+    }
+    return new ScenarioResult("reconnect", md.toString(), new JsonObject().put("devices", options.devices()).putObjects("runs", rows));
+  }
+}

@@ -1,0 +1,117 @@
+package io.chatgateway.gateway.session;
+
+import io.chatgateway.proto.v1.ConnectRequest;
+import io.chatgateway.proto.v1.EventType;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.SendFrame;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.TextPayload;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * JMH micro-benchmarks of the session's hot paths: decoding an inbound frame (binary and JSON), fanning
+ * one event out to a room's sessions with a single encoding versus one per recipient, and a session's
+ * bounded outbound queue. In the session package because these are package-private on purpose.
+ * Run with {@code bench/run.sh micro} (JMH options after it, e.g. {@code -f 1 -wi 3 -i 5}).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class SessionHotPathsBenchmark {
+
+  /** Subscribers in the room one event is fanned out to. */
+  @Param({"100"})
+  public int recipients;
+
+  private byte[] sendFrame;
+  private String sendFrameJson;
+  private ServerEvent roomEvent;
+  private OutboundQueue[] queues;
+
+  @Setup
+  public void setUp() throws Exception {
+    RoomEvent event =
+        RoomEvent.newBuilder()
+            .setId("01HZX3M8Q7K2V9")
+            .setRoomId("room-42")
+            .setSenderProfileId("alice")
+            .setSenderDeviceId("phone")
+            .setType(EventType.EVENT_TYPE_MESSAGE)
+            .setText(TextPayload.newBuilder().setText("a chat message of a typical length, some eighty characters long, give or take"))
+            .setSentTime(Timestamp.newBuilder().setSeconds(1_790_000_000L))
+            .setSequence(123_456)
+            .build();
+    ConnectRequest request = ConnectRequest.newBuilder().setFrameId("f-1").setSend(SendFrame.newBuilder().addEvents(event)).build();
+    sendFrame = request.toByteArray();
+    sendFrameJson = JsonFormat.printer().omittingInsignificantWhitespace().print(request);
+    roomEvent = ServerEvent.newBuilder().setId("e-1").setRoomEvent(event).build();
+    queues = new OutboundQueue[recipients];
+    for (int i = 0; i < recipients; i++) {
+      queues[i] = new OutboundQueue(1_000, 1 << 20);
+    }
+  }
+
+  @Benchmark
+  public FrameCodec.Decoded decodeBinaryFrame() {
+    return FrameCodec.decodeBinary(sendFrame, 64 * 1024);
+  }
+
+  @Benchmark
+  public FrameCodec.Decoded decodeJsonFrame() {
+    return FrameCodec.decodeJson(sendFrameJson, 64 * 1024);
+  }
+
+  /** What the gateway does: one encoding, the same bytes offered to every recipient's queue. */
+  @Benchmark
+  public void fanOutEncodedOnce(Blackhole sink) {
+    OutboundEvent encoded = OutboundEvent.of(roomEvent);
+    for (OutboundQueue queue : queues) {
+      queue.offer(encoded);
+      sink.consume(queue.poll());
+    }
+  }
+
+  /** The naive alternative, for comparison: every recipient encodes its own copy. */
+  @Benchmark
+  public void fanOutEncodedPerRecipient(Blackhole sink) {
+    for (OutboundQueue queue : queues) {
+      queue.offer(OutboundEvent.of(roomEvent));
+      sink.consume(queue.poll());
+    }
+  }
+
+  /** A session's enqueue and its executor's dequeue, uncontended. */
+  @Benchmark
+  public OutboundEvent sessionEnqueueDequeue(EncodedEvent event) {
+    queues[0].offer(event.encoded);
+    return queues[0].poll();
+  }
+
+  /** An event encoded once, as fan-out hands it to sessions. */
+  @State(Scope.Benchmark)
+  public static class EncodedEvent {
+    OutboundEvent encoded;
+
+    @Setup
+    public void setUp() {
+      encoded = OutboundEvent.of(ServerEvent.newBuilder().setId("e-2").build());
+    }
+  }
+}
