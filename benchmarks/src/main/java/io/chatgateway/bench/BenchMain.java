@@ -31,12 +31,12 @@ public final class BenchMain {
 
   static final String USAGE = """
       usage: bench/run.sh quick|full [--out DIR] [--jar GATEWAY_JAR]
-             bench/run.sh idle        [--steps 2000,5000,10000,19000] [--ws-steps 2000,5000]
-             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 5]
-             bench/run.sh forwarding  [--calls 20000] [--concurrency 32] [--rounds 5]
-             bench/run.sh reconnect   [--devices 2000] [--restart kill|drain]
-             bench/run.sh slow        [--rooms 10] [--subscribers 50] [--slow-percent 10] [--rate 2000] [--warmup 2] [--measure 5]
-      Durations are seconds. Every command also takes --out DIR and --jar GATEWAY_JAR.""";
+             bench/run.sh idle        [--steps 2000,5000] [--ws-steps 1000]
+             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 4]
+             bench/run.sh forwarding  [--calls 5000] [--concurrency 32] [--rounds 3]
+             bench/run.sh reconnect   [--devices 1000] [--restart kill|drain]
+             bench/run.sh slow        [--rooms 10] [--subscribers 50] [--slow-percent 10] [--rate 400] [--warmup 3] [--measure 4]
+      Defaults shown are quick's; full runs larger ones. Durations are seconds. Every command also takes --out DIR and --jar GATEWAY_JAR.""";
 
   private static final Set<String> SCENARIOS = Set.of("idle", "fanout", "forwarding", "reconnect", "slow");
 
@@ -66,7 +66,7 @@ public final class BenchMain {
       results.add(IdleCapacity.run(
           new IdleCapacity.Options(
               ints(options.getOrDefault("steps", full ? "2000,5000,10000,19000" : "2000,5000")),
-              ints(options.getOrDefault("ws-steps", full ? "2000,5000,10000" : "2000")),
+              ints(options.getOrDefault("ws-steps", full ? "2000,5000,10000" : "1000")),
               jar, out),
           progress));
     }
@@ -78,7 +78,7 @@ public final class BenchMain {
               integer(options, "publishers", 4),
               integer(options, "window", 32),
               seconds(options, "warmup", full ? 5 : 2),
-              seconds(options, "measure", full ? 15 : 5),
+              seconds(options, "measure", full ? 15 : 4),
               jar, out),
           progress));
     }
@@ -91,7 +91,7 @@ public final class BenchMain {
     if (all || command.equals("reconnect")) {
       results.add(ReconnectStorm.run(
           new ReconnectStorm.Options(
-              integer(options, "devices", full ? 10_000 : 2_000),
+              integer(options, "devices", full ? 10_000 : 1_000),
               options.containsKey("restart") ? List.of(options.get("restart")) : List.of("kill", "drain"),
               jar),
           progress));
@@ -102,9 +102,9 @@ public final class BenchMain {
               integer(options, "rooms", full ? 20 : 10),
               integer(options, "subscribers", full ? 100 : 50),
               integer(options, "slow-percent", 10),
-              integer(options, "rate", full ? 2_000 : 1_000),
-              seconds(options, "warmup", full ? 5 : 2),
-              seconds(options, "measure", full ? 15 : 5),
+              integer(options, "rate", full ? 600 : 400),
+              seconds(options, "warmup", full ? 5 : 3),
+              seconds(options, "measure", full ? 20 : 4),
               jar),
           progress));
     }

@@ -180,7 +180,9 @@ public final class DeviceFleet implements AutoCloseable {
     private void connect() {
       streamsOpened.incrementAndGet();
       StreamObserver<ConnectRequest> requests =
-          ChatServiceGrpc.newStub(channel).withCallCredentials(BearerCredentials.of(token)).connect(new Observer());
+          // Wait for ready, as a device's long-lived stream does: it starts once the channel connects
+          // rather than failing while the gateway is still coming up.
+          ChatServiceGrpc.newStub(channel).withWaitForReady().withCallCredentials(BearerCredentials.of(token)).connect(new Observer());
       requests.onNext(ConnectRequest.newBuilder().setHello(HelloFrame.getDefaultInstance()).build());
       if (!rooms.isEmpty()) {
         requests.onNext(ConnectRequest.newBuilder().setSubscribe(SubscribeFrame.newBuilder().addAllRoomIds(rooms)).build());
@@ -194,7 +196,15 @@ public final class DeviceFleet implements AutoCloseable {
       long backoff = Math.min(BACKOFF_CAP_NANOS, BACKOFF_BASE_NANOS << Math.min(attempt, 10));
       attempt++;
       long delay = delayNanos + ThreadLocalRandom.current().nextLong(backoff);
-      loop.schedule(this::connect, delay, TimeUnit.NANOSECONDS);
+      loop.schedule(
+          () -> {
+            // Our jittered backoff decides when to try; without this the channel's own backoff
+            // (1 s growing to 2 min) would hold the device back long after the gateway is up.
+            channel.resetConnectBackoff();
+            connect();
+          },
+          delay,
+          TimeUnit.NANOSECONDS);
     }
 
     private final class Observer implements ClientResponseObserver<ConnectRequest, ServerEvent> {

@@ -188,12 +188,28 @@ public final class ChildProcess implements AutoCloseable {
     kill();
   }
 
-  /** A TCP port nothing listens on at the moment of asking. */
+  /**
+   * A TCP port that is free now and lies below the kernel's ephemeral range, so that no client socket
+   * of the load generators (which bind to ephemeral ports) can take it while a server restarts.
+   */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    int low = 32_768;
+    try {
+      String range = ProcessProbe.readProcFile(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      low = Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException unknown) {
+      // Not Linux, or unreadable: assume the usual range.
     }
+    int from = Math.max(1_024, low - 12_000);
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = from + random.nextInt(Math.max(1, low - from));
+      try (ServerSocket socket = new ServerSocket(port)) {
+        return socket.getLocalPort();
+      } catch (IOException taken) {
+        // Try another.
+      }
+    }
+    throw new IllegalStateException("no free TCP port below the ephemeral range starting at " + low);
   }
 }

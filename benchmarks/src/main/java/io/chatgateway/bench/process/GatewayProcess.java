@@ -41,10 +41,14 @@ public final class GatewayProcess implements AutoCloseable {
 
   /** Starts the gateway with {@code extraEnv} over the benchmark defaults and waits until it listens. */
   public static GatewayProcess start(Path jar, int grpcPort, Map<String, String> extraEnv) {
+    return start(jar, grpcPort, ChildProcess.freePort(), extraEnv);
+  }
+
+  /** As {@link #start(Path, int, Map)} on given ports, as a gateway restarted in place takes its old ones. */
+  public static GatewayProcess start(Path jar, int grpcPort, int httpPort, Map<String, String> extraEnv) {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing; bench/run.sh builds it (./mvnw package)");
     }
-    int httpPort = ChildProcess.freePort();
     Map<String, String> env = new HashMap<>();
     env.put("GRPC_PORT", Integer.toString(grpcPort));
     env.put("HTTP_PORT", Integer.toString(httpPort));

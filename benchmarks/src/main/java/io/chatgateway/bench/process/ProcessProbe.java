@@ -86,9 +86,19 @@ public final class ProcessProbe {
 
   private static String procFile(long pid, String name) {
     try {
-      return Files.readString(Path.of("/proc", Long.toString(pid), name), StandardCharsets.UTF_8);
+      return readProcFile(Path.of("/proc", Long.toString(pid), name));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read /proc/" + pid + "/" + name, e);
+    }
+  }
+
+  /**
+   * Reads a file under /proc to its end. Not {@link Files#readString}: /proc files report a size of
+   * 0, and some of them then come back cut short.
+   */
+  static String readProcFile(Path file) throws IOException {
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 

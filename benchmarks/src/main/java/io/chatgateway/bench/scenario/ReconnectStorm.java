@@ -30,7 +30,7 @@ public final class ReconnectStorm {
   /** What to run. */
   public record Options(int devices, List<String> restarts, Path gatewayJar) {}
 
-  private record Result(String restart, double secondsUntilAllBack, long streamsOpened, List<String> errors) {}
+  private record Result(String restart, double secondsUntilListening, double secondsUntilAllBack, long streamsOpened, List<String> errors) {}
 
   private static final int ROOM_SIZE = 1_000;
   private static final int DRAIN_GRACE_SEC = 6;
@@ -67,13 +67,14 @@ public final class ReconnectStorm {
             gateway.process().kill();
           }
           gateway.close();
-          gateway = GatewayProcess.start(options.gatewayJar(), grpcPort, env);
+          gateway = GatewayProcess.start(options.gatewayJar(), grpcPort, gateway.httpPort(), env);
+          double listening = (System.nanoTime() - start) / 1e9;
           devices.awaitSubscribed(options.devices(), Duration.ofMinutes(5));
           double seconds = (System.nanoTime() - start) / 1e9;
-          Result result = new Result(restart, seconds, devices.opened() - opened, devices.errorReports(Duration.ofSeconds(10)));
+          Result result = new Result(restart, listening, seconds, devices.opened() - opened, devices.errorReports(Duration.ofSeconds(10)));
           results.add(result);
-          progress.accept(String.format(Locale.ROOT, "reconnect (%s): all %d back in %.1f s, %d streams opened, failures %s",
-              restart, options.devices(), seconds, result.streamsOpened(), result.errors()));
+          progress.accept(String.format(Locale.ROOT, "reconnect (%s): new gateway listening after %.1f s, all %d back after %.1f s, %d streams opened, failures %s",
+              restart, listening, options.devices(), seconds, result.streamsOpened(), result.errors()));
         }
       } finally {
         gateway.close();
@@ -103,12 +104,12 @@ public final class ReconnectStorm {
                 + "`drain` is SIGTERM with SHUTDOWN_GRACE_SEC=%d (devices are told to reconnect, spread over the grace); `kill` is SIGKILL. "
                 + "Time runs from the signal until every device is subscribed again, including the new gateway's start-up.%n%n",
             options.devices(), DRAIN_GRACE_SEC))
-        .append("| restart | until all back (s) | streams opened | failures seen by devices (per load generator) |\n")
-        .append("|---|---:|---:|---|\n");
+        .append("| restart | until the new gateway listens (s) | until all back (s) | streams opened | failures seen by devices (per load generator) |\n")
+        .append("|---|---:|---:|---:|---|\n");
     List<JsonObject> rows = new ArrayList<>();
     for (Result r : results) {
-      md.append(String.format(Locale.ROOT, "| %s | %.1f | %,d | %s |%n", r.restart(), r.secondsUntilAllBack(), r.streamsOpened(), String.join("; ", r.errors())));
-      rows.add(new JsonObject().put("restart", r.restart()).put("secondsUntilAllBack", r.secondsUntilAllBack())
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %,d | %s |%n", r.restart(), r.secondsUntilListening(), r.secondsUntilAllBack(), r.streamsOpened(), String.join("; ", r.errors())));
+      rows.add(new JsonObject().put("restart", r.restart()).put("secondsUntilListening", r.secondsUntilListening()).put("secondsUntilAllBack", r.secondsUntilAllBack())
           .put("streamsOpened", r.streamsOpened()).put("errors", String.join("; ", r.errors())));
     }
     return new ScenarioResult("reconnect", md.toString(), new JsonObject().put("devices", options.devices()).putObjects("runs", rows));

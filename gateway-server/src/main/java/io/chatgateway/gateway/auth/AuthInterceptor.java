@@ -6,6 +6,7 @@ import io.chatgateway.client.CallerIdentity;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -41,7 +42,9 @@ public final class AuthInterceptor implements ServerInterceptor {
     }
     VerifiedToken token;
     try {
-      token = verifier.verify(header.substring(BEARER.length()).trim());
+      String jwt = header.substring(BEARER.length()).trim();
+      // Unary callers repeat one token call after call; a stream verifies once, so keeps no cache entry.
+      token = call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY ? verifier.verifyRepeated(jwt) : verifier.verify(jwt);
     } catch (TokenRejectedException e) {
       return reject(call, e.getMessage());
     }

@@ -40,7 +40,11 @@ public final class JwtVerifier {
   static final Duration JWKS_MIN_REFRESH_INTERVAL = Duration.ofSeconds(30);
   static final String DEVICE_ID_CLAIM = "device_id";
 
+  /** Tokens {@link #verifyRepeated} remembers. */
+  static final int CACHED_TOKENS = 10_000;
+
   private final DefaultJWTProcessor<SecurityContext> processor;
+  private final VerifiedTokenCache recent = new VerifiedTokenCache(CACHED_TOKENS, java.time.Clock.systemUTC());
 
   private JwtVerifier(JWKSource<SecurityContext> keys, AuthConfig config) {
     processor = new DefaultJWTProcessor<>();
@@ -75,6 +79,21 @@ public final class JwtVerifier {
     } catch (MalformedURLException e) {
       throw new IllegalArgumentException("OAUTH2_JWKS_URI is not a URL: " + uri, e);
     }
+  }
+
+  /**
+   * As {@link #verify}, answered from the tokens verified in the last few minutes when this one is
+   * among them (see {@link VerifiedTokenCache}). For calls that repeat one token many times, such as
+   * unary RPCs; a long-lived stream verifies once and has nothing to gain from the cache.
+   */
+  public VerifiedToken verifyRepeated(String token) throws TokenRejectedException {
+    VerifiedToken cached = recent.get(token);
+    if (cached != null) {
+      return cached;
+    }
+    VerifiedToken verified = verify(token);
+    recent.put(token, verified);
+    return verified;
   }
 
   /** Verifies a compact-serialized JWT (without the {@code Bearer } prefix). */

@@ -115,7 +115,7 @@ final class ConnectProtocolHandler implements HttpHandler {
     }
     VerifiedToken token;
     try {
-      token = verifier.verify(authorization.substring(7).trim());
+      token = verifier.verifyRepeated(authorization.substring(7).trim());
     } catch (TokenRejectedException e) {
       error(exchange, StatusCodes.UNAUTHORIZED, "unauthenticated", e.getMessage());
       return;

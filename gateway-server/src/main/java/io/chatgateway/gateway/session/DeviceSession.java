@@ -95,7 +95,9 @@ public final class DeviceSession {
   private final String id;
   private final CallerIdentity identity;
   private final OutboundQueue queue;
-  private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>();
+  // Sized for the few rooms most devices subscribe to: per-session state is multiplied by every idle
+  // connection (the idle-capacity benchmark's class histogram), so default capacities cost real memory.
+  private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Instant connectedAt;
 
@@ -116,7 +118,7 @@ public final class DeviceSession {
   private String resumeToken = "";
   // room -> {last STARTED received, last STARTED published}, in nanos
   private final Map<String, long[]> typing = new HashMap<>();
-  private final ArrayDeque<PendingSend> sends = new ArrayDeque<>();
+  private final ArrayDeque<PendingSend> sends = new ArrayDeque<>(2);
   private boolean sendInFlight;
   private boolean framesOwed;
 

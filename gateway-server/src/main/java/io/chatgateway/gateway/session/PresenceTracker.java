@@ -46,8 +46,9 @@ public final class PresenceTracker {
 
   private static final class Profile {
     final String id;
-    final Set<DeviceSession> sessions = new HashSet<>();
-    final Set<String> announcedRooms = new HashSet<>();
+    // Most profiles have one device and a few rooms; small tables keep idle connections cheap.
+    final Set<DeviceSession> sessions = new HashSet<>(2);
+    final Set<String> announcedRooms = new HashSet<>(4);
     PresenceStatus status = PresenceStatus.PRESENCE_STATUS_ONLINE;
     String statusText = "";
     volatile boolean expired;

@@ -33,7 +33,7 @@ public final class SessionRegistry {
     devices.compute(
         session.deviceKey(),
         (key, queue) -> {
-          ArrayDeque<DeviceSession> open = queue == null ? new ArrayDeque<>() : queue;
+          ArrayDeque<DeviceSession> open = queue == null ? new ArrayDeque<>(2) : queue;
           synchronized (open) {
             open.addLast(session);
             while (open.size() > maxPerDevice) {
