@@ -31,11 +31,11 @@ public final class BenchMain {
 
   static final String USAGE = """
       usage: bench/run.sh quick|full [--out DIR] [--jar GATEWAY_JAR]
-             bench/run.sh idle        [--steps 2000,5000] [--ws-steps 1000]
-             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 4]
-             bench/run.sh forwarding  [--calls 5000] [--concurrency 32] [--rounds 3]
+             bench/run.sh idle        [--steps 1000,3000] [--ws-steps 1000,2000]
+             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 3]
+             bench/run.sh forwarding  [--calls 10000] [--concurrency 32] [--rounds 3]
              bench/run.sh reconnect   [--devices 1000] [--restart kill|drain]
-             bench/run.sh slow        [--rooms 10] [--subscribers 50] [--slow-percent 10] [--rate 400] [--warmup 3] [--measure 4]
+             bench/run.sh slow        [--rooms 10] [--subscribers 50] [--slow-percent 10] [--rate 400] [--warmup 5] [--measure 3]
       Defaults shown are quick's; full runs larger ones. Durations are seconds. Every command also takes --out DIR and --jar GATEWAY_JAR.""";
 
   private static final Set<String> SCENARIOS = Set.of("idle", "fanout", "forwarding", "reconnect", "slow");
@@ -65,8 +65,8 @@ public final class BenchMain {
     if (all || command.equals("idle")) {
       results.add(IdleCapacity.run(
           new IdleCapacity.Options(
-              ints(options.getOrDefault("steps", full ? "2000,5000,10000,19000" : "2000,5000")),
-              ints(options.getOrDefault("ws-steps", full ? "2000,5000,10000" : "1000")),
+              ints(options.getOrDefault("steps", full ? "2000,5000,10000,19000" : "1000,3000")),
+              ints(options.getOrDefault("ws-steps", full ? "2000,5000,10000" : "1000,2000")),
               jar, out),
           progress));
     }
@@ -78,14 +78,14 @@ public final class BenchMain {
               integer(options, "publishers", 4),
               integer(options, "window", 32),
               seconds(options, "warmup", full ? 5 : 2),
-              seconds(options, "measure", full ? 15 : 4),
+              seconds(options, "measure", full ? 15 : 3),
               jar, out),
           progress));
     }
     if (all || command.equals("forwarding")) {
       ForwardingOverhead.Options forwarding =
           new ForwardingOverhead.Options(
-              integer(options, "calls", full ? 20_000 : 5_000), integer(options, "concurrency", 32), integer(options, "rounds", full ? 5 : 3), 50);
+              integer(options, "calls", full ? 20_000 : 10_000), integer(options, "concurrency", 32), integer(options, "rounds", full ? 5 : 3), 50);
       results.add(ForwardingOverhead.report(forwarding, ForwardingOverhead.run(forwarding, progress)));
     }
     if (all || command.equals("reconnect")) {
@@ -103,8 +103,8 @@ public final class BenchMain {
               integer(options, "subscribers", full ? 100 : 50),
               integer(options, "slow-percent", 10),
               integer(options, "rate", full ? 600 : 400),
-              seconds(options, "warmup", full ? 5 : 3),
-              seconds(options, "measure", full ? 20 : 4),
+              seconds(options, "warmup", full ? 8 : 5),
+              seconds(options, "measure", full ? 20 : 3),
               jar),
           progress));
     }

@@ -95,6 +95,22 @@ public final class LoadGenerators implements AutoCloseable {
     });
   }
 
+  /**
+   * Waits until every one of {@code target} devices has either subscribed or failed, failing only if a
+   * process dies or time runs out. Returns the number subscribed.
+   */
+  public long awaitSettled(long target, Duration timeout) {
+    processes.get(0).awaitCondition(target + " devices subscribed or failed (" + subscribed() + " subscribed so far, errors " + errors() + ")", timeout, () -> {
+      for (ChildProcess process : processes) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(process.name() + " died: " + process.describe());
+        }
+      }
+      return subscribed() + errors() >= target;
+    });
+    return subscribed();
+  }
+
   /** Each process's failures by code, asked for now. */
   public List<String> errorReports(Duration timeout) {
     errorReports.clear();

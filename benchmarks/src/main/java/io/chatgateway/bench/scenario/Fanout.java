@@ -1,7 +1,6 @@
 package io.chatgateway.bench.scenario;
 
 import io.chatgateway.bench.loadgen.DeviceFleet;
-import io.chatgateway.bench.loadgen.DeviceTokens;
 import io.chatgateway.bench.loadgen.Latencies;
 import io.chatgateway.bench.loadgen.NatsFleet;
 import io.chatgateway.bench.process.ChildProcess;
@@ -11,10 +10,6 @@ import io.chatgateway.bench.process.ProcessProbe;
 import io.chatgateway.bench.report.JsonObject;
 import io.chatgateway.bench.report.LineChart;
 import io.chatgateway.bench.report.ScenarioResult;
-import io.chatgateway.proto.v1.EventType;
-import io.chatgateway.proto.v1.RoomEvent;
-import io.chatgateway.proto.v1.TextPayload;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Fan-out: R rooms x M subscribers and P publishers per room taking turns, each device on its own
@@ -49,18 +45,21 @@ public final class Fanout {
 
   private Fanout() {}
 
-  /** The fan-out system under test: its server process and how to reach its rooms. */
-  private interface Target extends AutoCloseable {
-    String name();
-
-    long serverPid();
-
-    FanoutTraffic traffic();
-
-    long errors();
+  /** The fan-out system under test: its server process, its traffic, and what to close. */
+  private record Target(String name, long serverPid, FanoutTraffic traffic, LongSupplier errorCount, AutoCloseable resources)
+      implements AutoCloseable {
+    long errors() {
+      return errorCount.getAsLong();
+    }
 
     @Override
-    void close();
+    public void close() {
+      try {
+        resources.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot stop " + name, e);
+      }
+    }
   }
 
   public static ScenarioResult run(Options options, Consumer<String> progress) throws Exception {
@@ -128,67 +127,21 @@ public final class Fanout {
         (ProcessProbe.cpuNanos(self) - harnessCpu) / 1e9 / seconds, target.errors() - errors);
   }
 
-  private static Target gatewayTarget(Options options) throws java.net.UnknownHostException {
-    int publishers = options.publishersPerRoom();
-    int roomSize = options.subscribersPerRoom() + publishers;
-    int devices = options.rooms() * roomSize;
+  private static Target gatewayTarget(Options options) {
     GatewayProcess gateway = GatewayProcess.start(options.gatewayJar(), ChildProcess.freePort(), Map.of());
     DeviceFleet fleet = new DeviceFleet(new InetSocketAddress("127.0.0.1", gateway.grpcPort()), 2, false);
-    DeviceFleet.Device[] senders = new DeviceFleet.Device[options.rooms() * publishers];
-    AtomicIntegerArray turns = new AtomicIntegerArray(options.rooms());
-    FanoutTraffic traffic =
-        new FanoutTraffic(options.rooms(), (room, payload) -> senders[room * publishers + turns.getAndIncrement(room) % publishers].publish(List.of(
-            RoomEvent.newBuilder().setRoomId(DeviceTokens.room(room * roomSize, roomSize)).setType(EventType.EVENT_TYPE_MESSAGE)
-                .setText(TextPayload.newBuilder().setText(payload)).build())));
     try {
-      gateway.createRooms(devices, roomSize);
-      InetAddress source = InetAddress.getByName("127.0.0.2");
-      for (int room = 0; room < options.rooms(); room++) {
-        int first = room * roomSize;
-        int index = room;
-        // Devices `first ..` publish, taking turns; the first subscriber is the sentinel that paces the closed loop.
-        for (int p = 0; p < publishers; p++) {
-          senders[room * publishers + p] = fleet.open(source, DeviceTokens.token(DeviceTokens.profile(first + p)), List.of(), (d, e) -> {});
-        }
-        for (int device = first + publishers; device < first + roomSize; device++) {
-          boolean sentinel = device == first + publishers;
-          fleet.open(source, DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)),
-              (d, event) -> traffic.delivered(index, sentinel, event.getText().getText()));
-        }
-      }
-      gateway.process().awaitCondition(devices + " devices subscribed", Duration.ofMinutes(2), () -> fleet.subscribed() >= devices);
+      FanoutTraffic traffic =
+          GatewayRooms.open(gateway, fleet, options.rooms(), options.subscribersPerRoom(), options.publishersPerRoom(), GatewayRooms.READING);
+      return new Target("gateway", gateway.process().pid(), traffic, fleet::errorCount, () -> {
+        fleet.close();
+        gateway.close();
+      });
     } catch (RuntimeException e) {
       fleet.close();
       gateway.close();
       throw e;
     }
-    return new Target() {
-      @Override
-      public String name() {
-        return "gateway";
-      }
-
-      @Override
-      public long serverPid() {
-        return gateway.process().pid();
-      }
-
-      @Override
-      public FanoutTraffic traffic() {
-        return traffic;
-      }
-
-      @Override
-      public long errors() {
-        return fleet.errorCount();
-      }
-
-      @Override
-      public void close() {
-        fleet.close();
-        gateway.close();
-      }
-    };
   }
 
   private static Target natsTarget(Path natsServer, Options options) {
@@ -221,33 +174,10 @@ public final class Fanout {
       server.close();
       throw e;
     }
-    return new Target() {
-      @Override
-      public String name() {
-        return "nats-server";
-      }
-
-      @Override
-      public long serverPid() {
-        return server.pid();
-      }
-
-      @Override
-      public FanoutTraffic traffic() {
-        return traffic;
-      }
-
-      @Override
-      public long errors() {
-        return fleet.errors();
-      }
-
-      @Override
-      public void close() {
-        fleet.close();
-        server.close();
-      }
-    };
+    return new Target("nats-server", server.pid(), traffic, fleet::errors, () -> {
+      fleet.close();
+      server.close();
+    });
   }
 
   private static void pause(Duration duration) {

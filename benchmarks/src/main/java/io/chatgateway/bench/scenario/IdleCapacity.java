@@ -37,14 +37,27 @@ public final class IdleCapacity {
   record Point(int connections, double connectsPerSecond, long errors, ProcessProbe.Memory memory) {}
 
   /** One target's curve and what it started from. */
-  record Curve(String target, ProcessProbe.Memory baseline, List<Point> points) {
+  record Curve(String target, int warm, ProcessProbe.Memory baseline, List<Point> points) {
     double jvmSlopeBytes() {
-      return slope(points, p -> p.memory().jvmBytes(), baseline.jvmBytes());
+      return slope(points, warm, p -> p.memory().jvmBytes(), baseline.jvmBytes());
     }
 
     double rssSlopeBytes() {
-      return slope(points, p -> p.memory().rssBytes(), baseline.rssBytes());
+      return slope(points, warm, p -> p.memory().rssBytes(), baseline.rssBytes());
     }
+
+    /** Bytes each connection added, counted from the baseline taken after the warm-up connections. */
+    double perConnection(Point p, java.util.function.ToLongFunction<ProcessProbe.Memory> value) {
+      return (double) (value.applyAsLong(p.memory()) - value.applyAsLong(baseline)) / (p.connections() - warm);
+    }
+  }
+
+  /**
+   * Connections opened before the baseline is read: the first ones pay one-time costs (classes,
+   * buffer pools, caches filled on first use) that are not a cost per connection.
+   */
+  private static int warmUp(List<Integer> steps) {
+    return Math.min(200, steps.get(0) / 5);
   }
 
   private IdleCapacity() {}
@@ -101,37 +114,44 @@ public final class IdleCapacity {
   }
 
   private static Curve measure(String target, String transport, long pid, int port, List<Integer> steps, Consumer<String> progress) {
-    ProcessProbe.Memory baseline = ProcessProbe.memory(pid);
     List<Point> points = new ArrayList<>();
     List<LoadGenerators> generators = new ArrayList<>();
     try {
-      int open = 0;
+      int warm = warmUp(steps);
+      LoadGenerators warmUp = LoadGenerators.start(transport, port, 0, warm, ROOM_SIZE, false);
+      generators.add(warmUp);
+      warmUp.awaitSubscribed(warm, Duration.ofMinutes(2));
+      ProcessProbe.Memory baseline = ProcessProbe.memory(pid);
+      int open = warm;
       for (int step : steps) {
         long start = System.nanoTime();
         LoadGenerators added = LoadGenerators.start(transport, port, open, step - open, ROOM_SIZE, false);
         generators.add(added);
-        added.awaitSubscribed(step - open, Duration.ofMinutes(5));
+        // Devices that fail to connect are counted, not waited for: the step is measured at what is held.
+        added.awaitSettled(step - open, Duration.ofMinutes(5));
         double rate = (step - open) / ((System.nanoTime() - start) / 1e9);
         long errors = generators.stream().mapToLong(LoadGenerators::errors).sum();
+        int held = (int) generators.stream().mapToLong(LoadGenerators::subscribed).sum();
         open = step;
         ProcessProbe.Memory memory = ProcessProbe.memory(pid);
-        points.add(new Point(step, rate, errors, memory));
+        points.add(new Point(held, rate, errors, memory));
         progress.accept(String.format(Locale.ROOT, "idle %s: %d streams, %.0f/s, %.2f KB JVM and %.2f KB RSS per stream",
-            target, step, rate, (memory.jvmBytes() - baseline.jvmBytes()) / 1024.0 / step, (memory.rssBytes() - baseline.rssBytes()) / 1024.0 / step));
+            target, step, rate, (memory.jvmBytes() - baseline.jvmBytes()) / 1024.0 / (step - warm),
+            (memory.rssBytes() - baseline.rssBytes()) / 1024.0 / (step - warm)));
       }
-      return new Curve(target, baseline, points);
+      return new Curve(target, warm, baseline, points);
     } finally {
       generators.forEach(LoadGenerators::close);
     }
   }
 
-  /** Least-squares slope of {@code value} over N, through the baseline at N = 0. */
-  private static double slope(List<Point> points, java.util.function.ToLongFunction<Point> value, long baseline) {
+  /** Least-squares slope of {@code value} over N, with the baseline at N = {@code warm}. */
+  private static double slope(List<Point> points, int warm, java.util.function.ToLongFunction<Point> value, long baseline) {
     double n = points.size() + 1;
-    double sumX = 0;
+    double sumX = warm;
     double sumY = baseline;
-    double sumXY = 0;
-    double sumXX = 0;
+    double sumXY = (double) warm * baseline;
+    double sumXX = (double) warm * warm;
     for (Point p : points) {
       double x = p.connections();
       double y = value.applyAsLong(p);
@@ -148,9 +168,9 @@ public final class IdleCapacity {
     for (Curve curve : curves) {
       double[] x = curve.points().stream().mapToDouble(Point::connections).toArray();
       chart.series(curve.target() + ", heap+direct",
-          x, curve.points().stream().mapToDouble(p -> (p.memory().jvmBytes() - curve.baseline().jvmBytes()) / 1024.0 / p.connections()).toArray());
+          x, curve.points().stream().mapToDouble(p -> curve.perConnection(p, ProcessProbe.Memory::jvmBytes) / 1024).toArray());
       chart.series(curve.target() + ", RSS",
-          x, curve.points().stream().mapToDouble(p -> (p.memory().rssBytes() - curve.baseline().rssBytes()) / 1024.0 / p.connections()).toArray());
+          x, curve.points().stream().mapToDouble(p -> curve.perConnection(p, ProcessProbe.Memory::rssBytes) / 1024).toArray());
     }
     chart.write(file);
   }
@@ -158,7 +178,7 @@ public final class IdleCapacity {
   private static ScenarioResult report(List<Curve> curves, long limit, List<String> notes) {
     StringBuilder md = new StringBuilder("## Idle capacity\n\n")
         .append("Each stream its own TCP connection, hello + subscribe to 1 room (1,000 devices per room), held by load-generator processes of at most ")
-        .append(LoadGenerators.PER_PROCESS).append(" devices each. Memory of the server process after a full GC, minus its memory before the first connection, divided by N. ")
+        .append(LoadGenerators.PER_PROCESS).append(" devices each. Memory of the server process after a full GC, minus its memory after a warm-up of the first few connections (one-time costs), divided by the connections added since. ")
         .append("\"heap+direct\" is heap used after GC plus NMT's \"Other\" (direct buffers). Open-file limit per process: ").append(limit).append(".\n\n")
         .append("| target | N | connects/s | errors | heap (MB) | direct (MB) | RSS (MB) | heap+direct per conn (KB) | RSS per conn (KB) |\n")
         .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -166,8 +186,8 @@ public final class IdleCapacity {
     for (Curve curve : curves) {
       List<JsonObject> points = new ArrayList<>();
       for (Point p : curve.points()) {
-        double jvmPer = (p.memory().jvmBytes() - curve.baseline().jvmBytes()) / 1024.0 / p.connections();
-        double rssPer = (p.memory().rssBytes() - curve.baseline().rssBytes()) / 1024.0 / p.connections();
+        double jvmPer = curve.perConnection(p, ProcessProbe.Memory::jvmBytes) / 1024;
+        double rssPer = curve.perConnection(p, ProcessProbe.Memory::rssBytes) / 1024;
         md.append(String.format(Locale.ROOT, "| %s | %,d | %,.0f | %d | %.1f | %.1f | %.1f | %.2f | %.2f |%n",
             curve.target(), p.connections(), p.connectsPerSecond(), p.errors(), p.memory().heapAfterGcBytes() / 1e6,
             p.memory().directBytes() / 1e6, p.memory().rssBytes() / 1e6, jvmPer, rssPer));

@@ -1,17 +1,12 @@
 package io.chatgateway.bench.scenario;
 
 import io.chatgateway.bench.loadgen.DeviceFleet;
-import io.chatgateway.bench.loadgen.DeviceTokens;
 import io.chatgateway.bench.loadgen.Latencies;
 import io.chatgateway.bench.process.ChildProcess;
 import io.chatgateway.bench.process.GatewayProcess;
 import io.chatgateway.bench.process.ProcessProbe;
 import io.chatgateway.bench.report.JsonObject;
 import io.chatgateway.bench.report.ScenarioResult;
-import io.chatgateway.proto.v1.EventType;
-import io.chatgateway.proto.v1.RoomEvent;
-import io.chatgateway.proto.v1.TextPayload;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,37 +37,20 @@ public final class SlowConsumers {
   private SlowConsumers() {}
 
   public static ScenarioResult run(Options options, Consumer<String> progress) {
-    int roomSize = options.subscribersPerRoom() + 1;
-    int devices = options.rooms() * roomSize;
+    int devices = options.rooms() * (options.subscribersPerRoom() + 1);
     List<DeviceFleet.Device> slow = new ArrayList<>();
     try (GatewayProcess gateway = GatewayProcess.start(options.gatewayJar(), ChildProcess.freePort(), Map.of());
         DeviceFleet fleet = new DeviceFleet(new InetSocketAddress("127.0.0.1", gateway.grpcPort()), 2, false)) {
-      DeviceFleet.Device[] publishers = new DeviceFleet.Device[options.rooms()];
-      FanoutTraffic traffic =
-          new FanoutTraffic(options.rooms(), (room, payload) -> publishers[room].publish(List.of(
-              RoomEvent.newBuilder().setRoomId(DeviceTokens.room(room * roomSize, roomSize)).setType(EventType.EVENT_TYPE_MESSAGE)
-                  .setText(TextPayload.newBuilder().setText(payload)).build())));
-      gateway.createRooms(devices, roomSize);
-      InetAddress source = InetAddress.getByName("127.0.0.3");
       int every = Math.max(1, 100 / Math.max(1, options.slowPercent()));
-      for (int room = 0; room < options.rooms(); room++) {
-        int first = room * roomSize;
-        int index = room;
-        publishers[room] = fleet.open(source, DeviceTokens.token(DeviceTokens.profile(first)), List.of(), (d, e) -> {});
-        for (int s = 0; s < options.subscribersPerRoom(); s++) {
-          int device = first + 1 + s;
-          String token = DeviceTokens.token(DeviceTokens.profile(device));
-          List<String> rooms = List.of(DeviceTokens.room(device, roomSize));
-          // Subscriber 0 is the sentinel and always reads; every n-th of the others will stall.
-          if (options.slowPercent() > 0 && s % every == every - 1) {
-            slow.add(fleet.open(source, token, rooms, (d, e) -> {}, SLOW_WINDOW_BYTES));
-          } else {
-            boolean sentinel = s == 0;
-            fleet.open(source, token, rooms, (d, event) -> traffic.delivered(index, sentinel, event.getText().getText()));
-          }
-        }
-      }
-      gateway.process().awaitCondition(devices + " devices subscribed", Duration.ofMinutes(2), () -> fleet.subscribed() >= devices);
+      // The sentinel (index 0) always reads; every n-th of the others will stall.
+      FanoutTraffic traffic = GatewayRooms.open(gateway, fleet, options.rooms(), options.subscribersPerRoom(), 1,
+          (clients, shared, room, index, token, roomIds) -> {
+            if (options.slowPercent() > 0 && index % every == every - 1) {
+              slow.add(clients.open(java.net.InetAddress.getLoopbackAddress(), token, roomIds, (d, e) -> {}, SLOW_WINDOW_BYTES));
+            } else {
+              GatewayRooms.READING.open(clients, shared, room, index, token, roomIds);
+            }
+          });
       long pid = gateway.process().pid();
 
       traffic.runFixedRate(options.publishesPerSecond(), options.warmup());
