@@ -183,7 +183,9 @@ public final class DeviceFleet implements AutoCloseable {
           // Wait for ready, as a device's long-lived stream does: it starts once the channel connects
           // rather than failing while the gateway is still coming up.
           ChatServiceGrpc.newStub(channel).withWaitForReady().withCallCredentials(BearerCredentials.of(token)).connect(new Observer());
-      requests.onNext(ConnectRequest.newBuilder().setHello(HelloFrame.getDefaultInstance()).build());
+      // Like a real client library, the load generator unpacks batches: a device reading behind
+      // its rooms then gets what queued up in one message.
+      requests.onNext(ConnectRequest.newBuilder().setHello(HelloFrame.newBuilder().addCapabilities("batch")).build());
       if (!rooms.isEmpty()) {
         requests.onNext(ConnectRequest.newBuilder().setSubscribe(SubscribeFrame.newBuilder().addAllRoomIds(rooms)).build());
       }
@@ -221,7 +223,20 @@ public final class DeviceFleet implements AutoCloseable {
       }
 
       @Override
-      public void onNext(ServerEvent event) {
+      public void onNext(ServerEvent message) {
+        if (message.hasBatch()) {
+          for (ServerEvent event : message.getBatch().getEventsList()) {
+            handle(event);
+          }
+        } else {
+          handle(message);
+        }
+        if (reading) {
+          requests.request(1);
+        }
+      }
+
+      private void handle(ServerEvent event) {
         switch (event.getEventCase()) {
           case ROOM_EVENT -> listener.onRoomEvent(Device.this, event.getRoomEvent());
           case READY -> {
@@ -249,9 +264,6 @@ public final class DeviceFleet implements AutoCloseable {
             requests.onCompleted();
           }
           default -> {}
-        }
-        if (reading) {
-          requests.request(1);
         }
       }
 

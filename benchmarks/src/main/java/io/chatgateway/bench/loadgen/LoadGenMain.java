@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -51,17 +52,18 @@ public final class LoadGenMain {
     LongSupplier errors;
     LongSupplier opened;
     Runnable errorReport;
-    int[] started = {0};
+    // Written by the opener thread, read by the reporter.
+    AtomicInteger started = new AtomicInteger();
     Runnable openNext;
     if (transport.equals("ws")) {
       WebSocketFleet sockets = new WebSocketFleet(URI.create("ws://" + host + ":" + port + "/ws"));
       fleet = sockets;
       subscribed = sockets::subscribed;
       errors = sockets::errorCount;
-      opened = () -> started[0];
+      opened = started::get;
       errorReport = () -> System.out.println("errors {ws=" + sockets.errorCount() + "}");
       openNext = () -> {
-        int device = first + started[0]++;
+        int device = first + started.getAndIncrement();
         sockets.open(DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)));
       };
     } else {
@@ -72,7 +74,7 @@ public final class LoadGenMain {
       opened = devices::streamsOpened;
       errorReport = () -> System.out.println("errors " + devices.errors());
       openNext = () -> {
-        int device = first + started[0]++;
+        int device = first + started.getAndIncrement();
         devices.open(source, DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)), (d, e) -> {});
       };
     }
@@ -83,8 +85,8 @@ public final class LoadGenMain {
     Thread opener =
         new Thread(() -> {
           try {
-            while (started[0] < count) {
-              if (started[0] - subscribed.getAsInt() - errors.getAsLong() < CONNECTING) {
+            while (started.get() < count) {
+              if (started.get() - subscribed.getAsInt() - errors.getAsLong() < CONNECTING) {
                 openNext.run();
               } else {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));

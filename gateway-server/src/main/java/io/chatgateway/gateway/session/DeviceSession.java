@@ -86,6 +86,11 @@ public final class DeviceSession {
   static final Duration ENGINE_SUBSCRIBE_TIMEOUT = Duration.ofSeconds(5);
   /** A device must say hello within this long (or the connection timeout, if shorter). */
   static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
+  /** The hello capability of devices that unpack {@code EventBatch}. */
+  public static final String BATCH_CAPABILITY = "batch";
+  /** Bounds of one batch, as the contract states them; a larger single event is sent alone. */
+  static final int MAX_BATCH_EVENTS = 256;
+  static final int MAX_BATCH_BYTES = 64 * 1024;
 
   private final SessionServices services;
   private final SessionConfig config;
@@ -121,6 +126,7 @@ public final class DeviceSession {
   private final ArrayDeque<PendingSend> sends = new ArrayDeque<>(2);
   private boolean sendInFlight;
   private boolean framesOwed;
+  private boolean batching;
 
   /** A room this session listens to. Fan-out delivers into it; until the core confirms membership it buffers. */
   private static final class RoomSlot {
@@ -199,8 +205,11 @@ public final class DeviceSession {
 
   // ===================================================================== fan-out side (any thread)
 
-  /** Queues an event of {@code roomId} for this device, if the session listens to that room. */
-  void deliver(String roomId, OutboundEvent event) {
+  /**
+   * Queues an event of {@code roomId} for this device, if the session listens to that room. The
+   * drain this may need is left to {@code drains}, which starts it when the lane's burst ends.
+   */
+  void deliver(String roomId, OutboundEvent event, DrainBatch drains) {
     if (closing) {
       return;
     }
@@ -221,7 +230,14 @@ public final class DeviceSession {
         return;
       }
     }
-    enqueue(event);
+    if (offer(event)) {
+      drains.owe(this);
+    }
+  }
+
+  /** Starts the drain a {@link DrainBatch} owed this session (see {@link #deliver}). */
+  void startDrain() {
+    executor.execute(this::drain);
   }
 
   /** Ends this session's subscription to {@code roomId} because the core says so. */
@@ -480,6 +496,7 @@ public final class DeviceSession {
 
   private void hello(String frameId, HelloFrame hello, long now) {
     helloDone = true;
+    batching = hello.getCapabilitiesList().contains(BATCH_CAPABILITY);
     resumeToken = services.resumes().newToken();
     Set<String> resumed =
         hello.getResumeToken().isEmpty() ? Set.of() : services.resumes().take(hello.getResumeToken(), identity.profileId(), now);
@@ -844,14 +861,26 @@ public final class DeviceSession {
   }
 
   private void enqueue(OutboundEvent event) {
+    if (offer(event)) {
+      startDrain();
+    }
+  }
+
+  /**
+   * Queues {@code event}, or cuts the session when its queue is full. Returns true when the caller
+   * must now start a drain: none was scheduled, and this call claimed the right to schedule it.
+   */
+  private boolean offer(OutboundEvent event) {
     if (closing) {
-      return; // the session is ending; what it still owes the device is sent by finish()
+      return false; // the session is ending; what it still owes the device is sent by finish()
     }
-    if (queue.offer(event)) {
-      scheduleDrain();
-    } else {
+    if (!queue.offer(event)) {
       cutSlowConsumer();
+      return false;
     }
+    // A drain that is scheduled but not started yet will find this event: drain() clears the flag
+    // before it polls.
+    return drainScheduled.compareAndSet(false, true);
   }
 
   private void cutSlowConsumer() {
@@ -885,15 +914,41 @@ public final class DeviceSession {
     }
     int sent = 0;
     while (transport.isReady()) {
-      OutboundEvent next = queue.poll();
+      OutboundEvent next = nextMessage();
       if (next == null) {
         break;
       }
       transport.send(next);
-      sent++;
+      sent += next.eventCount();
     }
     services.metrics().eventsSent(sent);
     // If not ready, the transport's onReady calls onWritable, which drains again.
+  }
+
+  /**
+   * The next message for the device: the oldest queued event or, for a device that unpacks batches,
+   * every queued event that fits one batch. Only what is already queued is taken, never waited for:
+   * batches form when the device reads behind its rooms, and then save it and the gateway the
+   * per-message cost of the transport.
+   */
+  private OutboundEvent nextMessage() {
+    OutboundEvent first = queue.poll();
+    if (first == null || !batching) {
+      return first;
+    }
+    List<OutboundEvent> batch = null;
+    int bytes = first.size();
+    for (OutboundEvent next = queue.peek();
+        next != null && (batch == null || batch.size() < MAX_BATCH_EVENTS) && bytes + next.size() <= MAX_BATCH_BYTES;
+        next = queue.peek()) {
+      if (batch == null) {
+        batch = new ArrayList<>();
+        batch.add(first);
+      }
+      batch.add(queue.poll());
+      bytes += next.size();
+    }
+    return batch == null ? first : OutboundEvent.batch(batch);
   }
 
   /**
@@ -909,9 +964,9 @@ public final class DeviceSession {
     closeReason = reason.code().name();
     int sent = 0;
     if (flushQueue) {
-      for (OutboundEvent next = queue.poll(); next != null; next = queue.poll()) {
+      for (OutboundEvent next = nextMessage(); next != null; next = nextMessage()) {
         transport.send(next);
-        sent++;
+        sent += next.eventCount();
       }
     }
     for (ServerEvent event : finalEvents) {

@@ -3,6 +3,7 @@ package io.chatgateway.gateway.session;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -12,6 +13,9 @@ import java.util.logging.Logger;
  * and it takes fan-out work off the publisher's thread (the core's room lock, or the engine's I/O
  * thread).
  *
+ * <p>A lane runs what has queued up in bursts, and each task records in the lane's {@link DrainBatch}
+ * which sessions it queued events for; their drains start when the burst ends (see there why).
+ *
  * <p>Each lane's queue is bounded. A full lane makes the publisher wait. That is back-pressure on
  * whoever publishes faster than events can be fanned out; the alternative, silent loss, is not
  * acceptable.
@@ -20,7 +24,10 @@ final class FanoutLanes implements AutoCloseable {
 
   private static final Logger log = Logger.getLogger(FanoutLanes.class.getName());
 
-  private final BlockingQueue<Runnable>[] queues;
+  /** Tasks one burst runs at most before it releases its drains, bounding what a burst delays. */
+  static final int MAX_BURST = 32;
+
+  private final BlockingQueue<Consumer<DrainBatch>>[] queues;
   private final Thread[] threads;
   private volatile boolean closed;
 
@@ -29,7 +36,7 @@ final class FanoutLanes implements AutoCloseable {
     queues = new BlockingQueue[lanes];
     threads = new Thread[lanes];
     for (int i = 0; i < lanes; i++) {
-      BlockingQueue<Runnable> queue = new ArrayBlockingQueue<>(capacityPerLane);
+      BlockingQueue<Consumer<DrainBatch>> queue = new ArrayBlockingQueue<>(capacityPerLane);
       queues[i] = queue;
       threads[i] = new Thread(() -> run(queue), "fanout-lane-" + i);
       threads[i].setDaemon(true);
@@ -38,11 +45,11 @@ final class FanoutLanes implements AutoCloseable {
   }
 
   /** Runs {@code task} on the lane of {@code key}, after every earlier task of that lane. */
-  void execute(String key, Runnable task) {
+  void execute(String key, Consumer<DrainBatch> task) {
     if (closed) {
       throw new RejectedExecutionException("fan-out lanes are closed");
     }
-    BlockingQueue<Runnable> queue = queues[Math.floorMod(key.hashCode(), queues.length)];
+    BlockingQueue<Consumer<DrainBatch>> queue = queues[Math.floorMod(key.hashCode(), queues.length)];
     try {
       queue.put(task);
     } catch (InterruptedException e) {
@@ -51,19 +58,24 @@ final class FanoutLanes implements AutoCloseable {
     }
   }
 
-  private static void run(BlockingQueue<Runnable> queue) {
+  private static void run(BlockingQueue<Consumer<DrainBatch>> queue) {
+    DrainBatch drains = new DrainBatch();
     while (true) {
-      Runnable task;
+      Consumer<DrainBatch> task;
       try {
         task = queue.take();
       } catch (InterruptedException e) {
         return;
       }
-      try {
-        task.run();
-      } catch (RuntimeException | Error e) {
-        log.log(Level.SEVERE, "fan-out task failed", e);
-      }
+      int ran = 0;
+      do {
+        try {
+          task.accept(drains);
+        } catch (RuntimeException | Error e) {
+          log.log(Level.SEVERE, "fan-out task failed", e);
+        }
+      } while (++ran < MAX_BURST && (task = queue.poll()) != null);
+      drains.release();
     }
   }
 

@@ -2,32 +2,85 @@ package io.chatgateway.gateway.session;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import com.google.protobuf.util.JsonFormat;
+import io.chatgateway.proto.v1.EventBatch;
 import io.chatgateway.proto.v1.ServerEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.StringJoiner;
 
 /**
  * A {@link ServerEvent} with its wire encodings, each made at most once: a fanned-out event is
  * encoded a single time per format and the same bytes or text are written to every recipient. The
  * protobuf encoding is made eagerly (every transport can use it); the JSON one, which only
  * WebSocket text clients need, on first use. Thread-safe.
+ *
+ * <p>A {@linkplain #batch batch} is made from events already encoded: its encodings are their
+ * bytes and texts framed, never the events encoded again.
  */
 public final class OutboundEvent {
 
   private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
 
+  private static final int BATCH_FIELD = ServerEvent.BATCH_FIELD_NUMBER;
+  private static final int BATCH_EVENTS_FIELD = EventBatch.EVENTS_FIELD_NUMBER;
+
   private final ServerEvent event;
   private final byte[] binary;
+  private final List<OutboundEvent> batched; // empty unless this is a batch
   // Benign race: two threads may both print it; both results are equal.
   private volatile String json;
 
-  private OutboundEvent(ServerEvent event) {
+  private OutboundEvent(ServerEvent event, byte[] binary, List<OutboundEvent> batched) {
     this.event = event;
-    this.binary = event.toByteArray();
+    this.binary = binary;
+    this.batched = batched;
   }
 
   public static OutboundEvent of(ServerEvent event) {
-    return new OutboundEvent(requireNonNull(event, "event"));
+    return new OutboundEvent(requireNonNull(event, "event"), event.toByteArray(), List.of());
+  }
+
+  /**
+   * One {@code ServerEvent{batch}} holding {@code events} in order. Its protobuf encoding is the
+   * events' own bytes, each framed as an {@code EventBatch.events} element, so building it copies
+   * bytes but encodes nothing.
+   *
+   * @param events at least two events, none itself a batch
+   */
+  public static OutboundEvent batch(List<OutboundEvent> events) {
+    List<OutboundEvent> parts = List.copyOf(events);
+    if (parts.size() < 2) {
+      throw new IllegalArgumentException("a batch needs at least two events, got " + parts.size());
+    }
+    EventBatch.Builder batch = EventBatch.newBuilder();
+    int inner = 0;
+    for (OutboundEvent part : parts) {
+      if (part.isBatch()) {
+        throw new IllegalArgumentException("a batch cannot hold a batch");
+      }
+      batch.addEvents(part.event);
+      inner += CodedOutputStream.computeTagSize(BATCH_EVENTS_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(part.size()) + part.size();
+    }
+    byte[] bytes = new byte[CodedOutputStream.computeTagSize(BATCH_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(inner) + inner];
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    try {
+      out.writeTag(BATCH_FIELD, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      out.writeUInt32NoTag(inner);
+      for (OutboundEvent part : parts) {
+        out.writeTag(BATCH_EVENTS_FIELD, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        out.writeUInt32NoTag(part.size());
+        out.writeRawBytes(part.binary);
+      }
+      out.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException("a batch that does not fit the size computed for it", e);
+    }
+    return new OutboundEvent(ServerEvent.newBuilder().setBatch(batch).build(), bytes, parts);
   }
 
   public ServerEvent event() {
@@ -43,14 +96,37 @@ public final class OutboundEvent {
   public String json() {
     String text = json;
     if (text == null) {
-      try {
-        text = JSON.print(event);
-      } catch (InvalidProtocolBufferException e) {
-        throw new IllegalStateException("a ServerEvent that cannot be printed as JSON", e);
-      }
+      text = isBatch() ? batchJson() : printJson();
       json = text;
     }
     return text;
+  }
+
+  /** Whether this is a batch of several events. */
+  public boolean isBatch() {
+    return !batched.isEmpty();
+  }
+
+  /** How many events this carries: 1, or a batch's size. */
+  public int eventCount() {
+    return isBatch() ? batched.size() : 1;
+  }
+
+  private String printJson() {
+    try {
+      return JSON.print(event);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a ServerEvent that cannot be printed as JSON", e);
+    }
+  }
+
+  /** What the printer would make of the batch, from the texts its events already have. */
+  private String batchJson() {
+    StringJoiner joined = new StringJoiner(",", "{\"batch\":{\"events\":[", "]}}");
+    for (OutboundEvent part : batched) {
+      joined.add(part.json());
+    }
+    return joined.toString();
   }
 
   /** Encoded size in bytes, what queue bounds count. */

@@ -57,6 +57,11 @@ final class OutboundQueue {
     return event;
   }
 
+  /** The oldest event without taking it, or null. Only the owning session's executor calls this. */
+  OutboundEvent peek() {
+    return events.peek();
+  }
+
   boolean isEmpty() {
     return events.isEmpty();
   }

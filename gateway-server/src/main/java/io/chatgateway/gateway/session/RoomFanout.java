@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * <p>{@link #accept} (the engine's sink) hands each envelope to its room's fan-out lane and returns.
  * On the lane, the envelope becomes one {@link OutboundEvent}, encoded once, which is offered to every
  * subscriber. Offering only enqueues (see {@link DeviceSession#deliver}), so a slow device costs the
- * lane nothing but a failed offer, and the lane never waits for I/O.
+ * lane nothing but a failed offer, and the lane never waits for I/O. The sessions' drains start at
+ * the end of the lane's burst ({@link DrainBatch}).
  *
  * <p>The subscriber arrays are copy-on-write: registration is rare, delivery is constant. The first
  * subscriber of a room tells the engine to start delivering that room here, and the last one to
@@ -114,31 +115,31 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
 
   @Override
   public void accept(BusEnvelope envelope) {
-    lanes.execute(envelope.getRoomId(), () -> fanOut(envelope));
+    lanes.execute(envelope.getRoomId(), drains -> fanOut(envelope, drains));
   }
 
-  private void fanOut(BusEnvelope envelope) {
+  private void fanOut(BusEnvelope envelope, DrainBatch drains) {
     String roomId = envelope.getRoomId();
     DeviceSession[] sessions = rooms.get(roomId);
     if (sessions == null) {
       return;
     }
     long start = System.nanoTime();
-    deliver(envelope, roomId, sessions);
+    deliver(envelope, roomId, sessions, drains);
     metrics.fannedOut(sessions.length, System.nanoTime() - start);
   }
 
-  private void deliver(BusEnvelope envelope, String roomId, DeviceSession[] sessions) {
+  private void deliver(BusEnvelope envelope, String roomId, DeviceSession[] sessions, DrainBatch drains) {
     switch (envelope.getPayloadCase()) {
-      case ROOM_EVENT -> deliverToAll(roomId, sessions, events.builder("").setRoomEvent(envelope.getRoomEvent()).build());
-      case RECEIPT -> deliverToAll(roomId, sessions, events.builder("").setReceipt(envelope.getReceipt()).build());
-      case READ_MARKER -> deliverToAll(roomId, sessions, events.builder("").setReadMarker(envelope.getReadMarker()).build());
+      case ROOM_EVENT -> deliverToAll(roomId, sessions, events.builder("").setRoomEvent(envelope.getRoomEvent()).build(), drains);
+      case RECEIPT -> deliverToAll(roomId, sessions, events.builder("").setReceipt(envelope.getReceipt()).build(), drains);
+      case READ_MARKER -> deliverToAll(roomId, sessions, events.builder("").setReadMarker(envelope.getReadMarker()).build(), drains);
       case PRESENCE -> {
         String subject = envelope.getPresence().getProfileId();
         OutboundEvent event = OutboundEvent.of(events.builder("").setPresence(envelope.getPresence()).build());
         for (DeviceSession session : sessions) {
           if (!session.profileId().equals(subject)) {
-            session.deliver(roomId, event);
+            session.deliver(roomId, event, drains);
           }
         }
       }
@@ -148,7 +149,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
         OutboundEvent event = OutboundEvent.of(events.builder("").setTyping(envelope.getTyping()).build());
         for (DeviceSession session : sessions) {
           if (!session.profileId().equals(typist)) {
-            session.deliver(roomId, event);
+            session.deliver(roomId, event, drains);
           }
         }
       }
@@ -169,10 +170,10 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
     }
   }
 
-  private static void deliverToAll(String roomId, DeviceSession[] sessions, ServerEvent event) {
+  private static void deliverToAll(String roomId, DeviceSession[] sessions, ServerEvent event, DrainBatch drains) {
     OutboundEvent encoded = OutboundEvent.of(event);
     for (DeviceSession session : sessions) {
-      session.deliver(roomId, encoded);
+      session.deliver(roomId, encoded, drains);
     }
   }
 

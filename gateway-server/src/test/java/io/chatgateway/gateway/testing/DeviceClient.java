@@ -22,14 +22,15 @@ import java.util.function.Predicate;
 
 /**
  * A device on a real {@code Connect} stream, built on the generated stub: sends frames, records every
- * event it receives, and waits for events with a deadline. With {@code stalled} it reads nothing until
+ * event it receives (unpacking batches), and waits for events with a deadline. With {@code stalled} it reads nothing until
  * told to ({@link #readEverything}), as a device that stopped reading would.
  */
 public final class DeviceClient implements AutoCloseable {
 
   public static final Duration WAIT = Duration.ofSeconds(15);
 
-  private final List<ServerEvent> events = new ArrayList<>(); // guarded by itself
+  private final List<ServerEvent> events = new ArrayList<>(); // guarded by itself, batches unpacked
+  private final List<ServerEvent> messages = new ArrayList<>(); // guarded by events, as received
   private final AtomicReference<Status> closedWith = new AtomicReference<>();
   private final AtomicReference<ClientCallStreamObserver<ConnectRequest>> requests = new AtomicReference<>();
   private final String name;
@@ -64,7 +65,12 @@ public final class DeviceClient implements AutoCloseable {
               @Override
               public void onNext(ServerEvent event) {
                 synchronized (client.events) {
-                  client.events.add(event);
+                  client.messages.add(event);
+                  if (event.hasBatch()) {
+                    client.events.addAll(event.getBatch().getEventsList());
+                  } else {
+                    client.events.add(event);
+                  }
                 }
               }
 
@@ -141,6 +147,14 @@ public final class DeviceClient implements AutoCloseable {
     return events().stream().filter(match).toList();
   }
 
+  /** Every message as the stream carried it: batches are not unpacked. */
+  public List<ServerEvent> messages() {
+    synchronized (events) {
+      return List.copyOf(messages);
+    }
+  }
+
+  /** Every event received, in order, with batches unpacked. */
   public List<ServerEvent> events() {
     synchronized (events) {
       return List.copyOf(events);

@@ -44,7 +44,8 @@ class ContractTest {
         List.of("hello", "subscribe", "unsubscribe", "send", "typing", "read_marker", "receipt", "presence", "ping", "refresh_token"),
         oneofFields(ConnectRequest.getDescriptor().getOneofs().get(0)));
     assertEquals(
-        List.of("ready", "room_event", "ack", "typing", "receipt", "read_marker", "presence", "subscribed", "unsubscribed", "error", "pong", "reconnect"),
+        List.of("ready", "room_event", "ack", "typing", "receipt", "read_marker", "presence", "subscribed", "unsubscribed", "error", "pong", "reconnect",
+            "batch"),
         oneofFields(ServerEvent.getDescriptor().getOneofs().get(0)));
     assertNotNull(ServerEvent.getDescriptor().findFieldByName("id"));
     assertNotNull(ServerEvent.getDescriptor().findFieldByName("timestamp"));

@@ -1,0 +1,116 @@
+package io.chatgateway.gateway.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatgateway.gateway.testing.Await;
+import io.chatgateway.gateway.testing.DeviceClient;
+import io.chatgateway.gateway.testing.GatewayExtension;
+import io.chatgateway.gateway.testing.TestTokens;
+import io.chatgateway.proto.v1.ConnectRequest;
+import io.chatgateway.proto.v1.CreateRoomRequest;
+import io.chatgateway.proto.v1.EventType;
+import io.chatgateway.proto.v1.HelloFrame;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.SendEventRequest;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.SubscribeFrame;
+import io.chatgateway.proto.v1.SubscriptionSpec;
+import io.chatgateway.proto.v1.TextPayload;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A device that announced the {@code batch} capability and reads behind its room gets what queued up
+ * meanwhile as batches: every event, once, in order, in fewer messages. A device without the
+ * capability in the same room only ever gets single events.
+ */
+class BatchingEndToEndTest {
+
+  static final int EVENTS = 200;
+
+  @RegisterExtension static final GatewayExtension gateway = GatewayExtension.standard();
+
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<DeviceClient> clients = new ArrayList<>();
+
+  @AfterEach
+  void close() throws InterruptedException {
+    clients.forEach(DeviceClient::close);
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private ManagedChannel newConnection(int flowControlWindow) {
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("localhost", gateway.server().grpcPort()).usePlaintext().flowControlWindow(flowControlWindow).build();
+    channels.add(channel);
+    return channel;
+  }
+
+  @Test
+  void aLaggingDeviceGetsWhatQueuedAsBatchesInOrder() {
+    gateway
+        .as("publisher")
+        .createRoom(
+            CreateRoomRequest.newBuilder()
+                .setRoomId("batched")
+                .setName("batched")
+                .addInitialMembers(SubscriptionSpec.newBuilder().setProfileId("lagging"))
+                .addInitialMembers(SubscriptionSpec.newBuilder().setProfileId("plain"))
+                .build());
+    DeviceClient plain = DeviceClient.connect(newConnection(1024 * 1024), TestTokens.valid("plain", "phone"), "plain");
+    clients.add(plain);
+    plain.hello();
+    assertTrue(plain.subscribe("batched").getResults(0).getOk());
+    // A small HTTP/2 window and no reading: after a few events the transport is not ready, and the
+    // rest waits in the session's queue.
+    DeviceClient lagging = DeviceClient.connectStalled(newConnection(16 * 1024), TestTokens.valid("lagging", "phone"), "lagging");
+    clients.add(lagging);
+    lagging.send(ConnectRequest.newBuilder().setHello(HelloFrame.newBuilder().addCapabilities(DeviceSession.BATCH_CAPABILITY)));
+    lagging.send(ConnectRequest.newBuilder().setSubscribe(SubscribeFrame.newBuilder().addRoomIds("batched")));
+    Await.until(Duration.ofSeconds(10), () -> gateway.server().sessions().fanout().subscribers("batched") == 2, "both subscribed");
+
+    String text = "b".repeat(2_000);
+    for (int i = 0; i < EVENTS; i++) {
+      gateway
+          .as("publisher")
+          .sendEvent(
+              SendEventRequest.newBuilder()
+                  .setRoomId("batched")
+                  .setEvent(RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).setText(TextPayload.newBuilder().setText(text + i)))
+                  .build());
+    }
+    plain.awaitCount(ServerEvent::hasRoomEvent, EVENTS, "every event");
+    lagging.readEverything();
+
+    List<ServerEvent> received = lagging.awaitCount(ServerEvent::hasRoomEvent, EVENTS, "every event");
+    assertEquals(EVENTS, received.size(), "each event once");
+    for (int i = 0; i < EVENTS; i++) {
+      assertEquals(i + 1, received.get(i).getRoomEvent().getSequence(), "in order, no gaps");
+      assertEquals(text + i, received.get(i).getRoomEvent().getText().getText());
+    }
+    List<ServerEvent> batches = lagging.messages().stream().filter(ServerEvent::hasBatch).toList();
+    assertFalse(batches.isEmpty(), "what queued while the device lagged came as batches");
+    for (ServerEvent batch : batches) {
+      int count = batch.getBatch().getEventsCount();
+      assertTrue(count >= 2 && count <= DeviceSession.MAX_BATCH_EVENTS, "batch size " + count);
+      assertTrue(batch.getBatch().getSerializedSize() <= DeviceSession.MAX_BATCH_BYTES + 8 * count, "batch bytes " + batch.getSerializedSize());
+      assertTrue(batch.getBatch().getEventsList().stream().noneMatch(ServerEvent::hasBatch), "never nested");
+    }
+    assertTrue(lagging.messages().size() < lagging.events().size(), "fewer messages than events");
+    assertNull(lagging.closedWith(), "still open");
+
+    assertTrue(plain.messages().stream().noneMatch(ServerEvent::hasBatch), "no batches without the capability");
+  }
+}

@@ -1,0 +1,67 @@
+package io.chatgateway.gateway.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.JsonFormat;
+import io.chatgateway.proto.v1.EventBatch;
+import io.chatgateway.proto.v1.PongEvent;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.TextPayload;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OutboundEventTest {
+
+  private static OutboundEvent roomEvent(int sequence, String text) {
+    return OutboundEvent.of(
+        ServerEvent.newBuilder()
+            .setId("e" + sequence)
+            .setRoomEvent(RoomEvent.newBuilder().setRoomId("r").setSequence(sequence).setText(TextPayload.newBuilder().setText(text)))
+            .build());
+  }
+
+  @Test
+  void aBatchIsTheProtobufOfItsEventsInOrder() throws Exception {
+    List<OutboundEvent> parts = new ArrayList<>();
+    // Sizes on both sides of the one-byte varint length, so multi-byte lengths are framed right.
+    for (int i = 1; i <= 40; i++) {
+      parts.add(roomEvent(i, "x".repeat(i * 7)));
+    }
+    parts.add(OutboundEvent.of(ServerEvent.newBuilder().setFrameId("f").setPong(PongEvent.getDefaultInstance()).build()));
+    OutboundEvent batch = OutboundEvent.batch(parts);
+
+    ServerEvent expected =
+        ServerEvent.newBuilder().setBatch(EventBatch.newBuilder().addAllEvents(parts.stream().map(OutboundEvent::event).toList())).build();
+    assertEquals(expected, ServerEvent.parseFrom(batch.binary()), "what a device decodes");
+    assertEquals(expected.getSerializedSize(), batch.size());
+    assertEquals(expected, batch.event());
+    assertTrue(batch.isBatch());
+    assertEquals(parts.size(), batch.eventCount());
+  }
+
+  @Test
+  void aBatchPrintsAsThePrinterWould() throws Exception {
+    OutboundEvent batch = OutboundEvent.batch(List.of(roomEvent(1, "a \"quoted\" one"), roomEvent(2, "b")));
+    assertEquals(JsonFormat.printer().omittingInsignificantWhitespace().print(batch.event()), batch.json());
+    ServerEvent.Builder parsed = ServerEvent.newBuilder();
+    JsonFormat.parser().merge(batch.json(), parsed);
+    assertEquals(batch.event(), parsed.build());
+  }
+
+  @Test
+  void aSingleEventIsNotABatch() {
+    OutboundEvent single = roomEvent(1, "a");
+    assertEquals(1, single.eventCount());
+    assertThrows(IllegalArgumentException.class, () -> OutboundEvent.batch(List.of(single)));
+  }
+
+  @Test
+  void batchesDoNotNest() {
+    OutboundEvent batch = OutboundEvent.batch(List.of(roomEvent(1, "a"), roomEvent(2, "b")));
+    assertThrows(IllegalArgumentException.class, () -> OutboundEvent.batch(List.of(batch, roomEvent(3, "c"))));
+  }
+}
