@@ -60,6 +60,7 @@ public final class DeviceFleet implements AutoCloseable {
   private final AtomicInteger subscribed = new AtomicInteger();
   private final AtomicLong streamsOpened = new AtomicLong();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  private final Map<String, String> errorSamples = new ConcurrentHashMap<>();
   private final List<Device> devices = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
@@ -134,8 +135,16 @@ public final class DeviceFleet implements AutoCloseable {
     return errors.values().stream().mapToLong(LongAdder::sum).sum();
   }
 
-  private void countError(String code) {
+  /** The first description seen of each kind of failure in {@link #errors}, to tell what they were. */
+  public Map<String, String> errorSamples() {
+    return new TreeMap<>(errorSamples);
+  }
+
+  private void countError(String code, String description) {
     errors.computeIfAbsent(code, c -> new LongAdder()).increment();
+    if (description != null && !description.isEmpty()) {
+      errorSamples.putIfAbsent(code, description.length() > 200 ? description.substring(0, 200) : description);
+    }
   }
 
   @Override
@@ -249,14 +258,14 @@ public final class DeviceFleet implements AutoCloseable {
             for (RoomSubscriptionResult result : event.getSubscribed().getResultsList()) {
               if (!result.getOk()) {
                 all = false;
-                countError("subscribe:" + result.getError().getCode());
+                countError("subscribe:" + result.getError().getCode(), result.getError().getMessage());
               }
             }
             if (all) {
               countSubscribed();
             }
           }
-          case ERROR -> countError("error:" + event.getError().getCode());
+          case ERROR -> countError("error:" + event.getError().getCode(), event.getError().getMessage());
           case RECONNECT -> {
             // The gateway is draining: leave now and come back after its hint.
             reconnectDelayNanos = TimeUnit.SECONDS.toNanos(event.getReconnect().getDelay().getSeconds())
@@ -269,13 +278,14 @@ public final class DeviceFleet implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
-        countError("status:" + Status.fromThrowable(t).getCode());
+        Status status = Status.fromThrowable(t);
+        countError("status:" + status.getCode(), status.getDescription());
         ended();
       }
 
       @Override
       public void onCompleted() {
-        countError("completed");
+        countError("completed", null);
         ended();
       }
 

@@ -72,7 +72,10 @@ public final class LoadGenMain {
       subscribed = devices::subscribed;
       errors = devices::errorCount;
       opened = devices::streamsOpened;
-      errorReport = () -> System.out.println("errors " + devices.errors());
+      errorReport = () -> {
+        System.out.println("error-samples " + devices.errorSamples());
+        System.out.println("errors " + devices.errors());
+      };
       openNext = () -> {
         int device = first + started.getAndIncrement();
         devices.open(source, DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)), (d, e) -> {});

@@ -26,6 +26,7 @@ public final class LoadGenerators implements AutoCloseable {
   private final AtomicLongArray opened;
   private final AtomicLongArray errors;
   private final List<String> errorReports = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<String> errorSamples = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private LoadGenerators(int count) {
     subscribed = new AtomicLongArray(count);
@@ -65,6 +66,8 @@ public final class LoadGenerators implements AutoCloseable {
       subscribed.set(index, Long.parseLong(progress.group(1)));
       opened.set(index, Long.parseLong(progress.group(2)));
       errors.set(index, Long.parseLong(progress.group(3)));
+    } else if (line.startsWith("error-samples ")) {
+      errorSamples.add(line.substring("error-samples ".length()));
     } else if (line.startsWith("errors ")) {
       errorReports.add(line.substring("errors ".length()));
     }
@@ -114,9 +117,18 @@ public final class LoadGenerators implements AutoCloseable {
   /** Each process's failures by code, asked for now. */
   public List<String> errorReports(Duration timeout) {
     errorReports.clear();
+    errorSamples.clear();
     processes.forEach(p -> p.sendLine("errors"));
     processes.get(0).awaitCondition("error reports", timeout, () -> errorReports.size() >= processes.size());
     return List.copyOf(errorReports);
+  }
+
+  /**
+   * Each process's first description of every kind of failure it has seen, as of its last error
+   * report ({@link #errorReports}); printed once per report line, so a report can say what failed.
+   */
+  public List<String> errorSamples() {
+    return List.copyOf(errorSamples);
   }
 
   /** Process ids, for measuring the generators themselves. */

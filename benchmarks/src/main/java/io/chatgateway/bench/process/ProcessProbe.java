@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -66,6 +67,29 @@ public final class ProcessProbe {
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     return TimeUnit.SECONDS.toNanos(ticks) / CLOCK_TICKS_PER_SECOND;
+  }
+
+  /**
+   * Waits until {@code pid} is quiet: less than 5% of a core used over half a second, so that what
+   * a step set off (presence fan-out to the room, queued events) is done before memory is read. Gives
+   * up after {@code atMost} and returns how long it waited either way.
+   */
+  public static Duration awaitQuiet(long pid, Duration atMost) {
+    long start = System.nanoTime();
+    long deadline = start + atMost.toNanos();
+    long window = TimeUnit.MILLISECONDS.toNanos(500);
+    long cpu = cpuNanos(pid);
+    while (System.nanoTime() < deadline) {
+      // A measurement window, not a wait for an outcome: the CPU used in it is the reading.
+      java.util.concurrent.locks.LockSupport.parkNanos(window);
+      long now = cpuNanos(pid);
+      boolean quiet = now - cpu < window / 20;
+      cpu = now;
+      if (quiet) {
+        break;
+      }
+    }
+    return Duration.ofNanos(System.nanoTime() - start);
   }
 
   /** The largest number of open files a process may have here ({@code ulimit -Hn}). */

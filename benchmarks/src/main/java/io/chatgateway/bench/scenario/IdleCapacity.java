@@ -8,6 +8,9 @@ import io.chatgateway.bench.reference.BareGrpcServer;
 import io.chatgateway.bench.report.JsonObject;
 import io.chatgateway.bench.report.LineChart;
 import io.chatgateway.bench.report.ScenarioResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,7 +73,7 @@ public final class IdleCapacity {
     List<Curve> curves = new ArrayList<>();
     if (!grpcSteps.isEmpty()) {
       curves.add(measureGateway("gateway, gRPC", "grpc", options, grpcSteps, progress));
-      curves.add(measureBare(grpcSteps, progress));
+      curves.add(measureBare(grpcSteps, options.outDir(), progress));
     }
     if (!wsSteps.isEmpty()) {
       curves.add(measureGateway("gateway, WebSocket", "ws", options, wsSteps, progress));
@@ -98,22 +101,27 @@ public final class IdleCapacity {
         GatewayProcess.start(options.gatewayJar(), grpcPort, Map.of("MAX_CHANNELS_PER_SOCKET", "10"))) {
       gateway.createRooms(steps.get(steps.size() - 1), ROOM_SIZE);
       int port = transport.equals("ws") ? gateway.httpPort() : gateway.grpcPort();
-      return measure(target, transport, gateway.process().pid(), port, steps, progress);
+      return measure(target, transport, gateway.process().pid(), port, steps, options.outDir(), progress);
     }
   }
 
-  private static Curve measureBare(List<Integer> steps, Consumer<String> progress) {
+  private static Curve measureBare(List<Integer> steps, Path outDir, Consumer<String> progress) {
     int port = ChildProcess.freePort();
     List<String> flags = new ArrayList<>(GatewayProcess.JVM_FLAGS);
     flags.addAll(ProcessProbe.MEASURED_JVM_FLAGS);
     try (ChildProcess bare =
         ChildProcess.startJava("bare-grpc", flags, BareGrpcServer.class.getName(), List.of(Integer.toString(port)), Map.of(), line -> {})) {
       bare.awaitPort(port, Duration.ofSeconds(60));
-      return measure("bare grpc-java (defaults)", "grpc", bare.pid(), port, steps, progress);
+      return measure("bare grpc-java (defaults)", "grpc", bare.pid(), port, steps, outDir, progress);
     }
   }
 
-  private static Curve measure(String target, String transport, long pid, int port, List<Integer> steps, Consumer<String> progress) {
+  /**
+   * Opens the steps' connections and reads memory at each. The class histogram of the largest step
+   * is kept beside the results ({@code idle-histogram-<target>.txt}): what a connection costs,
+   * class by class, to compare with the bare server's.
+   */
+  private static Curve measure(String target, String transport, long pid, int port, List<Integer> steps, Path outDir, Consumer<String> progress) {
     List<Point> points = new ArrayList<>();
     List<LoadGenerators> generators = new ArrayList<>();
     try {
@@ -121,6 +129,7 @@ public final class IdleCapacity {
       LoadGenerators warmUp = LoadGenerators.start(transport, port, 0, warm, ROOM_SIZE, false);
       generators.add(warmUp);
       warmUp.awaitSubscribed(warm, Duration.ofMinutes(2));
+      ProcessProbe.awaitQuiet(pid, Duration.ofSeconds(60));
       ProcessProbe.Memory baseline = ProcessProbe.memory(pid);
       int open = warm;
       for (int step : steps) {
@@ -133,11 +142,20 @@ public final class IdleCapacity {
         long errors = generators.stream().mapToLong(LoadGenerators::errors).sum();
         int held = (int) generators.stream().mapToLong(LoadGenerators::subscribed).sum();
         open = step;
+        // Connecting sets off work that outlives it (presence to every member of the room, whose
+        // events wait in session queues until read): idle memory is read once that is done.
+        ProcessProbe.awaitQuiet(pid, Duration.ofSeconds(60));
         ProcessProbe.Memory memory = ProcessProbe.memory(pid);
         points.add(new Point(held, rate, errors, memory));
         progress.accept(String.format(Locale.ROOT, "idle %s: %d streams, %.0f/s, %.2f KB JVM and %.2f KB RSS per stream",
             target, step, rate, (memory.jvmBytes() - baseline.jvmBytes()) / 1024.0 / (step - warm),
             (memory.rssBytes() - baseline.rssBytes()) / 1024.0 / (step - warm)));
+      }
+      Path histogram = outDir.resolve("idle-histogram-" + target.replaceAll("[^A-Za-z0-9]+", "-") + ".txt");
+      try {
+        Files.writeString(histogram, ProcessProbe.classHistogram(pid));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + histogram, e);
       }
       return new Curve(target, warm, baseline, points);
     } finally {

@@ -30,7 +30,8 @@ public final class ReconnectStorm {
   /** What to run. */
   public record Options(int devices, List<String> restarts, Path gatewayJar) {}
 
-  private record Result(String restart, double secondsUntilListening, double secondsUntilAllBack, long streamsOpened, List<String> errors) {}
+  private record Result(
+      String restart, double secondsUntilListening, double secondsUntilAllBack, long streamsOpened, List<String> errors, List<String> errorSamples) {}
 
   private static final int ROOM_SIZE = 1_000;
   private static final int DRAIN_GRACE_SEC = 6;
@@ -71,7 +72,8 @@ public final class ReconnectStorm {
           double listening = (System.nanoTime() - start) / 1e9;
           devices.awaitSubscribed(options.devices(), Duration.ofMinutes(5));
           double seconds = (System.nanoTime() - start) / 1e9;
-          Result result = new Result(restart, listening, seconds, devices.opened() - opened, devices.errorReports(Duration.ofSeconds(10)));
+          List<String> errors = devices.errorReports(Duration.ofSeconds(10));
+          Result result = new Result(restart, listening, seconds, devices.opened() - opened, errors, devices.errorSamples());
           results.add(result);
           progress.accept(String.format(Locale.ROOT, "reconnect (%s): new gateway listening after %.1f s, all %d back after %.1f s, %d streams opened, failures %s",
               restart, listening, options.devices(), seconds, result.streamsOpened(), result.errors()));
@@ -110,7 +112,11 @@ public final class ReconnectStorm {
     for (Result r : results) {
       md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %,d | %s |%n", r.restart(), r.secondsUntilListening(), r.secondsUntilAllBack(), r.streamsOpened(), String.join("; ", r.errors())));
       rows.add(new JsonObject().put("restart", r.restart()).put("secondsUntilListening", r.secondsUntilListening()).put("secondsUntilAllBack", r.secondsUntilAllBack())
-          .put("streamsOpened", r.streamsOpened()).put("errors", String.join("; ", r.errors())));
+          .put("streamsOpened", r.streamsOpened()).put("errors", String.join("; ", r.errors())).put("errorSamples", String.join("; ", r.errorSamples())));
+    }
+    md.append("\nFailure counts add up over the restarts, as each load generator has seen them. What each kind of failure said, first seen:\n\n");
+    for (Result r : results) {
+      md.append("- ").append(r.restart()).append(": ").append(String.join("; ", r.errorSamples())).append('\n');
     }
     return new ScenarioResult("reconnect", md.toString(), new JsonObject().put("devices", options.devices()).putObjects("runs", rows));
   }
