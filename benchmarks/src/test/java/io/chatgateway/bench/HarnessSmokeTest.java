@@ -63,7 +63,8 @@ class HarnessSmokeTest {
 
     String fanout = byName.get("fanout").json().toString();
     assertTrue(fanout.contains("\"system\": \"gateway\""), fanout);
-    assertTrue(fanout.contains("\"system\": \"nats-server\"") || byName.get("fanout").markdown().contains("not installed"), fanout);
+    assertTrue(fanout.contains("\"system\": \"nats-server\"") || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);
+    assertTrue(fanout.contains("\"system\": \"gateway + Redis\"") || byName.get("fanout").markdown().contains("redis-server is not installed"), fanout);
     assertTrue(!fanout.contains("\"errors\": 1") && fanout.contains("\"deliveriesPerSecond\""), fanout);
 
     String forwarding = byName.get("forwarding").markdown();

@@ -42,12 +42,20 @@ public final class Fanout {
       double p999, double serverCpuCores, double harnessCpuCores, long errors) {}
 
   private static final int SAMPLE_CAPACITY = 4_000_000;
+  private static final String GATEWAY = "gateway";
+  private static final String GATEWAY_REDIS = "gateway + Redis";
+  private static final String NATS = "nats-server";
 
   private Fanout() {}
 
   /** The fan-out system under test: its server process, its traffic, and what to close. */
-  private record Target(String name, long serverPid, FanoutTraffic traffic, LongSupplier errorCount, AutoCloseable resources)
+  private record Target(String name, List<Long> serverPids, FanoutTraffic traffic, LongSupplier errorCount, AutoCloseable resources)
       implements AutoCloseable {
+    /** CPU time of every server process of the target (the gateway, and Redis when it has one). */
+    long serverCpuNanos() {
+      return serverPids.stream().mapToLong(ProcessProbe::cpuNanos).sum();
+    }
+
     long errors() {
       return errorCount.getAsLong();
     }
@@ -66,13 +74,36 @@ public final class Fanout {
     List<Run> runs = new ArrayList<>();
     String natsNote = "";
     double fixedRate;
-    try (Target gateway = gatewayTarget(options)) {
+    try (Target gateway = gatewayTarget(options, GATEWAY, Map.of(), List.of())) {
       progress.accept("fanout: gateway ready, " + options.rooms() * options.subscribersPerRoom() + " subscribers");
       runs.add(maxRate(gateway, options));
       progress.accept("fanout: " + runs.get(runs.size() - 1));
       fixedRate = runs.get(0).publishesPerSecond() / 2;
       runs.add(fixedRate(gateway, options, fixedRate));
       progress.accept("fanout: " + runs.get(runs.size() - 1));
+    }
+    String redisNote = "";
+    Optional<Path> redisServer = Executables.find("redis-server");
+    if (redisServer.isPresent()) {
+      // The same gateway with the Redis engine: every event goes through Redis pub/sub, as it does
+      // when several gateways share the rooms.
+      int redisPort = ChildProcess.freePort();
+      try (ChildProcess redis = ChildProcess.start("redis-server",
+              List.of(redisServer.get().toString(), "--port", Integer.toString(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+              Map.of(), line -> {})) {
+        redis.awaitPort(redisPort, Duration.ofSeconds(30));
+        try (Target viaRedis = gatewayTarget(options, GATEWAY_REDIS, Map.of("CACHE_URI", "redis://127.0.0.1:" + redisPort), List.of(redis.pid()))) {
+          progress.accept("fanout: gateway with Redis ready");
+          Run max = maxRate(viaRedis, options);
+          runs.add(max);
+          progress.accept("fanout: " + max);
+          runs.add(fixedRate(viaRedis, options, Math.min(fixedRate, max.publishesPerSecond() / 2)));
+          progress.accept("fanout: " + runs.get(runs.size() - 1));
+        }
+      }
+    } else {
+      redisNote = "redis-server is not installed here, so the gateway was not run with the Redis engine.";
+      progress.accept("fanout: " + redisNote);
     }
     Optional<Path> natsServer = Executables.find("nats-server");
     if (natsServer.isPresent()) {
@@ -88,7 +119,7 @@ public final class Fanout {
       progress.accept("fanout: " + natsNote);
     }
     chart(runs, options.outDir().resolve("fanout-latency.png"));
-    return report(options, runs, fixedRate, natsNote);
+    return report(options, runs, fixedRate, String.join(" ", redisNote, natsNote).trim());
   }
 
   private static Run maxRate(Target target, Options options) {
@@ -112,7 +143,7 @@ public final class Fanout {
   private static Run window(Target target, String mode, Duration duration, Runnable load) {
     FanoutTraffic traffic = target.traffic();
     long self = ProcessHandle.current().pid();
-    long serverCpu = ProcessProbe.cpuNanos(target.serverPid());
+    long serverCpu = target.serverCpuNanos();
     long harnessCpu = ProcessProbe.cpuNanos(self);
     long published = traffic.published();
     long errors = target.errors();
@@ -123,17 +154,19 @@ public final class Fanout {
     double seconds = (System.nanoTime() - start) / 1e9;
     return new Run(target.name(), mode, (traffic.published() - published) / seconds, latencies.count() / seconds,
         latencies.percentileMicros(50), latencies.percentileMicros(90), latencies.percentileMicros(99), latencies.percentileMicros(99.9),
-        (ProcessProbe.cpuNanos(target.serverPid()) - serverCpu) / 1e9 / seconds,
+        (target.serverCpuNanos() - serverCpu) / 1e9 / seconds,
         (ProcessProbe.cpuNanos(self) - harnessCpu) / 1e9 / seconds, target.errors() - errors);
   }
 
-  private static Target gatewayTarget(Options options) {
-    GatewayProcess gateway = GatewayProcess.start(options.gatewayJar(), ChildProcess.freePort(), Map.of());
+  private static Target gatewayTarget(Options options, String name, Map<String, String> env, List<Long> otherServerPids) {
+    GatewayProcess gateway = GatewayProcess.start(options.gatewayJar(), ChildProcess.freePort(), env);
     DeviceFleet fleet = new DeviceFleet(new InetSocketAddress("127.0.0.1", gateway.grpcPort()), 2, false);
     try {
       FanoutTraffic traffic =
           GatewayRooms.open(gateway, fleet, options.rooms(), options.subscribersPerRoom(), options.publishersPerRoom(), GatewayRooms.READING);
-      return new Target("gateway", gateway.process().pid(), traffic, fleet::errorCount, () -> {
+      List<Long> pids = new ArrayList<>(otherServerPids);
+      pids.add(gateway.process().pid());
+      return new Target(name, pids, traffic, fleet::errorCount, () -> {
         fleet.close();
         gateway.close();
       });
@@ -174,7 +207,7 @@ public final class Fanout {
       server.close();
       throw e;
     }
-    return new Target("nats-server", server.pid(), traffic, fleet::errors, () -> {
+    return new Target(NATS, List.of(server.pid()), traffic, fleet::errors, () -> {
       fleet.close();
       server.close();
     });
@@ -195,12 +228,20 @@ public final class Fanout {
     chart.write(file);
   }
 
-  private static ScenarioResult report(Options options, List<Run> runs, double fixedRate, String natsNote) {
+  /** The {@code index}-th run (0: max rate, 1: fixed rate) of {@code system}. */
+  private static Optional<Run> find(List<Run> runs, String system, int index) {
+    List<Run> of = runs.stream().filter(run -> run.system().equals(system)).toList();
+    return index < of.size() ? Optional.of(of.get(index)) : Optional.empty();
+  }
+
+  private static ScenarioResult report(Options options, List<Run> runs, double fixedRate, String notes) {
     StringBuilder md = new StringBuilder("## Fan-out\n\n")
         .append(String.format(Locale.ROOT,
             "%d rooms x %d subscribers (each its own connection) + %d publishers per room taking turns; 1 event per publish; %s warm-up, %s measured per run. "
                 + "Max rate: a closed loop keeping %d events per room in flight (published, not yet at the room's sentinel subscriber). "
-                + "Fixed rate: half the gateway's max. Latency from publish to each delivery, clients on one clock. "
+                + "Fixed rate: half the gateway's max (with Redis: the lower of that and half its own max). "
+                + "`gateway + Redis` is the same gateway with the Redis engine (CACHE_URI), so every event goes through Redis pub/sub; its server CPU includes redis-server's. "
+                + "Latency from publish to each delivery, clients on one clock. "
                 + "CPU in cores used (2 = the whole machine); the harness runs every client.%n%n",
             options.rooms(), options.subscribersPerRoom(), options.publishersPerRoom(), options.warmup(), options.measure(), options.window()))
         .append("| system | mode | publishes/s | deliveries/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | server CPU | harness CPU | errors |\n")
@@ -217,16 +258,18 @@ public final class Fanout {
     }
     JsonObject json = new JsonObject().put("rooms", options.rooms()).put("subscribersPerRoom", options.subscribersPerRoom())
         .put("publishersPerRoom", options.publishersPerRoom()).put("window", options.window()).put("fixedRatePublishesPerSecond", fixedRate).putObjects("runs", rows);
-    if (runs.size() == 4) {
-      double maxRatio = runs.get(0).deliveriesPerSecond() / runs.get(2).deliveriesPerSecond();
-      double p99Ratio = runs.get(1).p99() / runs.get(3).p99();
+    Optional<Run> gatewayMax = find(runs, GATEWAY, 0);
+    Optional<Run> natsMax = find(runs, NATS, 0);
+    if (gatewayMax.isPresent() && natsMax.isPresent()) {
+      double maxRatio = gatewayMax.get().deliveriesPerSecond() / natsMax.get().deliveriesPerSecond();
+      double p99Ratio = find(runs, GATEWAY, 1).get().p99() / find(runs, NATS, 1).get().p99();
       md.append(String.format(Locale.ROOT,
           "%nGateway / NATS: max deliveries/s **%.2fx**; p99 at the same fixed rate **%.2fx** (latency; lower is better). "
               + "Targets: at least 1M deliveries/s, p99 at most 5 ms at half of max.%n", maxRatio, p99Ratio));
       json.put("gatewayToNatsMaxDeliveries", maxRatio).put("gatewayToNatsP99", p99Ratio);
     }
-    if (!natsNote.isEmpty()) {
-      md.append("\n").append(natsNote).append("\n");
+    if (!notes.isEmpty()) {
+      md.append("\n").append(notes).append("\n");
     }
     md.append("\n![fan-out latency](fanout-latency.png)\n");
     return new ScenarioResult("fanout", md.toString(), json);
