@@ -122,7 +122,19 @@ public final class BenchMain {
     }
     JsonObject json = new JsonObject().put("run", run).put("command", command).put("machine", Machine.json()).put("scenarios", scenarios);
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve(run + ".md"), md, StandardCharsets.UTF_8);
+    String markdown = md.toString();
+    // Scenarios write their charts and histograms under fixed names; each run keeps its own, so a
+    // quick run does not replace the charts a full run's table shows.
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        String name = file.getFileName().toString();
+        if (name.equals("idle-memory-per-connection.png") || name.equals("fanout-latency.png") || name.startsWith("idle-histogram-")) {
+          Files.move(file, dir.resolve(run + "-" + name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          markdown = markdown.replace("](" + name + ")", "](" + run + "-" + name + ")");
+        }
+      }
+    }
+    Files.writeString(dir.resolve(run + ".md"), markdown, StandardCharsets.UTF_8);
     Files.writeString(dir.resolve(run + ".json"), json + "\n", StandardCharsets.UTF_8);
   }
 

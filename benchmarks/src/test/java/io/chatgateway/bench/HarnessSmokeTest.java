@@ -76,7 +76,7 @@ class HarnessSmokeTest {
     String slow = byName.get("slow").json().toString();
     assertTrue(slow.contains("\"p99WithSlowMicros\"") && slow.contains("\"slowDevices\": 2"), slow);
 
-    for (String file : List.of("smoke.md", "smoke.json", "idle-memory-per-connection.png", "fanout-latency.png")) {
+    for (String file : List.of("smoke.md", "smoke.json", "smoke-idle-memory-per-connection.png", "smoke-fanout-latency.png")) {
       assertTrue(Files.size(out.resolve(file)) > 0, file);
     }
     assertTrue(Files.readString(out.resolve("smoke.md")).contains("open files per process at most " + ProcessProbe.openFilesHardLimit()));
