@@ -61,7 +61,10 @@ public final class LoadGenMain {
       subscribed = sockets::subscribed;
       errors = sockets::errorCount;
       opened = started::get;
-      errorReport = () -> System.out.println("errors {ws=" + sockets.errorCount() + "}");
+      errorReport = () -> {
+        System.out.println("error-samples {ws=" + sockets.firstError() + "}");
+        System.out.println("errors {ws=" + sockets.errorCount() + "}");
+      };
       openNext = () -> {
         int device = first + started.getAndIncrement();
         sockets.open(DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)));

@@ -31,6 +31,8 @@ public final class WebSocketFleet implements AutoCloseable {
   private final HttpClient client = HttpClient.newBuilder().executor(executor).build();
   private final AtomicInteger subscribed = new AtomicInteger();
   private final AtomicLong errors = new AtomicLong();
+  // The first failure, to say what the errors were.
+  private final java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>();
   private final List<WebSocket> sockets = new CopyOnWriteArrayList<>();
 
   /** @param uri the bridge, such as {@code ws://127.0.0.1:8080/ws} */
@@ -47,7 +49,7 @@ public final class WebSocketFleet implements AutoCloseable {
         .whenComplete(
             (socket, failure) -> {
               if (failure != null) {
-                errors.incrementAndGet();
+                failed(failure.toString());
                 return;
               }
               sockets.add(socket);
@@ -56,7 +58,7 @@ public final class WebSocketFleet implements AutoCloseable {
                   .thenCompose(s -> s.sendBinary(ByteBuffer.wrap(
                       ConnectRequest.newBuilder().setSubscribe(SubscribeFrame.newBuilder().addAllRoomIds(rooms)).build().toByteArray()), true))
                   .exceptionally(t -> {
-                    errors.incrementAndGet();
+                    failed(t.toString());
                     return null;
                   });
             });
@@ -68,6 +70,17 @@ public final class WebSocketFleet implements AutoCloseable {
 
   public long errorCount() {
     return errors.get();
+  }
+
+  /** What the first failure said, or an empty string. */
+  public String firstError() {
+    String first = firstError.get();
+    return first == null ? "" : first;
+  }
+
+  private void failed(String what) {
+    errors.incrementAndGet();
+    firstError.compareAndSet(null, what.length() > 200 ? what.substring(0, 200) : what);
   }
 
   @Override
@@ -92,10 +105,10 @@ public final class WebSocketFleet implements AutoCloseable {
           if (event.hasSubscribed() && event.getSubscribed().getResultsList().stream().allMatch(RoomSubscriptionResult::getOk)) {
             subscribed.incrementAndGet();
           } else if (event.hasError()) {
-            errors.incrementAndGet();
+            failed("error frame " + event.getError().getCode() + ": " + event.getError().getMessage());
           }
         } catch (InvalidProtocolBufferException e) {
-          errors.incrementAndGet();
+          failed(e.toString());
         }
         partial.reset();
       }
@@ -105,13 +118,13 @@ public final class WebSocketFleet implements AutoCloseable {
 
     @Override
     public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
-      errors.incrementAndGet();
+      failed("closed " + statusCode + " " + reason);
       return null;
     }
 
     @Override
     public void onError(WebSocket socket, Throwable error) {
-      errors.incrementAndGet();
+      failed(error.toString());
     }
   }
 }

@@ -72,11 +72,11 @@ public final class IdleCapacity {
     List<Integer> wsSteps = capped(options.webSocketSteps(), limit, notes);
     List<Curve> curves = new ArrayList<>();
     if (!grpcSteps.isEmpty()) {
-      curves.add(measureGateway("gateway, gRPC", "grpc", options, grpcSteps, progress));
-      curves.add(measureBare(grpcSteps, options.outDir(), progress));
+      curves.add(measureGateway("gateway, gRPC", "grpc", options, grpcSteps, notes, progress));
+      curves.add(measureBare(grpcSteps, options.outDir(), notes, progress));
     }
     if (!wsSteps.isEmpty()) {
-      curves.add(measureGateway("gateway, WebSocket", "ws", options, wsSteps, progress));
+      curves.add(measureGateway("gateway, WebSocket", "ws", options, wsSteps, notes, progress));
     }
     chart(curves, options.outDir().resolve("idle-memory-per-connection.png"));
     return report(curves, limit, notes);
@@ -95,24 +95,25 @@ public final class IdleCapacity {
     return kept;
   }
 
-  private static Curve measureGateway(String target, String transport, Options options, List<Integer> steps, Consumer<String> progress) {
+  private static Curve measureGateway(
+      String target, String transport, Options options, List<Integer> steps, List<String> notes, Consumer<String> progress) {
     int grpcPort = ChildProcess.freePort();
     try (GatewayProcess gateway =
         GatewayProcess.start(options.gatewayJar(), grpcPort, Map.of("MAX_CHANNELS_PER_SOCKET", "10"))) {
       gateway.createRooms(steps.get(steps.size() - 1), ROOM_SIZE);
       int port = transport.equals("ws") ? gateway.httpPort() : gateway.grpcPort();
-      return measure(target, transport, gateway.process().pid(), port, steps, options.outDir(), progress);
+      return measure(target, transport, gateway.process().pid(), port, steps, options.outDir(), notes, progress);
     }
   }
 
-  private static Curve measureBare(List<Integer> steps, Path outDir, Consumer<String> progress) {
+  private static Curve measureBare(List<Integer> steps, Path outDir, List<String> notes, Consumer<String> progress) {
     int port = ChildProcess.freePort();
     List<String> flags = new ArrayList<>(GatewayProcess.JVM_FLAGS);
     flags.addAll(ProcessProbe.MEASURED_JVM_FLAGS);
     try (ChildProcess bare =
         ChildProcess.startJava("bare-grpc", flags, BareGrpcServer.class.getName(), List.of(Integer.toString(port)), Map.of(), line -> {})) {
       bare.awaitPort(port, Duration.ofSeconds(60));
-      return measure("bare grpc-java (defaults)", "grpc", bare.pid(), port, steps, outDir, progress);
+      return measure("bare grpc-java (defaults)", "grpc", bare.pid(), port, steps, outDir, notes, progress);
     }
   }
 
@@ -121,7 +122,8 @@ public final class IdleCapacity {
    * is kept beside the results ({@code idle-histogram-<target>.txt}): what a connection costs,
    * class by class, to compare with the bare server's.
    */
-  private static Curve measure(String target, String transport, long pid, int port, List<Integer> steps, Path outDir, Consumer<String> progress) {
+  private static Curve measure(
+      String target, String transport, long pid, int port, List<Integer> steps, Path outDir, List<String> notes, Consumer<String> progress) {
     List<Point> points = new ArrayList<>();
     List<LoadGenerators> generators = new ArrayList<>();
     try {
@@ -147,6 +149,11 @@ public final class IdleCapacity {
         ProcessProbe.awaitQuiet(pid, Duration.ofSeconds(60));
         ProcessProbe.Memory memory = ProcessProbe.memory(pid);
         points.add(new Point(held, rate, errors, memory));
+        if (added.errors() > 0) {
+          added.errorReports(Duration.ofSeconds(10));
+          notes.add(String.format(Locale.ROOT, "%s, N=%d: %d devices failed; what they said first: %s",
+              target, step, added.errors(), String.join("; ", added.errorSamples())));
+        }
         progress.accept(String.format(Locale.ROOT, "idle %s: %d streams, %.0f/s, %.2f KB JVM and %.2f KB RSS per stream",
             target, step, rate, (memory.jvmBytes() - baseline.jvmBytes()) / 1024.0 / (step - warm),
             (memory.rssBytes() - baseline.rssBytes()) / 1024.0 / (step - warm)));
