@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chatgateway.gateway.testing.Await;
 import io.chatgateway.gateway.testing.DeviceClient;
 import io.chatgateway.gateway.testing.GatewayExtension;
+import io.chatgateway.gateway.testing.OwnConnections;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.CreateRoomRequest;
@@ -19,12 +20,8 @@ import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscribeFrame;
 import io.chatgateway.proto.v1.SubscriptionSpec;
 import io.chatgateway.proto.v1.TextPayload;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,22 +37,11 @@ class BatchingEndToEndTest {
 
   @RegisterExtension static final GatewayExtension gateway = GatewayExtension.standard();
 
-  private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<DeviceClient> clients = new ArrayList<>();
+  private final OwnConnections connections = new OwnConnections(() -> gateway.server().grpcPort());
 
   @AfterEach
   void close() throws InterruptedException {
-    clients.forEach(DeviceClient::close);
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-  }
-
-  private ManagedChannel newConnection(int flowControlWindow) {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("localhost", gateway.server().grpcPort()).usePlaintext().flowControlWindow(flowControlWindow).build();
-    channels.add(channel);
-    return channel;
+    connections.close();
   }
 
   @Test
@@ -69,14 +55,12 @@ class BatchingEndToEndTest {
                 .addInitialMembers(SubscriptionSpec.newBuilder().setProfileId("lagging"))
                 .addInitialMembers(SubscriptionSpec.newBuilder().setProfileId("plain"))
                 .build());
-    DeviceClient plain = DeviceClient.connect(newConnection(1024 * 1024), TestTokens.valid("plain", "phone"), "plain");
-    clients.add(plain);
+    DeviceClient plain = connections.device(TestTokens.valid("plain", "phone"), "plain");
     plain.hello();
     assertTrue(plain.subscribe("batched").getResults(0).getOk());
     // A small HTTP/2 window and no reading: after a few events the transport is not ready, and the
     // rest waits in the session's queue.
-    DeviceClient lagging = DeviceClient.connectStalled(newConnection(16 * 1024), TestTokens.valid("lagging", "phone"), "lagging");
-    clients.add(lagging);
+    DeviceClient lagging = connections.stalledDevice(TestTokens.valid("lagging", "phone"), "lagging");
     lagging.send(ConnectRequest.newBuilder().setHello(HelloFrame.newBuilder().addCapabilities(DeviceSession.BATCH_CAPABILITY)));
     lagging.send(ConnectRequest.newBuilder().setSubscribe(SubscribeFrame.newBuilder().addRoomIds("batched")));
     Await.until(Duration.ofSeconds(10), () -> gateway.server().sessions().fanout().subscribers("batched") == 2, "both subscribed");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatgateway.gateway.testing.DeviceClient;
 import io.chatgateway.gateway.testing.GatewayExtension;
+import io.chatgateway.gateway.testing.OwnConnections;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.EventType;
@@ -15,8 +16,6 @@ import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscriptionSpec;
 import io.chatgateway.proto.v1.TextPayload;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,15 +44,12 @@ class ConcurrentFanoutEndToEndTest {
 
   @RegisterExtension static final GatewayExtension gateway = GatewayExtension.standard();
 
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final OwnConnections connections = new OwnConnections(() -> gateway.server().grpcPort());
   private final List<DeviceClient> devices = new ArrayList<>();
 
   @AfterEach
   void close() throws InterruptedException {
-    devices.forEach(DeviceClient::close);
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    connections.close();
   }
 
   @Test
@@ -71,9 +67,7 @@ class ConcurrentFanoutEndToEndTest {
       gateway.as("owner").createRoom(room.build());
     }
     for (int d = 0; d < DEVICES; d++) {
-      ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", gateway.server().grpcPort()).usePlaintext().build();
-      channels.add(channel);
-      DeviceClient device = DeviceClient.connect(channel, TestTokens.valid("device-" + d, "phone"), "device-" + d);
+      DeviceClient device = connections.device(TestTokens.valid("device-" + d, "phone"), "device-" + d);
       devices.add(device);
       device.hello(d % 2 == 0 ? HelloFrame.newBuilder().addCapabilities(DeviceSession.BATCH_CAPABILITY).build() : HelloFrame.getDefaultInstance());
       assertTrue(device.subscribe(rooms).getResultsList().stream().allMatch(result -> result.getOk()));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chatgateway.gateway.testing.Await;
 import io.chatgateway.gateway.testing.DeviceClient;
 import io.chatgateway.gateway.testing.GatewayExtension;
+import io.chatgateway.gateway.testing.OwnConnections;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.EventType;
@@ -14,14 +15,11 @@ import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscriptionSpec;
 import io.chatgateway.proto.v1.TextPayload;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,22 +36,11 @@ class SlowConsumerEndToEndTest {
   @RegisterExtension
   static final GatewayExtension gateway = GatewayExtension.withEnv(Map.of("OUTBOUND_QUEUE_MAX_MESSAGES", "50"));
 
-  private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<DeviceClient> clients = new ArrayList<>();
+  private final OwnConnections connections = new OwnConnections(() -> gateway.server().grpcPort());
 
   @AfterEach
   void close() throws InterruptedException {
-    clients.forEach(DeviceClient::close);
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-  }
-
-  private ManagedChannel newConnection(int flowControlWindow) {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("localhost", gateway.server().grpcPort()).usePlaintext().flowControlWindow(flowControlWindow).build();
-    channels.add(channel);
-    return channel;
+    connections.close();
   }
 
   @Test
@@ -67,15 +54,13 @@ class SlowConsumerEndToEndTest {
 
     List<DeviceClient> healthy = new ArrayList<>();
     for (int i = 0; i < HEALTHY; i++) {
-      DeviceClient client = DeviceClient.connect(newConnection(1024 * 1024), TestTokens.valid("healthy-" + i, "phone"), "healthy-" + i);
-      clients.add(client);
+      DeviceClient client = connections.device(TestTokens.valid("healthy-" + i, "phone"), "healthy-" + i);
       healthy.add(client);
       client.hello();
       assertTrue(client.subscribe("crowded").getResults(0).getOk());
     }
     // A small HTTP/2 window, so the device's own buffers fill after a few events.
-    DeviceClient stalled = DeviceClient.connectStalled(newConnection(16 * 1024), TestTokens.valid("stalled", "phone"), "stalled");
-    clients.add(stalled);
+    DeviceClient stalled = connections.stalledDevice(TestTokens.valid("stalled", "phone"), "stalled");
     stalled.send(io.chatgateway.proto.v1.ConnectRequest.newBuilder().setHello(io.chatgateway.proto.v1.HelloFrame.getDefaultInstance()));
     stalled.send(
         io.chatgateway.proto.v1.ConnectRequest.newBuilder()
