@@ -50,7 +50,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -103,7 +103,11 @@ public final class DeviceSession {
   // Sized for the few rooms most devices subscribe to: per-session state is multiplied by every idle
   // connection (the idle-capacity benchmark's class histogram), so default capacities cost real memory.
   private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
-  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  // 1 while a drain is owed or scheduled and has not started (see offer()). A field updater, not an
+  // AtomicBoolean: every connection has a session.
+  private static final AtomicIntegerFieldUpdater<DeviceSession> DRAIN_SCHEDULED =
+      AtomicIntegerFieldUpdater.newUpdater(DeviceSession.class, "drainScheduled");
+  private volatile int drainScheduled;
   private final Instant connectedAt;
 
   // Read by the sweeper and fan-out threads; written on the executor (closing: also by fan-out).
@@ -122,8 +126,9 @@ public final class DeviceSession {
   private long lastStrikeNanos;
   private String resumeToken = "";
   // room -> {last STARTED received, last STARTED published}, in nanos
-  private final Map<String, long[]> typing = new HashMap<>();
-  private final ArrayDeque<PendingSend> sends = new ArrayDeque<>(2);
+  // Created on first use: most sessions never type or send, and every idle connection pays for these.
+  private Map<String, long[]> typing;
+  private ArrayDeque<PendingSend> sends;
   private boolean sendInFlight;
   private boolean framesOwed;
   private boolean batching;
@@ -487,7 +492,7 @@ public final class DeviceSession {
     if (closed) {
       return;
     }
-    if (sends.size() >= SEND_BACKLOG_HIGH) {
+    if (sends != null && sends.size() >= SEND_BACKLOG_HIGH) {
       framesOwed = true;
     } else {
       transport.requestFrames(1);
@@ -685,6 +690,9 @@ public final class DeviceSession {
       if (event.getRoomId().isEmpty()) {
         enqueue(error(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "event.room_id is required", false, Map.of("client_event_id", event.getClientEventId())));
       } else {
+        if (sends == null) {
+          sends = new ArrayDeque<>(2);
+        }
         sends.add(new PendingSend(frameId, event));
       }
     }
@@ -693,7 +701,7 @@ public final class DeviceSession {
 
   /** Sends queued events to the core one at a time, so a device's events keep their order. */
   private void pumpSends() {
-    if (sendInFlight || sends.isEmpty() || closed) {
+    if (sendInFlight || sends == null || sends.isEmpty() || closed) {
       return;
     }
     PendingSend next = sends.peek();
@@ -753,6 +761,9 @@ public final class DeviceSession {
     long ttl = config.typingTtl().toNanos();
     switch (frame.getState()) {
       case TYPING_STATE_STARTED -> {
+        if (typing == null) {
+          typing = new HashMap<>(2);
+        }
         long[] state = typing.get(roomId);
         if (state == null || now - state[1] >= ttl / 2) {
           // A refresh is relayed at most every half TTL; receivers expire it after the full TTL.
@@ -769,7 +780,7 @@ public final class DeviceSession {
   }
 
   private void stopTyping(String roomId) {
-    if (typing.remove(roomId) != null) {
+    if (typing != null && typing.remove(roomId) != null) {
       publishTyping(roomId, TypingState.TYPING_STATE_STOPPED);
       scheduleTypingExpiry();
     }
@@ -779,19 +790,23 @@ public final class DeviceSession {
     long now = services.nanoTime();
     long ttl = config.typingTtl().toNanos();
     List<String> expired = new ArrayList<>();
-    typing.forEach((roomId, state) -> {
-      if (now - state[0] >= ttl) {
-        expired.add(roomId);
-      }
-    });
+    if (typing != null) {
+      typing.forEach((roomId, state) -> {
+        if (now - state[0] >= ttl) {
+          expired.add(roomId);
+        }
+      });
+    }
     expired.forEach(this::stopTyping);
     scheduleTypingExpiry();
   }
 
   private void scheduleTypingExpiry() {
     long earliest = Long.MAX_VALUE;
-    for (long[] state : typing.values()) {
-      earliest = Math.min(earliest, state[0] + config.typingTtl().toNanos());
+    if (typing != null) {
+      for (long[] state : typing.values()) {
+        earliest = Math.min(earliest, state[0] + config.typingTtl().toNanos());
+      }
     }
     typingDeadlineNanos = earliest;
   }
@@ -880,7 +895,7 @@ public final class DeviceSession {
     }
     // A drain that is scheduled but not started yet will find this event: drain() clears the flag
     // before it polls.
-    return drainScheduled.compareAndSet(false, true);
+    return DRAIN_SCHEDULED.compareAndSet(this, 0, 1);
   }
 
   private void cutSlowConsumer() {
@@ -902,13 +917,13 @@ public final class DeviceSession {
   }
 
   private void scheduleDrain() {
-    if (drainScheduled.compareAndSet(false, true)) {
+    if (DRAIN_SCHEDULED.compareAndSet(this, 0, 1)) {
       executor.execute(this::drain);
     }
   }
 
   private void drain() {
-    drainScheduled.set(false);
+    drainScheduled = 0;
     if (closed) {
       return;
     }
@@ -1001,8 +1016,10 @@ public final class DeviceSession {
       services.fanout().unregister(entry.getKey(), this);
     }
     rooms.clear();
-    for (String roomId : List.copyOf(typing.keySet())) {
-      stopTyping(roomId);
+    if (typing != null) {
+      for (String roomId : List.copyOf(typing.keySet())) {
+        stopTyping(roomId);
+      }
     }
     services.registry().closed(this);
     if (helloDone) {

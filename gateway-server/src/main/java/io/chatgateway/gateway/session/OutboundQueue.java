@@ -2,8 +2,8 @@ package io.chatgateway.gateway.session;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * A session's outbound events, bounded by count and by encoded bytes. Many fan-out threads offer,
@@ -12,9 +12,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class OutboundQueue {
 
+  // Field updaters rather than atomic objects: every connection has a queue, and the two objects
+  // would cost 40 bytes each.
+  private static final AtomicIntegerFieldUpdater<OutboundQueue> COUNT = AtomicIntegerFieldUpdater.newUpdater(OutboundQueue.class, "count");
+  private static final AtomicLongFieldUpdater<OutboundQueue> BYTES = AtomicLongFieldUpdater.newUpdater(OutboundQueue.class, "bytes");
+
   private final Queue<OutboundEvent> events = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger count = new AtomicInteger();
-  private final AtomicLong bytes = new AtomicLong();
+  private volatile int count;
+  private volatile long bytes;
   private final int maxCount;
   private final long maxBytes;
 
@@ -30,19 +35,19 @@ final class OutboundQueue {
     // concurrent offer is never refused because of another offer that is itself being refused.
     int current;
     do {
-      current = count.get();
+      current = count;
       if (current >= maxCount) {
         return false;
       }
-    } while (!count.compareAndSet(current, current + 1));
+    } while (!COUNT.compareAndSet(this, current, current + 1));
     long currentBytes;
     do {
-      currentBytes = bytes.get();
+      currentBytes = bytes;
       if (currentBytes + size > maxBytes) {
-        count.decrementAndGet();
+        COUNT.decrementAndGet(this);
         return false;
       }
-    } while (!bytes.compareAndSet(currentBytes, currentBytes + size));
+    } while (!BYTES.compareAndSet(this, currentBytes, currentBytes + size));
     events.add(event);
     return true;
   }
@@ -51,8 +56,8 @@ final class OutboundQueue {
   OutboundEvent poll() {
     OutboundEvent event = events.poll();
     if (event != null) {
-      count.decrementAndGet();
-      bytes.addAndGet(-event.size());
+      COUNT.decrementAndGet(this);
+      BYTES.addAndGet(this, -event.size());
     }
     return event;
   }
@@ -67,10 +72,10 @@ final class OutboundQueue {
   }
 
   int size() {
-    return count.get();
+    return count;
   }
 
   long bytes() {
-    return bytes.get();
+    return bytes;
   }
 }

@@ -9,7 +9,7 @@ import io.chatgateway.proto.v1.PresenceEvent;
 import io.chatgateway.proto.v1.PresenceStatus;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,9 +46,10 @@ public final class PresenceTracker {
 
   private static final class Profile {
     final String id;
-    // Most profiles have one device and a few rooms; small tables keep idle connections cheap.
-    final Set<DeviceSession> sessions = new HashSet<>(2);
-    final Set<String> announcedRooms = new HashSet<>(4);
+    // Most profiles have one device and a few rooms, and every idle connection pays for these:
+    // small lists cost a third of hash sets. Guarded by the profile's monitor.
+    final List<DeviceSession> sessions = new ArrayList<>(1);
+    final List<String> announcedRooms = new ArrayList<>(1);
     PresenceStatus status = PresenceStatus.PRESENCE_STATUS_ONLINE;
     String statusText = "";
     volatile boolean expired;
@@ -83,9 +84,10 @@ public final class PresenceTracker {
       return;
     }
     synchronized (profile) {
-      if (!profile.gone && profile.announcedRooms.add(roomId)) {
+      if (!profile.gone && !profile.announcedRooms.contains(roomId)) {
+        profile.announcedRooms.add(roomId);
         byRoom.computeIfAbsent(roomId, r -> ConcurrentHashMap.newKeySet()).add(profile);
-        announce(profile, Set.of(roomId));
+        announce(profile, List.of(roomId));
       }
     }
   }
@@ -220,7 +222,7 @@ public final class PresenceTracker {
     return profile != null && !profile.expired;
   }
 
-  private void announce(Profile profile, Set<String> rooms) {
+  private void announce(Profile profile, Collection<String> rooms) {
     publish(profile, profile.status, profile.statusText, rooms);
   }
 
@@ -233,7 +235,7 @@ public final class PresenceTracker {
         .build();
   }
 
-  private void publish(Profile profile, PresenceStatus status, String text, Set<String> rooms) {
+  private void publish(Profile profile, PresenceStatus status, String text, Collection<String> rooms) {
     PresenceEvent presence = presence(profile, status, text);
     for (String roomId : rooms) {
       engine.publish(

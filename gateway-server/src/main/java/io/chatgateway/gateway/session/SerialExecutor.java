@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -22,7 +22,10 @@ final class SerialExecutor implements Executor {
 
   private final Executor pool;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean scheduled = new AtomicBoolean();
+  // 1 while a turn is scheduled or running. A field updater, not an AtomicBoolean: one executor per
+  // connection.
+  private static final AtomicIntegerFieldUpdater<SerialExecutor> SCHEDULED = AtomicIntegerFieldUpdater.newUpdater(SerialExecutor.class, "scheduled");
+  private volatile int scheduled;
 
   SerialExecutor(Executor pool) {
     this.pool = requireNonNull(pool, "pool");
@@ -35,7 +38,7 @@ final class SerialExecutor implements Executor {
   }
 
   private void schedule() {
-    if (scheduled.compareAndSet(false, true)) {
+    if (SCHEDULED.compareAndSet(this, 0, 1)) {
       pool.execute(this::runBatch);
     }
   }
@@ -54,7 +57,7 @@ final class SerialExecutor implements Executor {
         }
       }
     } finally {
-      scheduled.set(false);
+      scheduled = 0;
       if (!tasks.isEmpty()) {
         schedule();
       }
