@@ -12,14 +12,10 @@ import io.chatgateway.gateway.testing.OwnConnections;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.CreateRoomRequest;
-import io.chatgateway.proto.v1.EventType;
 import io.chatgateway.proto.v1.HelloFrame;
-import io.chatgateway.proto.v1.RoomEvent;
-import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscribeFrame;
 import io.chatgateway.proto.v1.SubscriptionSpec;
-import io.chatgateway.proto.v1.TextPayload;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -67,13 +63,7 @@ class BatchingEndToEndTest {
 
     String text = "b".repeat(2_000);
     for (int i = 0; i < EVENTS; i++) {
-      gateway
-          .as("publisher")
-          .sendEvent(
-              SendEventRequest.newBuilder()
-                  .setRoomId("batched")
-                  .setEvent(RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).setText(TextPayload.newBuilder().setText(text + i)))
-                  .build());
+      gateway.sendText("publisher", "batched", text + i);
     }
     plain.awaitCount(ServerEvent::hasRoomEvent, EVENTS, "every event");
     lagging.readEverything();

@@ -9,13 +9,10 @@ import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.gateway.testing.OwnConnections;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.chatgateway.proto.v1.CreateRoomRequest;
-import io.chatgateway.proto.v1.EventType;
 import io.chatgateway.proto.v1.HelloFrame;
 import io.chatgateway.proto.v1.RoomEvent;
-import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscriptionSpec;
-import io.chatgateway.proto.v1.TextPayload;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -83,13 +80,7 @@ class ConcurrentFanoutEndToEndTest {
               () -> {
                 start.await();
                 for (int i = 0; i < EVENTS_PER_PUBLISHER; i++) {
-                  gateway
-                      .as(publisher)
-                      .sendEvent(
-                          SendEventRequest.newBuilder()
-                              .setRoomId(rooms[i % ROOMS])
-                              .setEvent(RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).setText(TextPayload.newBuilder().setText(publisher + "#" + i)))
-                              .build());
+                  gateway.sendText(publisher, rooms[i % ROOMS], publisher + "#" + i);
                 }
                 return null;
               }));

@@ -9,12 +9,8 @@ import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.gateway.testing.OwnConnections;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.chatgateway.proto.v1.CreateRoomRequest;
-import io.chatgateway.proto.v1.EventType;
-import io.chatgateway.proto.v1.RoomEvent;
-import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscriptionSpec;
-import io.chatgateway.proto.v1.TextPayload;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,13 +65,7 @@ class SlowConsumerEndToEndTest {
 
     String text = "y".repeat(2_000);
     for (int i = 0; i < EVENTS; i++) {
-      gateway
-          .as("publisher")
-          .sendEvent(
-              SendEventRequest.newBuilder()
-                  .setRoomId("crowded")
-                  .setEvent(RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).setText(TextPayload.newBuilder().setText(text + i)))
-                  .build());
+      gateway.sendText("publisher", "crowded", text + i);
     }
 
     for (DeviceClient client : healthy) {

@@ -4,6 +4,10 @@ import io.chatgateway.gateway.GatewayServer;
 import io.chatgateway.gateway.auth.BearerCredentials;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.SendEventRequest;
+import io.chatgateway.proto.v1.EventType;
+import io.chatgateway.proto.v1.TextPayload;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -88,6 +92,20 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
 
   public ChatServiceGrpc.ChatServiceBlockingStub as(String profileId) {
     return as(profileId, "phone");
+  }
+
+  /** Sends a text message to {@code roomId} as {@code profileId} through the gateway; returns the stored event. */
+  public RoomEvent sendText(String profileId, String roomId, String text) {
+    return as(profileId)
+        .sendEvent(
+            SendEventRequest.newBuilder()
+                .setRoomId(roomId)
+                .setEvent(
+                    RoomEvent.newBuilder()
+                        .setType(EventType.EVENT_TYPE_MESSAGE)
+                        .setText(TextPayload.newBuilder().setText(text)))
+                .build())
+        .getEvent();
   }
 
   /** Call credentials sending {@code authorization: <value>} verbatim. */

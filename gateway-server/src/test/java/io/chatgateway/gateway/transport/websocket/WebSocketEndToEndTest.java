@@ -16,7 +16,6 @@ import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.EventType;
 import io.chatgateway.proto.v1.HelloFrame;
 import io.chatgateway.proto.v1.RoomEvent;
-import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.SendFrame;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscribeFrame;
@@ -187,11 +186,7 @@ class WebSocketEndToEndTest {
     int events = 400;
     String text = "z".repeat(12_000);
     for (int i = 0; i < events; i++) {
-      gateway.as("publisher").sendEvent(
-          SendEventRequest.newBuilder()
-              .setRoomId(roomId)
-              .setEvent(RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).setText(TextPayload.newBuilder().setText(text)))
-              .build());
+      gateway.sendText("publisher", roomId, text);
     }
     List<ServerEvent> received = reader.awaitCount(ServerEvent::hasRoomEvent, events, "every event");
     for (int i = 0; i < events; i++) {
