@@ -91,6 +91,9 @@ public final class DeviceSession {
   /** Bounds of one batch, as the contract states them; a larger single event is sent alone. */
   static final int MAX_BATCH_EVENTS = 256;
   static final int MAX_BATCH_BYTES = 64 * 1024;
+  // A field updater, not an AtomicBoolean per session: every connection has a session.
+  private static final AtomicIntegerFieldUpdater<DeviceSession> DRAIN_SCHEDULED =
+      AtomicIntegerFieldUpdater.newUpdater(DeviceSession.class, "drainScheduled");
 
   private final SessionServices services;
   private final SessionConfig config;
@@ -103,10 +106,7 @@ public final class DeviceSession {
   // Sized for the few rooms most devices subscribe to: per-session state is multiplied by every idle
   // connection (the idle-capacity benchmark's class histogram), so default capacities cost real memory.
   private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
-  // 1 while a drain is owed or scheduled and has not started (see offer()). A field updater, not an
-  // AtomicBoolean: every connection has a session.
-  private static final AtomicIntegerFieldUpdater<DeviceSession> DRAIN_SCHEDULED =
-      AtomicIntegerFieldUpdater.newUpdater(DeviceSession.class, "drainScheduled");
+  // 1 while a drain is owed or scheduled and has not started (see offer()).
   private volatile int drainScheduled;
   private final Instant connectedAt;
 
