@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Simulated browser devices on the WebSocket bridge, binary (protobuf) frames: each its own TCP
@@ -32,7 +33,7 @@ public final class WebSocketFleet implements AutoCloseable {
   private final AtomicInteger subscribed = new AtomicInteger();
   private final AtomicLong errors = new AtomicLong();
   // The first failure, to say what the errors were.
-  private final java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>();
+  private final AtomicReference<String> firstError = new AtomicReference<>();
   private final List<WebSocket> sockets = new CopyOnWriteArrayList<>();
 
   /** @param uri the bridge, such as {@code ws://127.0.0.1:8080/ws} */

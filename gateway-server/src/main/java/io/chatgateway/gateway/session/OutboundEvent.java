@@ -29,7 +29,8 @@ public final class OutboundEvent {
   private static final int BATCH_FIELD = ServerEvent.BATCH_FIELD_NUMBER;
   private static final int BATCH_EVENTS_FIELD = EventBatch.EVENTS_FIELD_NUMBER;
 
-  private final ServerEvent event;
+  // A batch's is built on first use: fan-out only needs its bytes. Benign race, as for json.
+  private volatile ServerEvent event;
   private final byte[] binary;
   private final List<OutboundEvent> batched; // empty unless this is a batch
   // Benign race: two threads may both print it; both results are equal.
@@ -57,13 +58,11 @@ public final class OutboundEvent {
     if (parts.size() < 2) {
       throw new IllegalArgumentException("a batch needs at least two events, got " + parts.size());
     }
-    EventBatch.Builder batch = EventBatch.newBuilder();
     int inner = 0;
     for (OutboundEvent part : parts) {
       if (part.isBatch()) {
         throw new IllegalArgumentException("a batch cannot hold a batch");
       }
-      batch.addEvents(part.event);
       inner += CodedOutputStream.computeTagSize(BATCH_EVENTS_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(part.size()) + part.size();
     }
     byte[] bytes = new byte[CodedOutputStream.computeTagSize(BATCH_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(inner) + inner];
@@ -80,11 +79,20 @@ public final class OutboundEvent {
     } catch (IOException e) {
       throw new UncheckedIOException("a batch that does not fit the size computed for it", e);
     }
-    return new OutboundEvent(ServerEvent.newBuilder().setBatch(batch).build(), bytes, parts);
+    return new OutboundEvent(null, bytes, parts);
   }
 
   public ServerEvent event() {
-    return event;
+    ServerEvent built = event;
+    if (built == null) {
+      EventBatch.Builder batch = EventBatch.newBuilder();
+      for (OutboundEvent part : batched) {
+        batch.addEvents(part.event());
+      }
+      built = ServerEvent.newBuilder().setBatch(batch).build();
+      event = built;
+    }
+    return built;
   }
 
   /** The protobuf encoding. Callers must not modify it. */
@@ -114,7 +122,7 @@ public final class OutboundEvent {
 
   private String printJson() {
     try {
-      return JSON.print(event);
+      return JSON.print(event());
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("a ServerEvent that cannot be printed as JSON", e);
     }
