@@ -10,14 +10,25 @@ package io.chatgateway.bus;
  *       (PUBLISH/SUBSCRIBE; SPUBLISH/SSUBSCRIBE on Redis Cluster)
  *   <li>{@code chat:gw:{<gatewayId>}:control} — channel: messages to one gateway (device kicks, its
  *       own liveness pings)
- *   <li>{@code chat:gw:{<gatewayId>}:conns} — hash: {@code <profile>:<device>} → JSON connection info
+ *   <li>{@code chat:gw:{<gatewayId>}:conns} — hash: {@code <profile>:<device>} (both escaped) → JSON
+ *       connection info
  *   <li>{@code chat:gw:{<gatewayId>}:rooms} — hash: room id → local subscriber count
  *   <li>{@code chat:gateways} — sorted set: gateway id → last heartbeat (epoch ms)
- *   <li>{@code chat:device:{<profile>}:<device>} — string: the gateway holding that device
- *   <li>{@code chat:presence:{<profile>}} — sorted set: gateway id → last activity of the profile
- *       there (epoch ms)
+ *   <li>{@code chat:device:{<profile>}:<device>} (both escaped) — string: the gateway holding that
+ *       device
+ *   <li>{@code chat:presence:{<profile>}} (escaped) — sorted set: gateway id → last activity of the
+ *       profile there (epoch ms)
  *   <li>{@code chat:reap:{<gatewayId>}} — string: the gateway currently reaping a dead one (lock)
  * </ul>
+ *
+ * <p>Profile and device ids may contain any character the {@link io.chatgateway.client.Ids} rule
+ * allows, {@code :}, <code>{</code> and <code>}</code> included, so inside keys and hash fields they are
+ * escaped ({@link #escape}): {@code %} → {@code %25}, {@code :} → {@code %3A}, <code>{</code> →
+ * {@code %7B}, <code>}</code> → {@code %7D}. Escaped ids contain neither separator nor brace, so two
+ * distinct (profile, device) pairs never share a key or field, and a profile's hash tag is always
+ * exactly its escaped id: its device and presence keys share one cluster slot. Ids without those four
+ * characters (the usual ones) appear unchanged. Gateway ids and room ids are restricted to characters
+ * that need no escaping.
  */
 public final class RedisChannels {
 
@@ -50,11 +61,46 @@ public final class RedisChannels {
   }
 
   public static String device(String profileId, String deviceId) {
-    return "chat:device:{" + profileId + "}:" + deviceId;
+    return "chat:device:{" + escape(profileId) + "}:" + escape(deviceId);
   }
 
   public static String presence(String profileId) {
-    return "chat:presence:{" + profileId + "}";
+    return "chat:presence:{" + escape(profileId) + "}";
+  }
+
+  /** The field of a device in a gateway's {@link #connections} hash. */
+  public static String connectionField(String profileId, String deviceId) {
+    return escape(profileId) + ":" + escape(deviceId);
+  }
+
+  /**
+   * {@code id} with {@code %}, {@code :}, <code>{</code> and <code>}</code> percent-escaped, so it can
+   * stand between separators and inside a hash tag. Reversible, and the identity for ids without them.
+   */
+  public static String escape(String id) {
+    int i = 0;
+    while (i < id.length() && !needsEscape(id.charAt(i))) {
+      i++;
+    }
+    if (i == id.length()) {
+      return id;
+    }
+    StringBuilder escaped = new StringBuilder(id.length() + 8).append(id, 0, i);
+    for (; i < id.length(); i++) {
+      char c = id.charAt(i);
+      switch (c) {
+        case '%' -> escaped.append("%25");
+        case ':' -> escaped.append("%3A");
+        case '{' -> escaped.append("%7B");
+        case '}' -> escaped.append("%7D");
+        default -> escaped.append(c);
+      }
+    }
+    return escaped.toString();
+  }
+
+  private static boolean needsEscape(char c) {
+    return c == '%' || c == ':' || c == '{' || c == '}';
   }
 
   public static String reapLock(String gatewayId) {

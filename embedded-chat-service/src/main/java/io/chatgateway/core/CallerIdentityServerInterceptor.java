@@ -11,7 +11,8 @@ import io.grpc.Status;
 
 /**
  * Reads the caller identity the gateway put in the metadata and makes it {@link
- * CallerIdentity#current()} for the call; calls without one end with UNAUTHENTICATED.
+ * CallerIdentity#current()} for the call. Calls without one, or with one that cannot be read exactly
+ * (not UTF-8, breaking the {@link io.chatgateway.client.Ids} rule), end with UNAUTHENTICATED.
  *
  * <p>The core trusts this metadata: it must only be reachable by gateways.
  */
@@ -24,16 +25,17 @@ public final class CallerIdentityServerInterceptor implements ServerInterceptor 
     try {
       identity = CallerIdentity.fromMetadata(headers);
     } catch (IllegalArgumentException e) {
-      identity = null;
+      return reject(call, "caller identity refused: " + e.getMessage());
     }
     if (identity == null) {
-      call.close(
-          Status.UNAUTHENTICATED.withDescription(
-              "no caller identity: the core is called by gateways, which send " + CallerIdentity.PROFILE_ID_KEY.name()),
-          new Metadata());
-      return new ServerCall.Listener<>() {};
+      return reject(call, "no caller identity: the core is called by gateways, which send " + CallerIdentity.PROFILE_ID_KEY.name());
     }
     Context context = Context.current().withValue(CallerIdentity.CONTEXT_KEY, identity);
     return Contexts.interceptCall(context, call, headers, next);
+  }
+
+  private static <ReqT, RespT> ServerCall.Listener<ReqT> reject(ServerCall<ReqT, RespT> call, String why) {
+    call.close(Status.UNAUTHENTICATED.withDescription(why), new Metadata());
+    return new ServerCall.Listener<>() {};
   }
 }

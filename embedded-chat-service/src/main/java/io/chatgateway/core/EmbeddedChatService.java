@@ -3,6 +3,7 @@ package io.chatgateway.core;
 import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.grpc.UndecodableRequests;
 import io.chatgateway.proto.v1.AddRoomSubscriptionsRequest;
 import io.chatgateway.proto.v1.AddRoomSubscriptionsResponse;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
@@ -54,9 +55,12 @@ public final class EmbeddedChatService extends ChatServiceGrpc.ChatServiceImplBa
     this.core = requireNonNull(core, "core");
   }
 
-  /** This service behind {@link CallerIdentityServerInterceptor}: the definition to add to a server. */
+  /**
+   * This service behind {@link CallerIdentityServerInterceptor}, with requests that cannot be decoded
+   * answered INVALID_ARGUMENT ({@link UndecodableRequests}): the definition to add to a server.
+   */
   public ServerServiceDefinition bindWithIdentity() {
-    return ServerInterceptors.intercept(this, new CallerIdentityServerInterceptor());
+    return UndecodableRequests.guard(ServerInterceptors.intercept(this, new CallerIdentityServerInterceptor()));
   }
 
   @Override

@@ -1,9 +1,9 @@
 package io.chatgateway.core;
 
 import com.google.protobuf.Message;
+import io.chatgateway.client.Ids;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Pattern;
 
 /**
  * Validation of request fields against the limits documented in the contract. Every check throws
@@ -11,8 +11,6 @@ import java.util.regex.Pattern;
  */
 final class RequestLimits {
 
-  static final int MAX_ROOM_ID = 128;
-  static final int MAX_PROFILE_ID = 256;
   static final int MAX_ROOM_NAME = 200;
   static final int MAX_DESCRIPTION = 2_000;
   static final int MAX_METADATA_BYTES = 8 * 1024;
@@ -23,25 +21,21 @@ final class RequestLimits {
   static final int MAX_URI = 2_048;
   static final int MAX_BATCH = 1_000;
 
-  private static final Pattern ROOM_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-
   private RequestLimits() {}
 
   static String roomId(String roomId) {
-    if (!ROOM_ID.matcher(roomId).matches()) {
-      throw invalid("room_id must be 1 to 128 characters of [A-Za-z0-9._:-], got '" + clip(roomId) + "'");
+    String problem = Ids.roomProblem("room_id", roomId);
+    if (problem != null) {
+      throw invalid(problem);
     }
     return roomId;
   }
 
+  /** A profile id named in a request (a member to add, say): the same rule as the caller's own id. */
   static String profileId(String field, String profileId) {
-    if (profileId.isEmpty() || profileId.length() > MAX_PROFILE_ID) {
-      throw invalid(field + " must be 1 to " + MAX_PROFILE_ID + " characters");
-    }
-    for (int i = 0; i < profileId.length(); i++) {
-      if (Character.isISOControl(profileId.charAt(i)) || Character.isWhitespace(profileId.charAt(i))) {
-        throw invalid(field + " must not contain whitespace or control characters");
-      }
+    String problem = Ids.problem(field, profileId);
+    if (problem != null) {
+      throw invalid(problem);
     }
     return profileId;
   }
@@ -81,9 +75,5 @@ final class RequestLimits {
 
   static RuntimeException invalid(String message) {
     return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
-  }
-
-  private static String clip(String value) {
-    return value.length() <= 40 ? value : value.substring(0, 40) + "...";
   }
 }

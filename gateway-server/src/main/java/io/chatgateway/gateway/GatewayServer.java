@@ -8,6 +8,7 @@ import io.chatgateway.core.ChatCore;
 import io.chatgateway.core.EmbeddedChatService;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.AuthInterceptor;
+import io.chatgateway.grpc.UndecodableRequests;
 import io.chatgateway.gateway.auth.DevCredentials;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.config.GatewayConfig;
@@ -26,6 +27,7 @@ import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.chatgateway.gateway.http.HttpServer;
 import io.chatgateway.gateway.http.OriginPolicy;
+import io.chatgateway.gateway.transport.websocket.UnauthenticatedConnections;
 import io.chatgateway.gateway.transport.websocket.WebSocketBridge;
 import io.chatgateway.gateway.session.SessionServices;
 import io.chatgateway.gateway.transport.grpc.ConnectHandler;
@@ -120,7 +122,6 @@ public final class GatewayServer implements AutoCloseable {
     if (config.chatServiceTarget().isPresent()) {
       this.embeddedCore = null;
       this.upstream = ChatServiceClient.connect(config.chatServiceTarget().get(), config.upstream(), breaker);
-      upstream.startRecoveryProbe(scheduler, config.upstream().breakerOpenDuration());
     } else {
       String name = "embedded-core-" + config.gatewayId();
       ChatCore core = new ChatCore(engine, Clock.systemUTC(), config.gatewayId());
@@ -132,6 +133,9 @@ public final class GatewayServer implements AutoCloseable {
               .start();
       this.upstream = ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), config.upstream(), breaker);
     }
+    // The embedded core too: with the Redis engine, its sends fail while Redis is away and open the
+    // breaker; nothing else would close it again while a NOT_SERVING gateway gets no device traffic.
+    upstream.startRecoveryProbe(scheduler, config.upstream().breakerOpenDuration());
 
     byte[] devSecret = devSecretIfNeeded(config.auth());
     JwtVerifier verifier = JwtVerifier.create(config.auth(), devSecret);
@@ -143,6 +147,7 @@ public final class GatewayServer implements AutoCloseable {
             ForkJoinPool.defaultForkJoinWorkerThreadFactory,
             null,
             true);
+    UnauthenticatedConnections unauthenticated = new UnauthenticatedConnections(config.http().maxUnauthenticatedConnections());
     SessionServices[] sessionsRef = new SessionServices[1]; // the subscriptions gauge reads it once built
     GatewayMetrics metrics =
         new GatewayMetrics(
@@ -150,7 +155,8 @@ public final class GatewayServer implements AutoCloseable {
             () -> sessionsRef[0] == null ? 0 : sessionsRef[0].subscriptions(),
             () -> upstream.breaker().state() == CircuitBreaker.State.OPEN,
             engine::healthy,
-            () -> engine instanceof RedisEngine redisEngine && redisEngine.pingLagMillis() >= 0 ? redisEngine.pingLagMillis() / 1e3 : -1);
+            () -> engine instanceof RedisEngine redisEngine && redisEngine.pingLagMillis() >= 0 ? redisEngine.pingLagMillis() / 1e3 : -1,
+            unauthenticated::open);
     TracePropagation tracing = new TracePropagation(telemetry, metrics);
     // Every call to the core, whoever makes it, carries trace context and is measured.
     Channel core = ClientInterceptors.intercept(upstream.channel(), tracing.upstream());
@@ -162,10 +168,12 @@ public final class GatewayServer implements AutoCloseable {
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
             .executor(callExecutor)
             .addService(
-                ServerInterceptors.intercept(
-                    ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),
-                    new AuthInterceptor(verifier),
-                    tracing.server()))
+                // Relayed bytes are decoded by the core, which guards itself; this covers FORWARD_MARSHALLING=parsed.
+                UndecodableRequests.guard(
+                    ServerInterceptors.intercept(
+                        ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),
+                        new AuthInterceptor(verifier),
+                        tracing.server())))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .maxInboundMessageSize(4 * 1024 * 1024)
@@ -184,7 +192,14 @@ public final class GatewayServer implements AutoCloseable {
     this.grpcServer = builder.build();
     WebSocketBridge webSockets =
         new WebSocketBridge(
-            sessions, verifier, new OriginPolicy(config.http().allowedOrigins()), () -> draining, scheduler, config.session().heartbeatInterval());
+            sessions,
+            verifier,
+            new OriginPolicy(config.http().allowedOrigins()),
+            () -> draining,
+            scheduler,
+            config.session().heartbeatInterval(),
+            config.session().helloTimeout(),
+            unauthenticated);
     this.httpServer =
         new HttpServer(
             config.http(),

@@ -15,6 +15,7 @@ import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.client.Ids;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,8 @@ import java.util.Set;
  * always rejected), {@code exp} (required), {@code nbf}, audience, issuer, and a {@code sub}.
  *
  * <p>The profile id is {@code sub}; the device id is the {@code device_id} claim, or {@code default}.
+ * Both must follow the {@link Ids} rule (1-128 bytes of UTF-8, NFC, no whitespace or control
+ * characters); a token naming any other id is rejected, never repaired.
  * Keys come from a JWKS endpoint, cached and refreshed at a limited rate when an unknown key id shows
  * up, or from an HMAC secret. Thread-safe.
  */
@@ -109,15 +112,30 @@ public final class JwtVerifier {
       // Key retrieval or crypto failure: not the caller's fault, but the token can't be trusted.
       throw new TokenRejectedException("token could not be verified: " + e.getMessage());
     }
-    Object device = claims.getClaim(DEVICE_ID_CLAIM);
-    String deviceId =
-        device instanceof String s && !s.isBlank() ? s : CallerIdentity.DEFAULT_DEVICE_ID;
-    try {
-      return new VerifiedToken(
-          new CallerIdentity(claims.getSubject(), deviceId), claims.getExpirationTime().toInstant());
-    } catch (IllegalArgumentException e) {
-      throw new TokenRejectedException("token rejected: " + e.getMessage());
+    return new VerifiedToken(identity(claims), claims.getExpirationTime().toInstant());
+  }
+
+  /** The caller a verified token names; both ids must follow the {@link Ids} rule, byte for byte. */
+  private static CallerIdentity identity(JWTClaimsSet claims) throws TokenRejectedException {
+    String subject = claims.getSubject();
+    String problem = Ids.problem("sub", subject);
+    if (problem != null) {
+      throw new TokenRejectedException("token rejected: " + problem);
     }
+    Object device = claims.getClaim(DEVICE_ID_CLAIM);
+    String deviceId;
+    if (device == null) {
+      deviceId = CallerIdentity.DEFAULT_DEVICE_ID;
+    } else if (device instanceof String named) {
+      problem = Ids.problem(DEVICE_ID_CLAIM, named);
+      if (problem != null) {
+        throw new TokenRejectedException("token rejected: " + problem);
+      }
+      deviceId = named;
+    } else {
+      throw new TokenRejectedException("token rejected: " + DEVICE_ID_CLAIM + " must be a string");
+    }
+    return new CallerIdentity(subject, deviceId);
   }
 
   /** Standard claim checks plus an issuer allow-list (nimbus matches a single issuer only). */

@@ -335,7 +335,7 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
   // ------------------------------------------------------------------ encoding
 
   private static String field(DeviceSession session) {
-    return session.profileId() + ":" + session.deviceId();
+    return RedisChannels.connectionField(session.profileId(), session.deviceId());
   }
 
   private byte[] json(DeviceSession session) {

@@ -9,8 +9,10 @@ import java.util.List;
  *     the Connect endpoints, such as {@code https://chat.example.com}; {@code *} allows any and must
  *     be set explicitly. Unset: only requests without an Origin header (non-browser clients) and
  *     same-origin pages (the demo page served here)
+ * @param maxUnauthenticatedConnections {@code MAX_UNAUTHENTICATED_CONNECTIONS}: WebSockets that
+ *     upgraded without a token and have not yet authenticated with a hello, at most, at once
  */
-public record HttpConfig(int port, List<String> allowedOrigins) {
+public record HttpConfig(int port, List<String> allowedOrigins, int maxUnauthenticatedConnections) {
 
   public HttpConfig {
     allowedOrigins = List.copyOf(allowedOrigins);
@@ -23,6 +25,7 @@ public record HttpConfig(int port, List<String> allowedOrigins) {
         throw EnvReader.invalid("ALLOWED_ORIGINS", "'*' or origins like https://chat.example.com (scheme://host[:port])", String.join(",", origins));
       }
     }
-    return new HttpConfig(env.integer("HTTP_PORT", 8080, 0, 65535), origins);
+    return new HttpConfig(
+        env.integer("HTTP_PORT", 8080, 0, 65535), origins, env.integer("MAX_UNAUTHENTICATED_CONNECTIONS", 10_000, 0, 1_000_000));
   }
 }

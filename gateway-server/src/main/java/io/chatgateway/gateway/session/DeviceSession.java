@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.client.Ids;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.proto.v1.AckEvent;
@@ -51,11 +52,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
 
 /**
  * One device's session: its subscriptions, outbound queue, rate limiter and clocks, whatever
@@ -74,7 +75,6 @@ import java.util.regex.Pattern;
 public final class DeviceSession {
 
   private static final Logger log = Logger.getLogger(DeviceSession.class.getName());
-  private static final Pattern ROOM_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   /** Metric labels of frame kinds, computed once. */
   private static final Map<ConnectRequest.FrameCase, String> FRAME_NAMES = frameNames();
   static final int MAX_ROOMS_PER_FRAME = 200;
@@ -84,14 +84,14 @@ public final class DeviceSession {
   static final int SEND_BACKLOG_HIGH = 256;
   /** How long a subscribe waits for the engine to deliver a room before it reports UNAVAILABLE. */
   static final Duration ENGINE_SUBSCRIBE_TIMEOUT = Duration.ofSeconds(5);
-  /** A device must say hello within this long (or the connection timeout, if shorter). */
-  static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
   /** The hello capability of devices that unpack {@code EventBatch}. */
   public static final String BATCH_CAPABILITY = "batch";
   /** Bounds of one batch, as the contract states them; a larger single event is sent alone. */
   static final int MAX_BATCH_EVENTS = 256;
   static final int MAX_BATCH_BYTES = 64 * 1024;
   // A field updater, not an AtomicBoolean per session: every connection has a session.
+  private static final AtomicReferenceFieldUpdater<DeviceSession, RecentPresence> RECENT_PRESENCE =
+      AtomicReferenceFieldUpdater.newUpdater(DeviceSession.class, RecentPresence.class, "recentPresence");
   private static final AtomicIntegerFieldUpdater<DeviceSession> DRAIN_SCHEDULED =
       AtomicIntegerFieldUpdater.newUpdater(DeviceSession.class, "drainScheduled");
 
@@ -108,6 +108,8 @@ public final class DeviceSession {
   private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
   // 1 while a drain is owed or scheduled and has not started (see offer()).
   private volatile int drainScheduled;
+  // Presence changes given to this session; created by the first presence delivery (see firstTimeSeen).
+  private volatile RecentPresence recentPresence;
   private final Instant connectedAt;
 
   // Read by the sweeper and fan-out threads; written on the executor (closing: also by fan-out).
@@ -240,6 +242,19 @@ public final class DeviceSession {
     }
   }
 
+  /**
+   * Whether this session has not been given {@code change} yet (see {@link RecentPresence}). Called by
+   * fan-out lanes before {@link #deliver}ing a presence event.
+   */
+  boolean firstTimeSeen(RecentPresence.Change change) {
+    RecentPresence seen = recentPresence;
+    if (seen == null) {
+      RECENT_PRESENCE.compareAndSet(this, null, new RecentPresence());
+      seen = recentPresence;
+    }
+    return seen.firstTime(change);
+  }
+
   /** Starts the drain a {@link DrainBatch} owed this session (see {@link #deliver}). */
   void startDrain() {
     executor.execute(this::drain);
@@ -322,7 +337,7 @@ public final class DeviceSession {
     if (closing) {
       return;
     }
-    long idleLimit = helloDone ? config.connectionTimeout().toNanos() : Math.min(config.connectionTimeout().toNanos(), HELLO_TIMEOUT.toNanos());
+    long idleLimit = helloDone ? config.connectionTimeout().toNanos() : Math.min(config.connectionTimeout().toNanos(), config.helloTimeout().toNanos());
     if (nowNanos - lastActivityNanos >= idleLimit) {
       closing = true;
       String why = helloDone
@@ -536,8 +551,8 @@ public final class DeviceSession {
     List<Integer> toCheck = new ArrayList<>();
     for (int i = 0; i < roomIds.size(); i++) {
       String roomId = roomIds.get(i);
-      if (!ROOM_ID.matcher(roomId).matches()) {
-        results[i] = failure(roomId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "room id must be 1 to 128 characters of [A-Za-z0-9._:-]");
+      if (!Ids.isRoomId(roomId)) {
+        results[i] = failure(roomId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, Ids.roomProblem("room id", roomId));
       } else if (rooms.containsKey(roomId)) {
         toCheck.add(i); // already subscribed: report its current sequence
       } else if (rooms.size() >= config.maxRoomsPerSession()) {
@@ -825,8 +840,8 @@ public final class DeviceSession {
   }
 
   private void receipt(String frameId, String roomId, ReceiptKind kind, long upTo) {
-    if (!ROOM_ID.matcher(roomId).matches()) {
-      reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "room_id must be 1 to 128 characters of [A-Za-z0-9._:-]");
+    if (!Ids.isRoomId(roomId)) {
+      reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, Ids.roomProblem("room_id", roomId));
       return;
     }
     callCore(

@@ -22,6 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * change is published to every room the profile was ever announced in on this gateway, so a room
  * that saw someone come online also sees them leave.
  *
+ * <p>A status repeated unchanged is not published again. Each change carries a per-profile strictly
+ * increasing time, which recipients use to take a change once however many rooms it reaches them
+ * through ({@link RecentPresence}).
+ *
  * <p>Thread-safe. Each profile's state is guarded by its own monitor, which is held while publishing
  * so that a profile's changes reach the bus in the order they happened.
  */
@@ -52,6 +56,9 @@ public final class PresenceTracker {
     final List<String> announcedRooms = new ArrayList<>(1);
     PresenceStatus status = PresenceStatus.PRESENCE_STATUS_ONLINE;
     String statusText = "";
+    // Time of the last change published, kept strictly increasing: it identifies a change in every
+    // room's copy of it, so recipients sharing several rooms with this profile get it once.
+    long lastChangeMillis;
     volatile boolean expired;
     boolean gone;
 
@@ -143,6 +150,9 @@ public final class PresenceTracker {
     synchronized (profile) {
       if (profile.gone) {
         return;
+      }
+      if (!profile.expired && profile.status == status && profile.statusText.equals(statusText)) {
+        return; // nothing changed: repeating a status is not news for every member of every room
       }
       profile.status = status;
       profile.statusText = statusText;
@@ -236,7 +246,15 @@ public final class PresenceTracker {
   }
 
   private void publish(Profile profile, PresenceStatus status, String text, Collection<String> rooms) {
-    PresenceEvent presence = presence(profile, status, text);
+    long at = Math.max(clock.millis(), profile.lastChangeMillis + 1);
+    profile.lastChangeMillis = at;
+    PresenceEvent presence =
+        PresenceEvent.newBuilder()
+            .setProfileId(profile.id)
+            .setStatus(status)
+            .setStatusText(text)
+            .setLastSeenTime(Timestamps.fromMillis(at))
+            .build();
     for (String roomId : rooms) {
       engine.publish(
           BusEnvelope.newBuilder()

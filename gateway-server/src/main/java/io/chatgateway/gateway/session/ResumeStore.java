@@ -47,12 +47,24 @@ final class ResumeStore {
     }
   }
 
-  /** The rooms saved under {@code token} for {@code profileId}; empty if unknown, expired or someone else's. */
+  /**
+   * The rooms saved under {@code token} for {@code profileId}, consumed; empty if unknown, expired or
+   * someone else's. Only the owner consumes a token: another profile presenting it learns nothing and
+   * leaves it for the owner's own resume.
+   */
   synchronized Set<String> take(String token, String profileId, long nowNanos) {
-    Entry entry = entries.remove(token);
-    if (entry == null || entry.expiresAtNanos() < nowNanos || !entry.profileId().equals(profileId)) {
+    Entry entry = entries.get(token);
+    if (entry == null) {
       return Set.of();
     }
+    if (entry.expiresAtNanos() < nowNanos) {
+      entries.remove(token);
+      return Set.of();
+    }
+    if (!entry.profileId().equals(profileId)) {
+      return Set.of();
+    }
+    entries.remove(token);
     return entry.rooms();
   }
 

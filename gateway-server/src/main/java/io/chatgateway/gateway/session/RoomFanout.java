@@ -137,8 +137,10 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
       case PRESENCE -> {
         String subject = envelope.getPresence().getProfileId();
         OutboundEvent event = OutboundEvent.of(events.builder("").setPresence(envelope.getPresence()).build());
+        // The change went to every room its subject is in: each recipient gets it once.
+        RecentPresence.Change change = RecentPresence.Change.of(envelope);
         for (DeviceSession session : sessions) {
-          if (!session.profileId().equals(subject)) {
+          if (!session.profileId().equals(subject) && session.firstTimeSeen(change)) {
             session.deliver(roomId, event, drains);
           }
         }

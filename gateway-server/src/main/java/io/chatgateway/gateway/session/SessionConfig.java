@@ -22,6 +22,8 @@ import java.time.Duration;
  * @param presenceTtl {@code PRESENCE_TTL_SECONDS}: presence without a heartbeat turns offline after this
  * @param typingTtl {@code TYPING_TTL_SEC}: a typing state without refresh ends after this
  * @param resumeTtl {@code RESUME_TTL_SEC}: how long a closed session's subscriptions can be resumed
+ * @param helloTimeout {@code HELLO_TIMEOUT_SEC}: how long a new connection has to authenticate and
+ *     say {@code hello}; on the WebSocket this includes a connection that upgraded without a token
  */
 public record SessionConfig(
     int maxRoomsPerSession,
@@ -34,7 +36,8 @@ public record SessionConfig(
     Duration connectionTimeout,
     Duration presenceTtl,
     Duration typingTtl,
-    Duration resumeTtl) {
+    Duration resumeTtl,
+    Duration helloTimeout) {
 
   /** Reads the session variables; the heartbeat must be shorter than the connection timeout. */
   public static SessionConfig fromEnvironment(EnvReader env) {
@@ -56,6 +59,7 @@ public record SessionConfig(
         timeout,
         Duration.ofSeconds(env.integer("PRESENCE_TTL_SECONDS", 90, 1, 86_400)),
         Duration.ofSeconds(env.integer("TYPING_TTL_SEC", 10, 1, 600)),
-        Duration.ofSeconds(env.integer("RESUME_TTL_SEC", 300, 0, 86_400)));
+        Duration.ofSeconds(env.integer("RESUME_TTL_SEC", 300, 0, 86_400)),
+        Duration.ofSeconds(env.integer("HELLO_TIMEOUT_SEC", 10, 1, 300)));
   }
 }

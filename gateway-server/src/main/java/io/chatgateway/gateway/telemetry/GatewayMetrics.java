@@ -48,9 +48,15 @@ public final class GatewayMetrics implements SessionMetrics {
    * @param breakerOpen whether the upstream circuit breaker is open
    * @param engineHealthy whether the engine (Redis pub/sub link) delivers
    * @param engineLagSeconds the engine's last round-trip lag; negative when unknown
+   * @param unauthenticated WebSockets open without an authenticated session yet
    */
   public GatewayMetrics(
-      Meter meter, LongSupplier subscriptions, BooleanSupplier breakerOpen, BooleanSupplier engineHealthy, DoubleSupplier engineLagSeconds) {
+      Meter meter,
+      LongSupplier subscriptions,
+      BooleanSupplier breakerOpen,
+      BooleanSupplier engineHealthy,
+      DoubleSupplier engineLagSeconds,
+      LongSupplier unauthenticated) {
     activeConnections = meter.upDownCounterBuilder("chat.gateway.connections.active").setDescription("Open device streams").build();
     // Exported at 0 from the start: the HPA must see an idle new pod, not a missing series.
     for (String transport : List.of("grpc", "websocket")) {
@@ -71,6 +77,9 @@ public final class GatewayMetrics implements SessionMetrics {
             .setExplicitBucketBoundariesAdvice(List.of(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)).build();
     meter.gaugeBuilder("chat.gateway.subscriptions.active").ofLongs().setDescription("Room subscriptions of local sessions")
         .buildWithCallback(m -> m.record(subscriptions.getAsLong()));
+    meter.gaugeBuilder("chat.gateway.connections.unauthenticated").ofLongs()
+        .setDescription("WebSockets open without an authenticated session yet (bounded by MAX_UNAUTHENTICATED_CONNECTIONS)")
+        .buildWithCallback(m -> m.record(unauthenticated.getAsLong()));
     meter.gaugeBuilder("chat.gateway.upstream.breaker_open").ofLongs().setDescription("1 while the circuit breaker to the core is open")
         .buildWithCallback(m -> m.record(breakerOpen.getAsBoolean() ? 1 : 0));
     meter.gaugeBuilder("chat.gateway.engine.healthy").ofLongs().setDescription("1 while the engine (Redis pub/sub) delivers")

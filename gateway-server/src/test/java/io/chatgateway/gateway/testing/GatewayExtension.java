@@ -4,15 +4,18 @@ import io.chatgateway.gateway.GatewayServer;
 import io.chatgateway.gateway.auth.BearerCredentials;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.EventType;
 import io.chatgateway.proto.v1.RoomEvent;
 import io.chatgateway.proto.v1.SendEventRequest;
+import io.chatgateway.proto.v1.SubscriptionSpec;
 import io.chatgateway.proto.v1.TextPayload;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -106,6 +109,16 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
                         .setText(TextPayload.newBuilder().setText(text)))
                 .build())
         .getEvent();
+  }
+
+  /** Creates a room owned by {@code owner} with {@code members} through the gateway; returns its id. */
+  public String createRoom(String owner, String... members) {
+    CreateRoomRequest.Builder request =
+        CreateRoomRequest.newBuilder().setRoomId("room-" + UUID.randomUUID().toString().substring(0, 8)).setName("test");
+    for (String member : members) {
+      request.addInitialMembers(SubscriptionSpec.newBuilder().setProfileId(member));
+    }
+    return as(owner).createRoom(request.build()).getRoom().getId();
   }
 
   /** Call credentials sending {@code authorization: <value>} verbatim. */

@@ -32,6 +32,7 @@ import java.util.Deque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 import org.xnio.Pooled;
@@ -43,7 +44,10 @@ import org.xnio.Pooled;
  * a refused origin 403, and a bad token from {@code ?token=} or the {@code Authorization} header 401.
  * A browser that cannot send a token that way upgrades without one and sends it in its first frame,
  * {@code hello.access_token}. The session then starts only if that token verifies, and the socket
- * closes with 1008 otherwise.
+ * closes with 1008 otherwise. Such a socket must say that hello within {@code HELLO_TIMEOUT_SEC}
+ * (closed with 1008 after it), and at most {@code MAX_UNAUTHENTICATED_CONNECTIONS} may wait at once
+ * (beyond that a new one is closed at once with 1013, try again later): a client cannot hold
+ * connections open without ever authenticating.
  *
  * <p>Frames larger than {@link #MAX_READ_BYTES} are refused by Undertow with close code 1009. Smaller
  * ones reach the session, which applies MAX_FRAME_BYTES exactly as for gRPC.
@@ -61,6 +65,8 @@ public final class WebSocketBridge {
   private final BooleanSupplier draining;
   private final ScheduledExecutorService scheduler;
   private final Duration pingInterval;
+  private final Duration helloTimeout;
+  private final UnauthenticatedConnections unauthenticated;
 
   public WebSocketBridge(
       SessionServices services,
@@ -68,13 +74,17 @@ public final class WebSocketBridge {
       OriginPolicy origins,
       BooleanSupplier draining,
       ScheduledExecutorService scheduler,
-      Duration pingInterval) {
+      Duration pingInterval,
+      Duration helloTimeout,
+      UnauthenticatedConnections unauthenticated) {
     this.services = requireNonNull(services, "services");
     this.verifier = requireNonNull(verifier, "verifier");
     this.origins = requireNonNull(origins, "origins");
     this.draining = requireNonNull(draining, "draining");
     this.scheduler = requireNonNull(scheduler, "scheduler");
     this.pingInterval = requireNonNull(pingInterval, "pingInterval");
+    this.helloTimeout = requireNonNull(helloTimeout, "helloTimeout");
+    this.unauthenticated = requireNonNull(unauthenticated, "unauthenticated");
   }
 
   /** The handler for {@code /ws}. */
@@ -127,6 +137,8 @@ public final class WebSocketBridge {
     Connection connection = new Connection(channel);
     if (token != null) {
       connection.start(token);
+    } else if (!connection.awaitHello()) {
+      return;
     }
     channel.getReceiveSetter().set(connection);
     channel.addCloseTask(closed -> connection.closed());
@@ -140,10 +152,47 @@ public final class WebSocketBridge {
     private final Context.CancellableContext callContext = Context.ROOT.withCancellation();
     private volatile DeviceSession session;
     private volatile ScheduledFuture<?> pings;
+    // True while this socket holds a slot of `unauthenticated`; whoever clears it gives the slot back.
+    private final AtomicBoolean awaitingHello = new AtomicBoolean();
+    private volatile ScheduledFuture<?> helloDeadline;
 
     Connection(WebSocketChannel channel) {
       this.channel = channel;
       this.transport = new WebSocketTransport(channel);
+    }
+
+    /**
+     * The socket upgraded without a token: takes an unauthenticated slot and starts the hello clock.
+     * Returns false, having closed the socket with 1013, when every slot is taken.
+     */
+    boolean awaitHello() {
+      if (!unauthenticated.tryAcquire()) {
+        transport.close(new CloseReason(Status.Code.RESOURCE_EXHAUSTED, "too many connections waiting to authenticate; retry later"));
+        return false;
+      }
+      awaitingHello.set(true);
+      helloDeadline = scheduler.schedule(this::helloTimedOut, helloTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    }
+
+    private void helloTimedOut() {
+      if (leaveUnauthenticated()) {
+        transport.close(
+            new CloseReason(Status.Code.UNAUTHENTICATED, "no hello with an access token within " + helloTimeout.toSeconds() + " s"));
+      }
+    }
+
+    /** Gives back the unauthenticated slot; true for the one caller that held it. */
+    private boolean leaveUnauthenticated() {
+      if (!awaitingHello.compareAndSet(true, false)) {
+        return false;
+      }
+      unauthenticated.release();
+      ScheduledFuture<?> deadline = helloDeadline;
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
+      return true;
     }
 
     void start(VerifiedToken token) {
@@ -207,6 +256,9 @@ public final class WebSocketBridge {
      * session and returns true, or closes the socket with 1008 and returns false.
      */
     private boolean authenticateFromHello(String text, byte[] binary) {
+      if (!leaveUnauthenticated()) {
+        return false; // the hello window closed (the socket is closing), or a first frame failed already
+      }
       ConnectRequest first;
       try {
         if (text != null) {
@@ -246,6 +298,7 @@ public final class WebSocketBridge {
     }
 
     void closed() {
+      leaveUnauthenticated();
       ScheduledFuture<?> running = pings;
       if (running != null) {
         running.cancel(false);

@@ -10,6 +10,7 @@ import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xnio.IoUtils;
 
@@ -25,6 +26,13 @@ import org.xnio.IoUtils;
  * come from the I/O thread.
  */
 final class WebSocketTransport implements SessionTransport {
+
+  /**
+   * How long a closed socket waits for the client's answering close frame before the connection is
+   * cut: a client that ignores close frames (or stopped reading, so ours cannot even be written)
+   * must not keep the connection.
+   */
+  static final long CLOSE_HANDSHAKE_MILLIS = 2_000;
 
   /** Sends handed to Undertow but not yet written to the socket, at most. */
   static final int MAX_OUTSTANDING_SENDS = 16;
@@ -113,6 +121,7 @@ final class WebSocketTransport implements SessionTransport {
       return;
     }
     closed = true;
+    channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel), CLOSE_HANDSHAKE_MILLIS, TimeUnit.MILLISECONDS);
     WebSockets.sendClose(
         new CloseMessage(closeCode(reason.code()), truncate(reason.message())),
         channel,

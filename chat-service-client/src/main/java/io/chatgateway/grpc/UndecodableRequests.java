@@ -1,0 +1,163 @@
+package io.chatgateway.grpc;
+
+import static java.util.Objects.requireNonNull;
+
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Serves a service so that a request message that cannot be decoded ends its call with
+ * INVALID_ARGUMENT ("request is not a valid chat.v1.X: ..."), on unary, server-streaming and
+ * streaming methods alike.
+ *
+ * <p>Without this, grpc-java lets the marshaller's exception escape, answers UNKNOWN "Application
+ * error processing RPC" and logs a SEVERE stack trace per request: garbage bytes would be a lever to
+ * flood the log. Here the marshaller catches the failure and hands the method a marker instead, and
+ * the call is closed before the method's handler sees anything. At most one line per {@link
+ * #LOG_INTERVAL_NANOS} goes to the log, at FINE, without a stack trace, counting the calls since.
+ *
+ * <p>Stateless per call; the log throttle is a pair of atomics shared by every guarded service.
+ */
+public final class UndecodableRequests {
+
+  private static final Logger log = Logger.getLogger(UndecodableRequests.class.getName());
+  static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+  private static final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
+  private static final AtomicLong unlogged = new AtomicLong();
+
+  private UndecodableRequests() {}
+
+  /** {@code service} with every method's request decoding guarded; the schema descriptor is kept. */
+  public static ServerServiceDefinition guard(ServerServiceDefinition service) {
+    requireNonNull(service, "service");
+    ServiceDescriptor original = service.getServiceDescriptor();
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(original.getName()).setSchemaDescriptor(original.getSchemaDescriptor());
+    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+    for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
+      ServerMethodDefinition<?, ?> guarded = guard(method);
+      descriptor.addMethod(guarded.getMethodDescriptor());
+      methods.add(guarded);
+    }
+    ServerServiceDefinition.Builder guardedService = ServerServiceDefinition.builder(descriptor.build());
+    methods.forEach(guardedService::addMethod);
+    return guardedService.build();
+  }
+
+  /** One method, guarded. */
+  public static <ReqT, RespT> ServerMethodDefinition<Object, RespT> guard(ServerMethodDefinition<ReqT, RespT> definition) {
+    MethodDescriptor<ReqT, RespT> method = definition.getMethodDescriptor();
+    MethodDescriptor<Object, RespT> guarded =
+        method.toBuilder(new GuardedMarshaller<>(method.getRequestMarshaller(), method.getFullMethodName()), method.getResponseMarshaller()).build();
+    return ServerMethodDefinition.create(guarded, new GuardedHandler<>(definition.getServerCallHandler()));
+  }
+
+  /** What the guarded marshaller yields for bytes the real one could not decode. */
+  private record Undecodable(String why) {}
+
+  private static final class GuardedMarshaller<T> implements MethodDescriptor.Marshaller<Object> {
+    private final MethodDescriptor.Marshaller<T> decoder;
+    private final String methodName;
+
+    GuardedMarshaller(MethodDescriptor.Marshaller<T> decoder, String methodName) {
+      this.decoder = decoder;
+      this.methodName = methodName;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public InputStream stream(Object value) {
+      return decoder.stream((T) value);
+    }
+
+    @Override
+    public Object parse(InputStream stream) {
+      try {
+        return decoder.parse(stream);
+      } catch (RuntimeException e) {
+        // grpc-java's protobuf marshaller throws INTERNAL "Invalid protobuf byte sequence" with the
+        // parser's exception as cause; the cause says what was wrong.
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        logThrottled(methodName, why);
+        return new Undecodable("request of " + methodName + " cannot be decoded: " + why);
+      }
+    }
+  }
+
+  private static final class GuardedHandler<ReqT, RespT> implements ServerCallHandler<Object, RespT> {
+    private final ServerCallHandler<ReqT, RespT> next;
+
+    GuardedHandler(ServerCallHandler<ReqT, RespT> next) {
+      this.next = next;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public ServerCall.Listener<Object> startCall(ServerCall<Object, RespT> call, Metadata headers) {
+      // The method only ever receives decoded messages (the marker never reaches it), so the call is
+      // safe to hand over as a call of the method's own request type.
+      ServerCall.Listener<ReqT> delegate = next.startCall((ServerCall<ReqT, RespT>) (ServerCall<?, RespT>) call, headers);
+      return new ForwardingServerCallListener<>() {
+        private boolean rejected; // gRPC serializes listener callbacks
+
+        @Override
+        protected ServerCall.Listener<Object> delegate() {
+          return (ServerCall.Listener<Object>) (ServerCall.Listener<?>) delegate;
+        }
+
+        @Override
+        public void onMessage(Object message) {
+          if (rejected) {
+            return;
+          }
+          if (message instanceof Undecodable undecodable) {
+            rejected = true;
+            call.close(Status.INVALID_ARGUMENT.withDescription(undecodable.why()), new Metadata());
+            return;
+          }
+          super.onMessage(message);
+        }
+
+        @Override
+        public void onHalfClose() {
+          if (!rejected) {
+            super.onHalfClose();
+          }
+        }
+
+        @Override
+        public void onReady() {
+          if (!rejected) {
+            super.onReady();
+          }
+        }
+      };
+    }
+  }
+
+  private static void logThrottled(String methodName, String why) {
+    long now = System.nanoTime();
+    long last = lastLogNanos.get();
+    if (now - last < LOG_INTERVAL_NANOS || !lastLogNanos.compareAndSet(last, now)) {
+      unlogged.incrementAndGet();
+      return;
+    }
+    long others = unlogged.getAndSet(0);
+    log.log(Level.FINE, () -> "undecodable request to " + methodName + ": " + why
+        + (others > 0 ? " (and " + others + " more since the last such line)" : ""));
+  }
+}
