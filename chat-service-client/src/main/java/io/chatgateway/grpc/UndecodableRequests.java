@@ -2,6 +2,7 @@ package io.chatgateway.grpc;
 
 import static java.util.Objects.requireNonNull;
 
+import io.chatgateway.logging.ThrottledLog;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -12,9 +13,9 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -26,17 +27,15 @@ import java.util.logging.Logger;
  * <p>Without this, grpc-java lets the marshaller's exception escape, answers UNKNOWN "Application
  * error processing RPC" and logs a SEVERE stack trace per request: garbage bytes would be a lever to
  * flood the log. Here the marshaller catches the failure and hands the method a marker instead, and
- * the call is closed before the method's handler sees anything. At most one line per {@link
- * #LOG_INTERVAL_NANOS} goes to the log, at FINE, without a stack trace, counting the calls since.
+ * the call is closed before the method's handler sees anything. At most one line per 10 s goes to
+ * the log, at FINE, without a stack trace ({@link ThrottledLog}).
  *
- * <p>Stateless per call; the log throttle is a pair of atomics shared by every guarded service.
+ * <p>Stateless per call; the one log throttle is shared by every guarded service.
  */
 public final class UndecodableRequests {
 
-  private static final Logger log = Logger.getLogger(UndecodableRequests.class.getName());
-  static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
-  private static final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
-  private static final AtomicLong unlogged = new AtomicLong();
+  private static final ThrottledLog log =
+      new ThrottledLog(Logger.getLogger(UndecodableRequests.class.getName()), Level.FINE, Duration.ofSeconds(10));
 
   private UndecodableRequests() {}
 
@@ -92,7 +91,7 @@ public final class UndecodableRequests {
         // parser's exception as cause; the cause says what was wrong.
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        logThrottled(methodName, why);
+        log.log(() -> "undecodable request to " + methodName + ": " + why);
         return new Undecodable("request of " + methodName + " cannot be decoded: " + why);
       }
     }
@@ -147,17 +146,5 @@ public final class UndecodableRequests {
         }
       };
     }
-  }
-
-  private static void logThrottled(String methodName, String why) {
-    long now = System.nanoTime();
-    long last = lastLogNanos.get();
-    if (now - last < LOG_INTERVAL_NANOS || !lastLogNanos.compareAndSet(last, now)) {
-      unlogged.incrementAndGet();
-      return;
-    }
-    long others = unlogged.getAndSet(0);
-    log.log(Level.FINE, () -> "undecodable request to " + methodName + ": " + why
-        + (others > 0 ? " (and " + others + " more since the last such line)" : ""));
   }
 }

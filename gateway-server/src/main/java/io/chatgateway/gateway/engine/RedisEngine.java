@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Timestamps;
+import io.chatgateway.bus.BusEnvelopes;
 import io.chatgateway.bus.RedisChannels;
+import io.chatgateway.logging.ThrottledLog;
 import io.chatgateway.bus.RedisConnector;
 import io.chatgateway.bus.RedisEventPublisher;
 import io.chatgateway.proto.v1.BusEnvelope;
@@ -47,6 +49,8 @@ import java.util.logging.Logger;
 public final class RedisEngine implements Engine {
 
   private static final Logger log = Logger.getLogger(RedisEngine.class.getName());
+  /** Foreign messages on our channels: whoever can publish to Redis could otherwise flood the log. */
+  private final ThrottledLog dropped = new ThrottledLog(log, Level.WARNING, Duration.ofSeconds(10));
   static final Duration PING_INTERVAL = Duration.ofMillis(500);
   /** Unhealthy when no ping came back for this long. */
   static final Duration PING_DEADLINE = Duration.ofSeconds(2);
@@ -246,14 +250,15 @@ public final class RedisEngine implements Engine {
       onControlMessage(message);
       return;
     }
-    if (RedisChannels.roomOf(channel) == null) {
+    String roomId = RedisChannels.roomOf(channel);
+    if (roomId == null) {
       return;
     }
     BusEnvelope envelope;
     try {
-      envelope = BusEnvelope.parseFrom(message);
-    } catch (InvalidProtocolBufferException e) {
-      log.warning(() -> "dropping a message on " + channel + " that is not a BusEnvelope: " + e.getMessage());
+      envelope = BusEnvelopes.decode(roomId, message);
+    } catch (IllegalArgumentException e) {
+      dropped.log(() -> "dropping a message on " + channel + ": " + e.getMessage());
       return;
     }
     sink.accept(envelope);
@@ -264,7 +269,7 @@ public final class RedisEngine implements Engine {
     try {
       parsed = GatewayControl.parseFrom(message);
     } catch (InvalidProtocolBufferException e) {
-      log.warning("dropping a control message that is not a GatewayControl");
+      dropped.log(() -> "dropping a control message that is not a GatewayControl");
       return;
     }
     if (parsed.hasPing()) {

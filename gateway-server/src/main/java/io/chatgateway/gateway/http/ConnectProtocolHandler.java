@@ -26,6 +26,9 @@ import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
@@ -127,16 +130,11 @@ final class ConnectProtocolHandler implements HttpHandler {
   }
 
   private void call(HttpServerExchange exchange, MethodDescriptor<Message, Message> method, boolean json, VerifiedToken token, byte[] body) {
-    Message.Builder request =
-        ((MethodDescriptor.PrototypeMarshaller<Message>) method.getRequestMarshaller()).getMessagePrototype().newBuilderForType();
+    Message request;
     try {
-      if (json) {
-        JSON_IN.merge(new String(body, StandardCharsets.UTF_8), request);
-      } else {
-        request.mergeFrom(body);
-      }
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
-      error(exchange, StatusCodes.BAD_REQUEST, "invalid_argument", "request is not a " + request.getDescriptorForType().getFullName() + ": " + e.getMessage());
+      request = decodeRequest(((MethodDescriptor.PrototypeMarshaller<Message>) method.getRequestMarshaller()).getMessagePrototype(), json, body);
+    } catch (IllegalArgumentException e) {
+      error(exchange, StatusCodes.BAD_REQUEST, "invalid_argument", e.getMessage());
       return;
     }
     Context context =
@@ -161,7 +159,7 @@ final class ConnectProtocolHandler implements HttpHandler {
                 () ->
                     ClientCalls.asyncUnaryCall(
                         upstream.newCall(method, CallOptions.DEFAULT),
-                        request.build(),
+                        request,
                         new StreamObserver<>() {
                           private Message response;
 
@@ -184,6 +182,36 @@ final class ConnectProtocolHandler implements HttpHandler {
                         })));
   }
 
+  /**
+   * A request body decoded as {@code prototype}'s type: the protobuf JSON mapping of strict UTF-8, or
+   * the binary encoding.
+   *
+   * @throws IllegalArgumentException saying what is wrong with the body
+   */
+  static Message decodeRequest(Message prototype, boolean json, byte[] body) {
+    Message.Builder request = prototype.newBuilderForType();
+    String type = request.getDescriptorForType().getFullName();
+    try {
+      if (json) {
+        String text = StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(body))
+            .toString();
+        JSON_IN.merge(text, request);
+      } else {
+        request.mergeFrom(body);
+      }
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("request is not a " + type + ": the JSON body is not UTF-8");
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      // The JSON parser throws unchecked exceptions for some inputs (deep nesting, bad numbers).
+      throw new IllegalArgumentException("request is not a " + type + ": " + e.getMessage());
+    }
+    return request.build();
+  }
+
   private static void respond(HttpServerExchange exchange, Message response, boolean json) {
     exchange.setStatusCode(StatusCodes.OK);
     if (json) {
@@ -195,7 +223,7 @@ final class ConnectProtocolHandler implements HttpHandler {
       }
     } else {
       exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/proto");
-      exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(response.toByteArray()));
+      exchange.getResponseSender().send(ByteBuffer.wrap(response.toByteArray()));
     }
   }
 
