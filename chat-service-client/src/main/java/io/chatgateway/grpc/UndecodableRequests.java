@@ -3,6 +3,7 @@ package io.chatgateway.grpc;
 import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.logging.ThrottledLog;
+import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -107,12 +108,11 @@ public final class UndecodableRequests {
     @Override
     @SuppressWarnings("unchecked")
     public ServerCall.Listener<Object> startCall(ServerCall<Object, RespT> call, Metadata headers) {
+      GuardedCall<RespT> guarded = new GuardedCall<>(call);
       // The method only ever receives decoded messages (the marker never reaches it), so the call is
       // safe to hand over as a call of the method's own request type.
-      ServerCall.Listener<ReqT> delegate = next.startCall((ServerCall<ReqT, RespT>) (ServerCall<?, RespT>) call, headers);
+      ServerCall.Listener<ReqT> delegate = next.startCall((ServerCall<ReqT, RespT>) (ServerCall<?, RespT>) guarded, headers);
       return new ForwardingServerCallListener<>() {
-        private boolean rejected; // gRPC serializes listener callbacks
-
         @Override
         protected ServerCall.Listener<Object> delegate() {
           return (ServerCall.Listener<Object>) (ServerCall.Listener<?>) delegate;
@@ -120,12 +120,11 @@ public final class UndecodableRequests {
 
         @Override
         public void onMessage(Object message) {
-          if (rejected) {
+          if (guarded.rejected()) {
             return;
           }
           if (message instanceof Undecodable undecodable) {
-            rejected = true;
-            call.close(Status.INVALID_ARGUMENT.withDescription(undecodable.why()), new Metadata());
+            guarded.reject(Status.INVALID_ARGUMENT.withDescription(undecodable.why()));
             return;
           }
           super.onMessage(message);
@@ -133,18 +132,67 @@ public final class UndecodableRequests {
 
         @Override
         public void onHalfClose() {
-          if (!rejected) {
+          if (!guarded.rejected()) {
             super.onHalfClose();
           }
         }
 
         @Override
         public void onReady() {
-          if (!rejected) {
+          if (!guarded.rejected()) {
             super.onReady();
           }
         }
       };
+    }
+  }
+
+  /**
+   * The call as the method sees it. Once the guard rejected a request it owns the call: what the
+   * method still sends or closes (a relay's upstream call ending as cancelled, say) is dropped
+   * instead of failing with "call already closed". Sends and closes are serialized by this object's
+   * monitor, since a method may close from another thread than the listener's.
+   */
+  private static final class GuardedCall<RespT> extends ForwardingServerCall.SimpleForwardingServerCall<Object, RespT> {
+    private boolean closed; // guarded by this
+    private volatile boolean rejected;
+
+    GuardedCall(ServerCall<Object, RespT> call) {
+      super(call);
+    }
+
+    boolean rejected() {
+      return rejected;
+    }
+
+    synchronized void reject(Status status) {
+      rejected = true;
+      if (!closed) {
+        closed = true;
+        super.close(status, new Metadata());
+      }
+    }
+
+    @Override
+    public synchronized void close(Status status, Metadata trailers) {
+      if (!closed) {
+        closed = true;
+        super.close(status, trailers);
+      }
+    }
+
+    @Override
+    public synchronized void sendHeaders(Metadata headers) {
+      if (!closed) {
+        super.sendHeaders(headers);
+      }
+    }
+
+    @Override
+    public synchronized void sendMessage(RespT message) {
+      if (!closed) {
+        super.sendMessage(message);
+      }
     }
   }
 }

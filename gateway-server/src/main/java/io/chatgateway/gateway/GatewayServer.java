@@ -8,7 +8,6 @@ import io.chatgateway.core.ChatCore;
 import io.chatgateway.core.EmbeddedChatService;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.AuthInterceptor;
-import io.chatgateway.grpc.UndecodableRequests;
 import io.chatgateway.gateway.auth.DevCredentials;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.config.GatewayConfig;
@@ -168,12 +167,10 @@ public final class GatewayServer implements AutoCloseable {
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
             .executor(callExecutor)
             .addService(
-                // Relayed bytes are decoded by the core, which guards itself; this covers FORWARD_MARSHALLING=parsed.
-                UndecodableRequests.guard(
-                    ServerInterceptors.intercept(
-                        ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),
-                        new AuthInterceptor(verifier),
-                        tracing.server())))
+                ServerInterceptors.intercept(
+                    ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),
+                    new AuthInterceptor(verifier),
+                    tracing.server()))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .maxInboundMessageSize(4 * 1024 * 1024)

@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.forward;
 
+import io.chatgateway.grpc.UndecodableRequests;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
@@ -12,6 +13,10 @@ import java.util.List;
 /**
  * The gateway's {@code chat.v1.ChatService}: {@code Connect} served by the given definition, every
  * other method relayed to the core.
+ *
+ * <p>Pass-through methods never decode, so requests that are not the method's message reach the core,
+ * which answers INVALID_ARGUMENT; parsed ones answer it here ({@link UndecodableRequests}). {@code
+ * Connect} frames are bytes the session decodes itself.
  *
  * <p>The service keeps the proto schema descriptor, so server reflection still describes it even
  * when its methods carry raw bytes.
@@ -48,7 +53,8 @@ public final class ForwardedChatService {
       } else if (marshalling == Marshalling.PASS_THROUGH) {
         definition = relay(method.toBuilder(RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE).build(), upstream);
       } else {
-        definition = relay(method, upstream);
+        // Parsed here, so garbage must be answered here (pass-through leaves that to the core).
+        definition = UndecodableRequests.guard(relay(method, upstream));
       }
       descriptor.addMethod(definition.getMethodDescriptor());
       methods.add(definition);
