@@ -308,9 +308,16 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
                 .setStatus(PresenceStatus.PRESENCE_STATUS_OFFLINE)
                 .setLastSeenTime(Timestamps.fromMillis(now))
                 .build();
-        for (String roomId : new java.util.LinkedHashSet<>(entry.getValue())) {
+        java.util.Set<String> rooms = new java.util.LinkedHashSet<>(entry.getValue());
+        for (String roomId : rooms) {
           engine.publish(
-              BusEnvelope.newBuilder().setRoomId(roomId).setOriginId(gatewayId).setPublishTime(offline.getLastSeenTime()).setPresence(offline).build());
+              BusEnvelope.newBuilder()
+                  .setRoomId(roomId)
+                  .setOriginId(gatewayId)
+                  .setPublishTime(offline.getLastSeenTime())
+                  .setPresenceRoomCount(rooms.size())
+                  .setPresence(offline)
+                  .build());
         }
       }
     }

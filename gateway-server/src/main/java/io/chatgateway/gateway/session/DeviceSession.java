@@ -52,7 +52,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -90,8 +89,6 @@ public final class DeviceSession {
   static final int MAX_BATCH_EVENTS = 256;
   static final int MAX_BATCH_BYTES = 64 * 1024;
   // A field updater, not an AtomicBoolean per session: every connection has a session.
-  private static final AtomicReferenceFieldUpdater<DeviceSession, RecentPresence> RECENT_PRESENCE =
-      AtomicReferenceFieldUpdater.newUpdater(DeviceSession.class, RecentPresence.class, "recentPresence");
   private static final AtomicIntegerFieldUpdater<DeviceSession> DRAIN_SCHEDULED =
       AtomicIntegerFieldUpdater.newUpdater(DeviceSession.class, "drainScheduled");
 
@@ -108,8 +105,6 @@ public final class DeviceSession {
   private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
   // 1 while a drain is owed or scheduled and has not started (see offer()).
   private volatile int drainScheduled;
-  // Presence changes given to this session; created by the first presence delivery (see firstTimeSeen).
-  private volatile RecentPresence recentPresence;
   private final Instant connectedAt;
 
   // Read by the sweeper and fan-out threads; written on the executor (closing: also by fan-out).
@@ -240,19 +235,6 @@ public final class DeviceSession {
     if (offer(event)) {
       drains.owe(this);
     }
-  }
-
-  /**
-   * Whether this session has not been given {@code change} yet (see {@link RecentPresence}). Called by
-   * fan-out lanes before {@link #deliver}ing a presence event.
-   */
-  boolean firstTimeSeen(RecentPresence.Change change) {
-    RecentPresence seen = recentPresence;
-    if (seen == null) {
-      RECENT_PRESENCE.compareAndSet(this, null, new RecentPresence());
-      seen = recentPresence;
-    }
-    return seen.firstTime(change);
   }
 
   /** Starts the drain a {@link DrainBatch} owed this session (see {@link #deliver}). */

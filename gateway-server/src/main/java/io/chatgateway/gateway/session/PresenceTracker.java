@@ -23,8 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * that saw someone come online also sees them leave.
  *
  * <p>A status repeated unchanged is not published again. Each change carries a per-profile strictly
- * increasing time, which recipients use to take a change once however many rooms it reaches them
- * through ({@link RecentPresence}).
+ * increasing time and the number of rooms it went to, which gateways use to deliver a change once per
+ * recipient however many rooms it reaches them through ({@link PresenceCopies}).
  *
  * <p>Thread-safe. Each profile's state is guarded by its own monitor, which is held while publishing
  * so that a profile's changes reach the bus in the order they happened.
@@ -261,6 +261,7 @@ public final class PresenceTracker {
               .setRoomId(roomId)
               .setOriginId(originId)
               .setPublishTime(presence.getLastSeenTime())
+              .setPresenceRoomCount(rooms.size())
               .setPresence(presence)
               .build());
     }

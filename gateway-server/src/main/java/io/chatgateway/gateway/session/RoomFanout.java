@@ -37,6 +37,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
   private final SessionMetrics metrics;
   private final ServerEvents events;
   private final FanoutLanes lanes;
+  private final PresenceCopies presenceCopies = new PresenceCopies();
 
   public RoomFanout(Engine engine, SessionDirectory directory, SessionMetrics metrics, ServerEvents events, int lanes) {
     this.engine = requireNonNull(engine, "engine");
@@ -137,10 +138,10 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
       case PRESENCE -> {
         String subject = envelope.getPresence().getProfileId();
         OutboundEvent event = OutboundEvent.of(events.builder("").setPresence(envelope.getPresence()).build());
-        // The change went to every room its subject is in: each recipient gets it once.
-        RecentPresence.Change change = RecentPresence.Change.of(envelope);
+        // A change published to several rooms reaches each recipient once, whichever copy comes first.
+        PresenceCopies.Change change = envelope.getPresenceRoomCount() > 1 ? PresenceCopies.Change.of(envelope) : null;
         for (DeviceSession session : sessions) {
-          if (!session.profileId().equals(subject) && session.firstTimeSeen(change)) {
+          if (!session.profileId().equals(subject) && (change == null || presenceCopies.firstTime(change, session))) {
             session.deliver(roomId, event, drains);
           }
         }

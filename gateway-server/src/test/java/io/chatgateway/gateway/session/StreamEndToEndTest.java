@@ -10,7 +10,6 @@ import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.chatgateway.proto.v1.AckEvent;
 import io.chatgateway.proto.v1.ConnectRequest;
-import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.DeleteRoomRequest;
 import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.EventType;
@@ -28,7 +27,6 @@ import io.chatgateway.proto.v1.RoomSubscriptionResult;
 import io.chatgateway.proto.v1.SendFrame;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscribedEvent;
-import io.chatgateway.proto.v1.SubscriptionSpec;
 import io.chatgateway.proto.v1.TextPayload;
 import io.chatgateway.proto.v1.TypingFrame;
 import io.chatgateway.proto.v1.TypingState;
@@ -38,7 +36,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -65,11 +62,7 @@ class StreamEndToEndTest {
 
   /** A room owned by {@code owner} with {@code members}, with a fresh id. */
   private static String room(String owner, String... members) {
-    CreateRoomRequest.Builder request = CreateRoomRequest.newBuilder().setRoomId("room-" + UUID.randomUUID().toString().substring(0, 8)).setName("test");
-    for (String member : members) {
-      request.addInitialMembers(SubscriptionSpec.newBuilder().setProfileId(member));
-    }
-    return gateway.as(owner).createRoom(request.build()).getRoom().getId();
+    return gateway.createRoom(owner, members);
   }
 
   private static ConnectRequest.Builder message(String roomId, String clientEventId, String text) {
@@ -327,5 +320,21 @@ class StreamEndToEndTest {
 
     DeviceClient thief = device("ivan", "phone");
     assertEquals(0, thief.hello(HelloFrame.newBuilder().setResumeToken(resumed.getResumeToken()).build()).getResumedRoomIdsCount());
+  }
+
+  @Test
+  void aForeignResumeTokenLeavesTheOwnersResumeIntact() {
+    String roomId = room("olga");
+    DeviceClient before = device("olga", "phone");
+    ReadyEvent ready = before.hello();
+    before.subscribe(roomId);
+    before.close();
+    before.awaitClosed();
+    Await.until(Duration.ofSeconds(10), () -> !gateway.server().sessions().presence().isOnline("olga"), "olga's session cleaned up");
+
+    DeviceClient thief = device("mallory", "phone");
+    assertEquals(0, thief.hello(HelloFrame.newBuilder().setResumeToken(ready.getResumeToken()).build()).getResumedRoomIdsCount(), "nothing for the thief");
+    DeviceClient after = device("olga", "phone");
+    assertEquals(List.of(roomId), after.hello(HelloFrame.newBuilder().setResumeToken(ready.getResumeToken()).build()).getResumedRoomIdsList(), "the owner's resume still works");
   }
 }

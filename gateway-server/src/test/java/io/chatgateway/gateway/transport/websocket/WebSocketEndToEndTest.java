@@ -11,15 +11,12 @@ import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.chatgateway.gateway.testing.WsClient;
 import io.chatgateway.proto.v1.ConnectRequest;
-import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.EventType;
 import io.chatgateway.proto.v1.HelloFrame;
 import io.chatgateway.proto.v1.RoomEvent;
 import io.chatgateway.proto.v1.SendFrame;
 import io.chatgateway.proto.v1.ServerEvent;
-import io.chatgateway.proto.v1.SubscribeFrame;
-import io.chatgateway.proto.v1.SubscriptionSpec;
 import io.chatgateway.proto.v1.TextPayload;
 import java.net.URI;
 import java.net.http.WebSocketHandshakeException;
@@ -64,11 +61,7 @@ class WebSocketEndToEndTest {
   }
 
   private static String room(String owner, String... members) {
-    CreateRoomRequest.Builder request = CreateRoomRequest.newBuilder().setName("ws");
-    for (String member : members) {
-      request.addInitialMembers(SubscriptionSpec.newBuilder().setProfileId(member));
-    }
-    return gateway.as(owner).createRoom(request.build()).getRoom().getId();
+    return gateway.createRoom(owner, members);
   }
 
   @Test
