@@ -180,7 +180,11 @@ public final class GatewayServer implements AutoCloseable {
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .permitKeepAliveWithoutCalls(true);
+            .permitKeepAliveWithoutCalls(true)
+            // A connection must open a call within the hello window, and one with no call left for
+            // that long gets GOAWAY (clients reconnect on their next call): nobody holds a connection
+            // without ever authenticating.
+            .maxConnectionIdle(config.session().helloTimeout().toMillis(), TimeUnit.MILLISECONDS);
     if (!config.maxConnectionAge().isZero()) {
       builder
           .maxConnectionAge(config.maxConnectionAge().toSeconds(), TimeUnit.SECONDS)
