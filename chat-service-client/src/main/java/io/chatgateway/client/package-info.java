@@ -7,5 +7,9 @@
  * io.chatgateway.client.DeadlineInterceptor}), and a fail-fast circuit breaker ({@link
  * io.chatgateway.client.CircuitBreaker}). Idempotent reads are retried by gRPC's own retry
  * machinery, configured through the service config ({@link io.chatgateway.client.RetryPolicy}).
+ *
+ * <p>{@link io.chatgateway.client.Ids} is the one rule for profile, device and room ids, shared by
+ * gateways (when a token is verified) and cores (when identity metadata arrives); the identity
+ * travels as UTF-8 bytes in binary metadata, exactly.
  */
 package io.chatgateway.client;

@@ -22,7 +22,6 @@ public final class AuthInterceptor implements ServerInterceptor {
 
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  private static final String BEARER = "bearer ";
 
   private final JwtVerifier verifier;
 
@@ -33,16 +32,9 @@ public final class AuthInterceptor implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    String header = headers.get(AUTHORIZATION);
-    if (header == null || header.isBlank()) {
-      return reject(call, "missing authorization header: expected 'Bearer <jwt>'");
-    }
-    if (header.length() <= BEARER.length() || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      return reject(call, "authorization header must be 'Bearer <jwt>'");
-    }
     VerifiedToken token;
     try {
-      String jwt = header.substring(BEARER.length()).trim();
+      String jwt = BearerHeader.token(headers.get(AUTHORIZATION));
       // Unary callers repeat one token call after call; a stream verifies once, so keeps no cache entry.
       token = call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY ? verifier.verifyRepeated(jwt) : verifier.verify(jwt);
     } catch (TokenRejectedException e) {

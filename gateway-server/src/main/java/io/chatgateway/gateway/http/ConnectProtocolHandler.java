@@ -7,6 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.gateway.auth.BearerHeader;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
@@ -111,14 +112,9 @@ final class ConnectProtocolHandler implements HttpHandler {
       error(exchange, StatusCodes.UNSUPPORTED_MEDIA_TYPE, "invalid_argument", "Content-Type must be application/json or application/proto");
       return;
     }
-    String authorization = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      error(exchange, StatusCodes.UNAUTHORIZED, "unauthenticated", "missing authorization header: expected 'Bearer <jwt>'");
-      return;
-    }
     VerifiedToken token;
     try {
-      token = verifier.verifyRepeated(authorization.substring(7).trim());
+      token = verifier.verifyRepeated(BearerHeader.token(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION)));
     } catch (TokenRejectedException e) {
       error(exchange, StatusCodes.UNAUTHORIZED, "unauthenticated", e.getMessage());
       return;

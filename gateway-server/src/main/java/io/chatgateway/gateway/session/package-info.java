@@ -8,7 +8,9 @@
  * the engine. Envelopes from the engine reach {@link io.chatgateway.gateway.session.RoomFanout}, which
  * encodes each event once ({@link io.chatgateway.gateway.session.OutboundEvent}) and offers it to
  * every local subscriber's bounded {@link io.chatgateway.gateway.session.OutboundQueue}. Each session
- * writes its queue out as fast as its transport's flow control allows.
+ * writes its queue out as fast as its transport's flow control allows. A presence change that went to
+ * several rooms reaches each local recipient once ({@link
+ * io.chatgateway.gateway.session.PresenceCopies}).
  *
  * <p>Threading: each session's state belongs to its {@link io.chatgateway.gateway.session.SerialExecutor}.
  * Fan-out threads touch only a session's queue and per-room slots, never its other state.

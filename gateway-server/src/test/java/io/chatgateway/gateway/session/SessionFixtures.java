@@ -61,7 +61,13 @@ final class SessionFixtures {
             SessionDirectory.LOCAL,
             SessionMetrics.NONE,
             Runnable::run,
-            Executors.newSingleThreadScheduledExecutor(),
+            // Daemon: these services are never closed, and must not keep the test JVM alive.
+            Executors.newSingleThreadScheduledExecutor(
+                runnable -> {
+                  Thread thread = new Thread(runnable, "session-fixtures-scheduler");
+                  thread.setDaemon(true);
+                  return thread;
+                }),
             Clock.systemUTC());
     List<DeviceSession> sessions = new ArrayList<>();
     for (int i = 0; i < count; i++) {

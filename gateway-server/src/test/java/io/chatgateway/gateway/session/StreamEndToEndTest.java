@@ -303,15 +303,7 @@ class StreamEndToEndTest {
   @Test
   void aResumeTokenBringsTheRoomsBack() {
     String roomId = room("hank");
-    DeviceClient before = device("hank", "phone");
-    ReadyEvent ready = before.hello();
-    before.subscribe(roomId);
-    before.close();
-    Status closed = before.awaitClosed();
-    assertEquals(Status.Code.CANCELLED, closed.getCode());
-
-    // The server cleans up after the cancel on its own executor; the last step is presence going offline.
-    Await.until(Duration.ofSeconds(10), () -> !gateway.server().sessions().presence().isOnline("hank"), "hank's session cleaned up");
+    ReadyEvent ready = subscribedThenGone("hank", roomId);
     DeviceClient after = device("hank", "phone");
     ReadyEvent resumed = after.hello(HelloFrame.newBuilder().setResumeToken(ready.getResumeToken()).build());
     assertEquals(List.of(roomId), resumed.getResumedRoomIdsList());
@@ -325,16 +317,23 @@ class StreamEndToEndTest {
   @Test
   void aForeignResumeTokenLeavesTheOwnersResumeIntact() {
     String roomId = room("olga");
-    DeviceClient before = device("olga", "phone");
-    ReadyEvent ready = before.hello();
-    before.subscribe(roomId);
-    before.close();
-    before.awaitClosed();
-    Await.until(Duration.ofSeconds(10), () -> !gateway.server().sessions().presence().isOnline("olga"), "olga's session cleaned up");
+    ReadyEvent ready = subscribedThenGone("olga", roomId);
 
     DeviceClient thief = device("mallory", "phone");
     assertEquals(0, thief.hello(HelloFrame.newBuilder().setResumeToken(ready.getResumeToken()).build()).getResumedRoomIdsCount(), "nothing for the thief");
     DeviceClient after = device("olga", "phone");
     assertEquals(List.of(roomId), after.hello(HelloFrame.newBuilder().setResumeToken(ready.getResumeToken()).build()).getResumedRoomIdsList(), "the owner's resume still works");
+  }
+
+  /** A session of {@code profile} that subscribed to {@code roomId} and was cancelled; its ready event. */
+  private ReadyEvent subscribedThenGone(String profile, String roomId) {
+    DeviceClient before = device(profile, "phone");
+    ReadyEvent ready = before.hello();
+    before.subscribe(roomId);
+    before.close();
+    assertEquals(Status.Code.CANCELLED, before.awaitClosed().getCode());
+    // The server cleans up after the cancel on its own executor; the last step is presence going offline.
+    Await.until(Duration.ofSeconds(10), () -> !gateway.server().sessions().presence().isOnline(profile), profile + "'s session cleaned up");
+    return ready;
   }
 }

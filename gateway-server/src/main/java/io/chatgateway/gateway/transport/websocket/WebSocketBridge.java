@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import io.chatgateway.gateway.auth.BearerHeader;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
@@ -102,29 +103,27 @@ public final class WebSocketBridge {
         refuse(exchange, StatusCodes.FORBIDDEN, "origin not allowed: " + exchange.getRequestHeaders().getFirst(Headers.ORIGIN));
         return;
       }
-      String token = tokenOf(exchange);
-      if (token != null) {
-        try {
+      try {
+        String token = tokenOf(exchange);
+        if (token != null) {
           exchange.putAttachment(TOKEN, verifier.verify(token));
-        } catch (TokenRejectedException e) {
-          refuse(exchange, StatusCodes.UNAUTHORIZED, e.getMessage());
-          return;
         }
+      } catch (TokenRejectedException e) {
+        refuse(exchange, StatusCodes.UNAUTHORIZED, e.getMessage());
+        return;
       }
       handshake.handleRequest(exchange);
     };
   }
 
-  private static String tokenOf(HttpServerExchange exchange) {
+  /** The token of the query or the Authorization header; null when neither has one (hello may bring it). */
+  private static String tokenOf(HttpServerExchange exchange) throws TokenRejectedException {
     Deque<String> query = exchange.getQueryParameters().get("token");
     if (query != null && !query.isEmpty() && !query.peekFirst().isBlank()) {
       return query.peekFirst();
     }
     String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return header.substring(7).trim();
-    }
-    return null;
+    return header == null ? null : BearerHeader.token(header);
   }
 
   private static void refuse(HttpServerExchange exchange, int status, String message) {
