@@ -9,6 +9,11 @@ import io.chatgateway.gateway.testing.DeviceClient;
 import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.gateway.testing.RedisExtension;
 import io.chatgateway.gateway.testing.TestTokens;
+import io.chatgateway.proto.v1.BusEnvelope;
+import io.chatgateway.proto.v1.EventType;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.TextPayload;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
@@ -22,6 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Profile and device ids with separators and braces keep separate Redis state: the pairs that used to
  * share a connection field or a device key now have one each, and closing one leaves the other's.
+ * And what arrives on a room's channel is delivered only if it is an envelope of that room.
  */
 class RedisKeysEndToEndTest {
 
@@ -74,6 +80,31 @@ class RedisKeysEndToEndTest {
       Await.until(Duration.ofSeconds(10), () -> connection.sync().get(firstKey) == null, "the closed device's entry goes");
       assertEquals(GATEWAY, connection.sync().get(secondKey), "the other user's entry stays");
       second.ping();
+    }
+  }
+
+  @Test
+  void anEnvelopeForAnotherRoomOnARoomsChannelReachesNobody() {
+    String roomA = gateway.createRoom("fay");
+    String roomB = gateway.createRoom("fay");
+    try (DeviceClient fay = online("fay", "phone")) {
+      fay.subscribe(roomA, roomB);
+      BusEnvelope forged =
+          BusEnvelope.newBuilder()
+              .setRoomId(roomB)
+              .setOriginId("intruder")
+              .setRoomEvent(RoomEvent.newBuilder().setRoomId(roomB).setSequence(99).setType(EventType.EVENT_TYPE_MESSAGE).setText(TextPayload.newBuilder().setText("forged")))
+              .build();
+      try (StatefulRedisConnection<String, byte[]> raw = client.connect(io.lettuce.core.codec.RedisCodec.of(io.lettuce.core.codec.StringCodec.UTF8, io.lettuce.core.codec.ByteArrayCodec.INSTANCE))) {
+        raw.sync().publish(RedisChannels.room(roomA), forged.toByteArray());
+        raw.sync().publish(RedisChannels.room(roomA), new byte[] {(byte) 0xff, 0x01});
+      }
+      // Published after the forgeries on the same channels' order: once it arrives, they were handled.
+      gateway.sendText("fay", roomA, "real a");
+      gateway.sendText("fay", roomB, "real b");
+      fay.awaitCount(ServerEvent::hasRoomEvent, 2, "the real messages");
+      assertTrue(fay.matching(e -> e.hasRoomEvent() && e.getRoomEvent().getText().getText().equals("forged")).isEmpty(), "the forged envelope was dropped");
+      fay.ping();
     }
   }
 
