@@ -11,11 +11,11 @@ import io.chatgateway.gateway.auth.AuthInterceptor;
 import io.chatgateway.gateway.auth.DevCredentials;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.config.GatewayConfig;
-import io.chatgateway.gateway.engine.Engine;
+import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.gateway.engine.InMemoryEngine;
 import io.chatgateway.gateway.engine.RedisDirectory;
 import io.chatgateway.gateway.engine.RedisEngine;
-import io.chatgateway.gateway.session.SessionDirectory;
+import io.chatgateway.gateway.backplane.SessionDirectory;
 import io.chatgateway.bus.RedisConnector;
 import io.chatgateway.bus.RedisTarget;
 import io.chatgateway.gateway.forward.ForwardedChatService;
@@ -235,7 +235,7 @@ public final class GatewayServer implements AutoCloseable {
     }
     server.sessions.start();
     if (server.directory instanceof RedisDirectory redisDirectory) {
-      redisDirectory.start(server.sessions::sessions, server.sessions.fanout()::subscriberCounts);
+      redisDirectory.start(server.sessions::liveSnapshots, server.sessions::isLive, server.sessions.fanout()::subscriberCounts);
     }
     server.updateHealth();
     server.scheduler.scheduleWithFixedDelay(server::updateHealth, 250, 250, TimeUnit.MILLISECONDS);

@@ -1,6 +1,6 @@
 package io.chatgateway.gateway;
 
-import io.chatgateway.gateway.config.EnvReader;
+import io.chatgateway.gateway.env.EnvReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;

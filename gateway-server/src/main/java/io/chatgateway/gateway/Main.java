@@ -3,7 +3,7 @@ package io.chatgateway.gateway;
 import io.chatgateway.gateway.cli.CoreCommand;
 import io.chatgateway.gateway.cli.DemoCommand;
 import io.chatgateway.gateway.cli.TokenCommand;
-import io.chatgateway.gateway.config.ConfigException;
+import io.chatgateway.gateway.env.ConfigException;
 import io.chatgateway.gateway.config.GatewayConfig;
 import java.util.Arrays;
 import java.util.List;

@@ -3,8 +3,8 @@ package io.chatgateway.gateway.auth;
 import static java.util.Objects.requireNonNull;
 
 import com.nimbusds.jose.JWSAlgorithm;
-import io.chatgateway.gateway.config.ConfigException;
-import io.chatgateway.gateway.config.EnvReader;
+import io.chatgateway.gateway.env.ConfigException;
+import io.chatgateway.gateway.env.EnvReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package io.chatgateway.gateway.cli;
 
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.DevCredentials;
-import io.chatgateway.gateway.config.ConfigException;
-import io.chatgateway.gateway.config.EnvReader;
+import io.chatgateway.gateway.env.ConfigException;
+import io.chatgateway.gateway.env.EnvReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.chatgateway.gateway.config;
 
+import io.chatgateway.gateway.env.ConfigException;
+import io.chatgateway.gateway.env.EnvReader;
 import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.bus.RedisTarget;

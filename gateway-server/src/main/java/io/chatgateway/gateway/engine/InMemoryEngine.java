@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.engine;
 
+import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.proto.v1.BusEnvelope;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

@@ -10,8 +10,8 @@ import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.util.Timestamps;
 import io.chatgateway.bus.RedisChannels;
 import io.chatgateway.bus.RedisConnector;
-import io.chatgateway.gateway.session.DeviceSession;
-import io.chatgateway.gateway.session.SessionDirectory;
+import io.chatgateway.gateway.backplane.SessionDirectory;
+import io.chatgateway.gateway.backplane.SessionSnapshot;
 import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.DeviceKick;
 import io.chatgateway.proto.v1.GatewayControl;
@@ -33,6 +33,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -117,10 +118,13 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
    * Registers this gateway and starts the heartbeat, which rewrites every entry (so Redis restarted
    * empty gets them all back), refreshes their TTLs and reaps. A reconnect to Redis triggers a beat at
    * once.
+   *
+   * <p>{@code sessions} gives the live sessions (past their handshake, open); {@code stillLive} tells, by
+   * session id, whether one still is right before its device claim is refreshed.
    */
-  public void start(Supplier<Collection<DeviceSession>> sessions, Supplier<Map<String, Integer>> roomSubscribers) {
+  public void start(Supplier<Collection<SessionSnapshot>> sessions, Predicate<String> stillLive, Supplier<Map<String, Integer>> roomSubscribers) {
     long every = heartbeat.toMillis();
-    Runnable beat = () -> beat(sessions.get(), roomSubscribers.get());
+    Runnable beat = () -> beat(sessions.get(), stillLive, roomSubscribers.get());
     thread.scheduleWithFixedDelay(beat, 0, every, TimeUnit.MILLISECONDS);
     redis.addConnectionListener(
         new io.lettuce.core.RedisConnectionStateListener() {
@@ -140,7 +144,7 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
   // ------------------------------------------------------------------ session events (any thread)
 
   @Override
-  public void sessionIdentified(DeviceSession session) {
+  public void sessionIdentified(SessionSnapshot session) {
     String connections = RedisChannels.connections(gatewayId);
     commands().hset(connections, field(session), json(session));
     commands().expire(connections, ttl.toSeconds());
@@ -157,13 +161,13 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
   }
 
   @Override
-  public void sessionChanged(DeviceSession session) {
+  public void sessionChanged(SessionSnapshot session) {
     // The reaper needs each session's rooms to tell them its user left.
     commands().hset(RedisChannels.connections(gatewayId), field(session), json(session));
   }
 
   @Override
-  public void sessionClosed(DeviceSession session) {
+  public void sessionClosed(SessionSnapshot session) {
     commands().hdel(RedisChannels.connections(gatewayId), field(session));
     commands()
         .eval(DELETE_IF_EQUALS, ScriptOutputType.INTEGER, new String[] {RedisChannels.device(session.profileId(), session.deviceId())}, bytes(gatewayId));
@@ -196,7 +200,7 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
             });
   }
 
-  private void kick(String previousGateway, DeviceSession session) {
+  private void kick(String previousGateway, SessionSnapshot session) {
     try {
       engine.sendControl(
           previousGateway,
@@ -216,25 +220,23 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
 
   // ------------------------------------------------------------------ heartbeat and reaping (own thread)
 
-  private void beat(Collection<DeviceSession> sessions, Map<String, Integer> roomSubscribers) {
+  private void beat(Collection<SessionSnapshot> sessions, Predicate<String> stillLive, Map<String, Integer> roomSubscribers) {
     try {
       long now = clock.millis();
       commands().zadd(RedisChannels.GATEWAYS, (double) now, bytes(gatewayId)).get(5, TimeUnit.SECONDS);
       Map<String, byte[]> fields = new HashMap<>();
       Map<String, Long> lastActivity = new HashMap<>();
-      for (DeviceSession session : sessions) {
-        if (session.identified() && session.open()) {
-          fields.put(field(session), json(session));
-          lastActivity.merge(session.profileId(), session.lastActivityMillis(), Math::max);
-        }
+      for (SessionSnapshot session : sessions) {
+        fields.put(field(session), json(session));
+        lastActivity.merge(session.profileId(), session.lastActivityMillis(), Math::max);
       }
       replaceHash(RedisChannels.connections(gatewayId), fields);
       Map<String, byte[]> counts = new HashMap<>();
       roomSubscribers.forEach((room, count) -> counts.put(room, bytes(Integer.toString(count))));
       replaceHash(RedisChannels.rooms(gatewayId), counts);
-      for (DeviceSession session : sessions) {
+      for (SessionSnapshot session : sessions) {
         // Checked right before the write: a close issues its delete after this on the same connection.
-        if (session.identified() && session.open()) {
+        if (stillLive.test(session.sessionId())) {
           commands()
               .eval(
                   CLAIM_IF_FREE_OR_OURS,
@@ -341,19 +343,19 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
 
   // ------------------------------------------------------------------ encoding
 
-  private static String field(DeviceSession session) {
+  private static String field(SessionSnapshot session) {
     return RedisChannels.connectionField(session.profileId(), session.deviceId());
   }
 
-  private byte[] json(DeviceSession session) {
+  private byte[] json(SessionSnapshot session) {
     ListValue.Builder rooms = ListValue.newBuilder();
-    session.roomIds().stream().sorted().forEach(room -> rooms.addValues(Value.newBuilder().setStringValue(room)));
+    session.rooms().forEach(room -> rooms.addValues(Value.newBuilder().setStringValue(room)));
     Struct info =
         Struct.newBuilder()
             .putFields("profile_id", string(session.profileId()))
             .putFields("device_id", string(session.deviceId()))
-            .putFields("session_id", string(session.id()))
-            .putFields("transport", string(session.transportKind()))
+            .putFields("session_id", string(session.sessionId()))
+            .putFields("transport", string(session.transport()))
             .putFields("remote_address", string(session.remoteAddress()))
             .putFields("connected_at", string(session.connectedAt().toString()))
             .putFields("last_heartbeat", string(java.time.Instant.ofEpochMilli(session.lastActivityMillis()).toString()))

@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.engine;
 
+import io.chatgateway.gateway.backplane.Engine;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;

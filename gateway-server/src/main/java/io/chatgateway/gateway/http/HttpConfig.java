@@ -1,6 +1,6 @@
 package io.chatgateway.gateway.http;
 
-import io.chatgateway.gateway.config.EnvReader;
+import io.chatgateway.gateway.env.EnvReader;
 import java.util.List;
 
 /**

@@ -6,6 +6,7 @@ import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.client.Ids;
+import io.chatgateway.gateway.backplane.SessionSnapshot;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.proto.v1.AckEvent;
@@ -266,7 +267,7 @@ public final class DeviceSession {
           rooms.remove(roomId, slot);
           services.fanout().unregister(roomId, this);
           stopTyping(roomId);
-          services.directory().sessionChanged(this);
+          services.directory().sessionChanged(snapshot());
         });
   }
 
@@ -367,9 +368,16 @@ public final class DeviceSession {
     return connectedAt;
   }
 
-  /** Rooms this session listens to (a weakly consistent snapshot, for the directory). */
+  /** Rooms this session listens to (a weakly consistent snapshot). */
   public Set<String> roomIds() {
     return Set.copyOf(rooms.keySet());
+  }
+
+  /** What the directory may know of this session, now (any thread; rooms weakly consistent). */
+  public SessionSnapshot snapshot() {
+    return new SessionSnapshot(
+        id, identity.profileId(), identity.deviceId(), transport.kind(), transport.remoteAddress(), connectedAt, lastActivityMillis(),
+        rooms.keySet().stream().sorted().toList());
   }
 
   String deviceKey() {
@@ -503,7 +511,7 @@ public final class DeviceSession {
     Set<String> resumed =
         hello.getResumeToken().isEmpty() ? Set.of() : services.resumes().take(hello.getResumeToken(), identity.profileId(), now);
     services.registry().identified(this);
-    services.directory().sessionIdentified(this);
+    services.directory().sessionIdentified(snapshot());
     services.presence().sessionOpened(this);
     ReadyEvent.Builder ready =
         ReadyEvent.newBuilder()
@@ -632,7 +640,7 @@ public final class DeviceSession {
         services.fanout().unregister(roomId, this);
       }
     }
-    services.directory().sessionChanged(this);
+    services.directory().sessionChanged(snapshot());
   }
 
   /** Releases events held back while membership was checked, skipping those the device will fetch. */
@@ -673,7 +681,7 @@ public final class DeviceSession {
       answer.addResults(RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true));
     }
     enqueue(event(frameId).setUnsubscribed(answer).build());
-    services.directory().sessionChanged(this);
+    services.directory().sessionChanged(snapshot());
   }
 
   // ---- send
@@ -1022,7 +1030,7 @@ public final class DeviceSession {
     if (helloDone) {
       // Saved before presence turns offline, so a device that sees itself offline can resume.
       services.resumes().save(resumeToken, identity.profileId(), activeRooms, services.nanoTime());
-      services.directory().sessionClosed(this);
+      services.directory().sessionClosed(snapshot());
       services.presence().sessionClosed(this);
     }
   }

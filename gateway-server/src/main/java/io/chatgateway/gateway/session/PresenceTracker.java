@@ -1,9 +1,10 @@
 package io.chatgateway.gateway.session;
 
+import io.chatgateway.gateway.backplane.SessionDirectory;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.util.Timestamps;
-import io.chatgateway.gateway.engine.Engine;
+import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.PresenceEvent;
 import io.chatgateway.proto.v1.PresenceStatus;

@@ -1,8 +1,9 @@
 package io.chatgateway.gateway.session;
 
+import io.chatgateway.gateway.backplane.SessionDirectory;
 import static java.util.Objects.requireNonNull;
 
-import io.chatgateway.gateway.engine.Engine;
+import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.UnsubscribeReason;

@@ -1,7 +1,7 @@
 package io.chatgateway.gateway.session;
 
-import io.chatgateway.gateway.config.ConfigException;
-import io.chatgateway.gateway.config.EnvReader;
+import io.chatgateway.gateway.env.ConfigException;
+import io.chatgateway.gateway.env.EnvReader;
 import java.time.Duration;
 
 /**

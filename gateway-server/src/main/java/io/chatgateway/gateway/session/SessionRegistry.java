@@ -73,6 +73,11 @@ public final class SessionRegistry {
   }
 
   /** Open sessions (a weakly consistent view). */
+  /** The open session with this id, or null. */
+  DeviceSession byId(String sessionId) {
+    return sessions.get(sessionId);
+  }
+
   public Collection<DeviceSession> all() {
     return sessions.values();
   }

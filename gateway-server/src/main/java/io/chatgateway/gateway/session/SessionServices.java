@@ -1,9 +1,11 @@
 package io.chatgateway.gateway.session;
 
+import io.chatgateway.gateway.backplane.SessionDirectory;
+import io.chatgateway.gateway.backplane.SessionSnapshot;
 import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.gateway.auth.JwtVerifier;
-import io.chatgateway.gateway.engine.Engine;
+import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.grpc.Channel;
 import java.time.Clock;
@@ -116,9 +118,26 @@ public final class SessionServices implements AutoCloseable {
     return registry.size();
   }
 
-  /** Open sessions (for the directory's heartbeat). */
+  /** Open sessions. */
   public java.util.Collection<DeviceSession> sessions() {
     return registry.all();
+  }
+
+  /** Snapshots of the sessions that finished their handshake and are still open (the directory's heartbeat). */
+  public java.util.List<SessionSnapshot> liveSnapshots() {
+    java.util.List<SessionSnapshot> live = new java.util.ArrayList<>();
+    for (DeviceSession session : registry.all()) {
+      if (session.identified() && session.open()) {
+        live.add(session.snapshot());
+      }
+    }
+    return live;
+  }
+
+  /** Whether the session with this id is open and past its handshake, now. */
+  public boolean isLive(String sessionId) {
+    DeviceSession session = registry.byId(sessionId);
+    return session != null && session.identified() && session.open();
   }
 
   public RoomFanout fanout() {

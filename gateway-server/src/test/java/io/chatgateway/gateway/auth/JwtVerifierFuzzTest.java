@@ -11,7 +11,7 @@ import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.MACSigner;
 import io.chatgateway.client.Ids;
-import io.chatgateway.gateway.config.EnvReader;
+import io.chatgateway.gateway.env.EnvReader;
 import io.chatgateway.gateway.testing.TestTokens;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatgateway.client.CallerIdentity;
-import io.chatgateway.gateway.config.EnvReader;
+import io.chatgateway.gateway.env.EnvReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatgateway.gateway.GatewayServer;
-import io.chatgateway.gateway.config.ConfigException;
+import io.chatgateway.gateway.env.ConfigException;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.proto.v1.ChatServiceGrpc;

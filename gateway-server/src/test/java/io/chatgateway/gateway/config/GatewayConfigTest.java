@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.config;
 
+import io.chatgateway.gateway.env.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

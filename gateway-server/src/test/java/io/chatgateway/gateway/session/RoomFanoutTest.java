@@ -1,8 +1,9 @@
 package io.chatgateway.gateway.session;
 
+import io.chatgateway.gateway.backplane.SessionDirectory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.chatgateway.gateway.engine.Engine;
+import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.proto.v1.BusEnvelope;
 import java.time.Clock;
 import java.util.ArrayList;

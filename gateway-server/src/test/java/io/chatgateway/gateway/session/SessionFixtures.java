@@ -1,10 +1,11 @@
 package io.chatgateway.gateway.session;
 
+import io.chatgateway.gateway.backplane.SessionDirectory;
 import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.VerifiedToken;
-import io.chatgateway.gateway.config.EnvReader;
+import io.chatgateway.gateway.env.EnvReader;
 import io.chatgateway.gateway.engine.InMemoryEngine;
 import io.grpc.Context;
 import io.grpc.inprocess.InProcessChannelBuilder;

@@ -1,4 +1,4 @@
-package io.chatgateway.gateway.config;
+package io.chatgateway.gateway.env;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,4 +1,4 @@
-package io.chatgateway.gateway.config;
+package io.chatgateway.gateway.env;
 
 /** A configuration value is missing or invalid; the message names the environment variable. */
 public final class ConfigException extends RuntimeException {

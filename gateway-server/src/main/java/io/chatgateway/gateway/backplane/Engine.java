@@ -1,4 +1,4 @@
-package io.chatgateway.gateway.engine;
+package io.chatgateway.gateway.backplane;
 
 import io.chatgateway.bus.EventPublisher;
 import io.chatgateway.proto.v1.BusEnvelope;

@@ -1,4 +1,4 @@
-package io.chatgateway.gateway.session;
+package io.chatgateway.gateway.backplane;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -14,13 +14,13 @@ import java.util.concurrent.CompletionStage;
 public interface SessionDirectory {
 
   /** A session finished its handshake. */
-  void sessionIdentified(DeviceSession session);
+  void sessionIdentified(SessionSnapshot session);
 
   /** A session's rooms changed (subscribed, unsubscribed, revoked). */
-  void sessionChanged(DeviceSession session);
+  void sessionChanged(SessionSnapshot session);
 
   /** A session that had finished its handshake ended. */
-  void sessionClosed(DeviceSession session);
+  void sessionClosed(SessionSnapshot session);
 
   /** The number of local subscribers of {@code roomId} changed to {@code count} (0: none left). */
   void roomSubscribers(String roomId, int count);
@@ -32,13 +32,13 @@ public interface SessionDirectory {
   SessionDirectory LOCAL =
       new SessionDirectory() {
         @Override
-        public void sessionIdentified(DeviceSession session) {}
+        public void sessionIdentified(SessionSnapshot session) {}
 
         @Override
-        public void sessionChanged(DeviceSession session) {}
+        public void sessionChanged(SessionSnapshot session) {}
 
         @Override
-        public void sessionClosed(DeviceSession session) {}
+        public void sessionClosed(SessionSnapshot session) {}
 
         @Override
         public void roomSubscribers(String roomId, int count) {}

@@ -1,0 +1,20 @@
+package io.chatgateway.gateway;
+
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The package structure the README describes, checked on the compiled main classes of every module
+ * (the gateway's classpath holds them all): no package depends, however indirectly, on a package
+ * that depends on it.
+ */
+@AnalyzeClasses(packages = "io.chatgateway", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+  @ArchTest
+  static final ArchRule noPackageCycles = slices().matching("io.chatgateway.(**)").should().beFreeOfCycles();
+}
