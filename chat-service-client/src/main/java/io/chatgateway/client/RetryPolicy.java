@@ -19,8 +19,14 @@ final class RetryPolicy {
 
   private RetryPolicy() {}
 
-  /** The service config, in the map form {@code ManagedChannelBuilder.defaultServiceConfig} takes. */
+  /**
+   * The service config, in the map form {@code ManagedChannelBuilder.defaultServiceConfig} takes. One
+   * attempt means no retry: gRPC refuses a retry policy of fewer than 2 attempts, so there is none.
+   */
   static Map<String, Object> serviceConfig(int maxAttempts) {
+    if (maxAttempts <= 1) {
+      return Map.of();
+    }
     List<Object> names =
         IDEMPOTENT_READS.stream()
             .<Object>map(method -> Map.of("service", "chat.v1.ChatService", "method", method))

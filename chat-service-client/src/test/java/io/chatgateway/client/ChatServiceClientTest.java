@@ -114,6 +114,28 @@ class ChatServiceClientTest {
   }
 
   @Test
+  void oneReadAttemptMeansNoRetryAndStillMakesAClient() {
+    // UPSTREAM_READ_ATTEMPTS=1 is allowed, but gRPC refuses a retry policy of one attempt.
+    String name = InProcessServerBuilder.generateName();
+    Server single;
+    try {
+      single = InProcessServerBuilder.forName(name).directExecutor().addService(core).build().start();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    UpstreamConfig config = new UpstreamConfig(Duration.ofSeconds(2), 3, Duration.ofMinutes(1), 1, false);
+    try (ChatServiceClient once = ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), config, CircuitBreaker.create(3, Duration.ofMinutes(1)))) {
+      core.failNext.set(1);
+      StatusRuntimeException e =
+          assertThrows(StatusRuntimeException.class, () -> once.blockingStub().getRoom(GetRoomRequest.newBuilder().setRoomId("r").build()));
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+      assertEquals(1, core.getRoomCalls.get(), "not retried");
+    } finally {
+      single.shutdownNow();
+    }
+  }
+
+  @Test
   void theBreakerFailsFastOnceTheCoreKeepsFailing() {
     core.failNext.set(Integer.MAX_VALUE);
     for (int i = 0; i < 3; i++) {

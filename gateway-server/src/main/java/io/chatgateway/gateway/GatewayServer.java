@@ -161,7 +161,7 @@ public final class GatewayServer implements AutoCloseable {
     Channel core = ClientInterceptors.intercept(upstream.channel(), tracing.upstream());
     this.sessions =
         new SessionServices(
-            config.gatewayId(), config.session(), core, engine, verifier, directory, metrics, callExecutor, scheduler, Clock.systemUTC());
+            config.gatewayId(), config.session(), core, engine, verifier, directory, metrics, callExecutor, scheduler, Clock.systemUTC(), System::nanoTime);
     sessionsRef[0] = sessions;
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))

@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * What every {@link DeviceSession} of this gateway shares: configuration, the core, the engine, local
@@ -39,6 +40,7 @@ public final class SessionServices implements AutoCloseable {
   private final Executor pool;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
+  private final LongSupplier ticker;
   private final ServerEvents events;
   private final RoomFanout fanout;
   private final SessionRegistry registry;
@@ -50,6 +52,9 @@ public final class SessionServices implements AutoCloseable {
    * @param core channel to the core, decorated with identity, deadline and breaker
    * @param pool where session executors run their tasks
    * @param scheduler runs the sweeper and delayed session tasks
+   * @param clock the wall clock: timestamps, token expiry
+   * @param ticker monotonic nanoseconds for every session clock (idle, hello window, typing, rate
+   *     limit, presence expiry); {@code System::nanoTime} in production, a fake in tests
    */
   public SessionServices(
       String gatewayId,
@@ -61,7 +66,8 @@ public final class SessionServices implements AutoCloseable {
       SessionMetrics metrics,
       Executor pool,
       ScheduledExecutorService scheduler,
-      Clock clock) {
+      Clock clock,
+      LongSupplier ticker) {
     this.gatewayId = requireNonNull(gatewayId, "gatewayId");
     this.config = requireNonNull(config, "config");
     this.core = ChatServiceGrpc.newStub(requireNonNull(core, "core"));
@@ -70,6 +76,7 @@ public final class SessionServices implements AutoCloseable {
     this.pool = requireNonNull(pool, "pool");
     this.scheduler = requireNonNull(scheduler, "scheduler");
     this.clock = requireNonNull(clock, "clock");
+    this.ticker = requireNonNull(ticker, "ticker");
     this.directory = requireNonNull(directory, "directory");
     this.metrics = requireNonNull(metrics, "metrics");
     this.events = new ServerEvents(gatewayId, clock);
@@ -93,7 +100,8 @@ public final class SessionServices implements AutoCloseable {
             this::sweep, SWEEP_INTERVAL.toMillis(), SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private void sweep() {
+  /** Enforces every session's clocks and presence expiry now; the sweeper calls it every 250 ms. */
+  void sweep() {
     long now = nanoTime();
     for (DeviceSession session : registry.all()) {
       session.tick(now);
@@ -221,6 +229,6 @@ public final class SessionServices implements AutoCloseable {
   }
 
   long nanoTime() {
-    return System.nanoTime();
+    return ticker.getAsLong();
   }
 }

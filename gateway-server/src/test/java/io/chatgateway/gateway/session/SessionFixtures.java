@@ -69,7 +69,8 @@ final class SessionFixtures {
                   thread.setDaemon(true);
                   return thread;
                 }),
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            System::nanoTime);
     List<DeviceSession> sessions = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       VerifiedToken token = new VerifiedToken(new CallerIdentity("user-" + i, "device"), Instant.now().plus(Duration.ofHours(1)));
