@@ -119,25 +119,14 @@ public final class DeviceSession {
   private boolean closed;
   private String closeReason = "DISCONNECTED";
   private boolean cleanedUp;
-  private final TokenBucket bucket;
-  private int strikes;
-  private long lastStrikeNanos;
+  private final FloodGuard flood;
   private String resumeToken = "";
-  // room -> {last STARTED received, last STARTED published}, in nanos
   // Created on first use: most sessions never type or send, and every idle connection pays for these.
-  private Map<String, long[]> typing;
+  private TypingTracker typing;
   private ArrayDeque<PendingSend> sends;
   private boolean sendInFlight;
   private boolean framesOwed;
   private boolean batching;
-
-  /** A room this session listens to. Fan-out delivers into it; until the core confirms membership it buffers. */
-  private static final class RoomSlot {
-    // Guarded by this slot's monitor.
-    boolean active;
-    boolean closed;
-    List<OutboundEvent> pending = new ArrayList<>();
-  }
 
   private record PendingSend(String frameId, RoomEvent event) {}
 
@@ -154,7 +143,7 @@ public final class DeviceSession {
     this.connectedAt = services.clock().instant();
     long now = services.nanoTime();
     this.lastActivityNanos = now;
-    this.bucket = new TokenBucket(config.maxEventsPerSecond(), 2 * config.maxEventsPerSecond(), now);
+    this.flood = new FloodGuard(config.maxEventsPerSecond(), now);
   }
 
   /**
@@ -220,21 +209,14 @@ public final class DeviceSession {
     if (slot == null) {
       return;
     }
-    synchronized (slot) {
-      if (slot.closed) {
-        return;
-      }
-      if (!slot.active) {
-        if (slot.pending.size() >= config.maxQueuedMessages()) {
-          cutSlowConsumer();
-        } else {
-          slot.pending.add(event);
+    switch (slot.offer(event, config.maxQueuedMessages())) {
+      case LIVE -> {
+        if (offer(event)) {
+          drains.owe(this);
         }
-        return;
       }
-    }
-    if (offer(event)) {
-      drains.owe(this);
+      case FULL -> cutSlowConsumer();
+      case HELD, CLOSED -> {}
     }
   }
 
@@ -246,14 +228,8 @@ public final class DeviceSession {
   /** Ends this session's subscription to {@code roomId} because the core says so. */
   void revoke(String roomId, UnsubscribeReason reason) {
     RoomSlot slot = rooms.get(roomId);
-    if (slot == null) {
+    if (slot == null || slot.close() == RoomSlot.State.CLOSED) {
       return;
-    }
-    synchronized (slot) {
-      if (slot.closed) {
-        return;
-      }
-      slot.closed = true;
     }
     enqueue(
         event("")
@@ -452,7 +428,7 @@ public final class DeviceSession {
       return;
     }
     services.presence().touched(this);
-    if (!bucket.tryTake(now)) {
+    if (!flood.admit(now)) {
       services.metrics().frameRateLimited();
       if (violation(now, frameId, ErrorCode.ERROR_CODE_RATE_LIMITED, "more than " + config.maxEventsPerSecond() + " frames per second; slow down")) {
         framesDone();
@@ -482,9 +458,7 @@ public final class DeviceSession {
    * @return whether the session is still open
    */
   private boolean violation(long now, String frameId, ErrorCode code, String message) {
-    strikes = now - lastStrikeNanos > TimeUnit.SECONDS.toNanos(1) ? 1 : strikes + 1;
-    lastStrikeNanos = now;
-    if (strikes > config.maxEventsPerSecond()) {
+    if (flood.strike(now) == FloodGuard.Strike.CLOSE) {
       fatal(frameId, ErrorCode.ERROR_CODE_RATE_LIMITED, "kept sending refused frames; closing", Status.Code.RESOURCE_EXHAUSTED);
       return false;
     }
@@ -633,9 +607,7 @@ public final class DeviceSession {
           services.presence().roomJoined(this, roomId);
         }
       } else {
-        synchronized (slot) {
-          slot.closed = true;
-        }
+        slot.close();
         rooms.remove(roomId, slot);
         services.fanout().unregister(roomId, this);
       }
@@ -645,20 +617,13 @@ public final class DeviceSession {
 
   /** Releases events held back while membership was checked, skipping those the device will fetch. */
   private boolean activate(RoomSlot slot, long lastSequence) {
-    synchronized (slot) {
-      if (slot.closed) {
-        return false;
-      }
-      for (OutboundEvent held : slot.pending) {
-        ServerEvent event = held.event();
-        if (!event.hasRoomEvent() || event.getRoomEvent().getSequence() > lastSequence) {
-          enqueue(held);
-        }
-      }
-      slot.pending = null;
-      slot.active = true;
-      return true;
-    }
+    return slot.activate(
+        held -> {
+          ServerEvent event = held.event();
+          if (!event.hasRoomEvent() || event.getRoomEvent().getSequence() > lastSequence) {
+            enqueue(held);
+          }
+        });
   }
 
   private void unsubscribe(String frameId, List<String> roomIds) {
@@ -673,9 +638,7 @@ public final class DeviceSession {
         answer.addResults(failure(roomId, ErrorCode.ERROR_CODE_NOT_FOUND, "not subscribed to room " + roomId));
         continue;
       }
-      synchronized (slot) {
-        slot.closed = true;
-      }
+      slot.close();
       services.fanout().unregister(roomId, this);
       stopTyping(roomId);
       answer.addResults(RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true));
@@ -751,33 +714,19 @@ public final class DeviceSession {
   private void typing(String frameId, TypingFrame frame, long now) {
     String roomId = frame.getRoomId();
     RoomSlot slot = rooms.get(roomId);
-    boolean active;
-    if (slot == null) {
-      active = false;
-    } else {
-      synchronized (slot) {
-        active = slot.active && !slot.closed;
-      }
-    }
-    if (!active) {
+    if (slot == null || !slot.live()) {
       reject(frameId, ErrorCode.ERROR_CODE_NOT_FOUND, "subscribe to room " + roomId + " before typing in it");
       return;
     }
-    long ttl = config.typingTtl().toNanos();
     switch (frame.getState()) {
       case TYPING_STATE_STARTED -> {
         if (typing == null) {
-          typing = new HashMap<>(2);
+          typing = new TypingTracker(config.typingTtl().toNanos());
         }
-        long[] state = typing.get(roomId);
-        if (state == null || now - state[1] >= ttl / 2) {
-          // A refresh is relayed at most every half TTL; receivers expire it after the full TTL.
-          typing.put(roomId, new long[] {now, now});
+        if (typing.started(roomId, now)) {
           publishTyping(roomId, TypingState.TYPING_STATE_STARTED);
-        } else {
-          state[0] = now;
         }
-        scheduleTypingExpiry();
+        typingDeadlineNanos = typing.deadline();
       }
       case TYPING_STATE_STOPPED -> stopTyping(roomId);
       default -> reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "typing.state must be STARTED or STOPPED");
@@ -785,35 +734,20 @@ public final class DeviceSession {
   }
 
   private void stopTyping(String roomId) {
-    if (typing != null && typing.remove(roomId) != null) {
+    if (typing != null && typing.stopped(roomId)) {
       publishTyping(roomId, TypingState.TYPING_STATE_STOPPED);
-      scheduleTypingExpiry();
+      typingDeadlineNanos = typing.deadline();
     }
   }
 
   private void expireTyping() {
-    long now = services.nanoTime();
-    long ttl = config.typingTtl().toNanos();
-    List<String> expired = new ArrayList<>();
-    if (typing != null) {
-      typing.forEach((roomId, state) -> {
-        if (now - state[0] >= ttl) {
-          expired.add(roomId);
-        }
-      });
+    if (typing == null) {
+      return;
     }
-    expired.forEach(this::stopTyping);
-    scheduleTypingExpiry();
-  }
-
-  private void scheduleTypingExpiry() {
-    long earliest = Long.MAX_VALUE;
-    if (typing != null) {
-      for (long[] state : typing.values()) {
-        earliest = Math.min(earliest, state[0] + config.typingTtl().toNanos());
-      }
+    for (String roomId : typing.expire(services.nanoTime())) {
+      publishTyping(roomId, TypingState.TYPING_STATE_STOPPED);
     }
-    typingDeadlineNanos = earliest;
+    typingDeadlineNanos = typing.deadline();
   }
 
   private void publishTyping(String roomId, TypingState state) {
@@ -1011,20 +945,14 @@ public final class DeviceSession {
     services.metrics().sessionClosed(transport.kind(), closeReason);
     Set<String> activeRooms = new HashSet<>();
     for (Map.Entry<String, RoomSlot> entry : rooms.entrySet()) {
-      RoomSlot slot = entry.getValue();
-      synchronized (slot) {
-        if (slot.active && !slot.closed) {
-          activeRooms.add(entry.getKey());
-        }
-        slot.closed = true;
+      if (entry.getValue().close() == RoomSlot.State.LIVE) {
+        activeRooms.add(entry.getKey());
       }
       services.fanout().unregister(entry.getKey(), this);
     }
     rooms.clear();
     if (typing != null) {
-      for (String roomId : List.copyOf(typing.keySet())) {
-        stopTyping(roomId);
-      }
+      typing.rooms().forEach(this::stopTyping);
     }
     services.registry().closed(this);
     if (helloDone) {
