@@ -11,15 +11,13 @@ import io.chatgateway.gateway.auth.BearerHeader;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
+import io.chatgateway.gateway.forward.UnaryCalls;
 import io.chatgateway.gateway.telemetry.TracePropagation;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
-import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -153,29 +151,17 @@ final class ConnectProtocolHandler implements HttpHandler {
         () ->
             callContext.run(
                 () ->
-                    ClientCalls.asyncUnaryCall(
-                        upstream.newCall(method, CallOptions.DEFAULT),
-                        request,
-                        new StreamObserver<>() {
-                          private Message response;
-
-                          @Override
-                          public void onNext(Message value) {
-                            response = value;
-                          }
-
-                          @Override
-                          public void onError(Throwable t) {
-                            Status status = Status.fromThrowable(t);
-                            error(exchange, httpStatus(status.getCode()), connectCode(status.getCode()),
-                                status.getDescription() == null ? status.getCode().toString() : status.getDescription());
-                          }
-
-                          @Override
-                          public void onCompleted() {
-                            respond(exchange, response, json);
-                          }
-                        })));
+                    UnaryCalls.call(upstream, method, request)
+                        .whenComplete(
+                            (response, failure) -> {
+                              if (failure == null) {
+                                respond(exchange, response, json);
+                                return;
+                              }
+                              Status status = Status.fromThrowable(failure);
+                              error(exchange, httpStatus(status.getCode()), connectCode(status.getCode()),
+                                  status.getDescription() == null ? status.getCode().toString() : status.getDescription());
+                            })));
   }
 
   /**

@@ -7,6 +7,8 @@ import com.google.protobuf.util.Timestamps;
 import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.client.Ids;
 import io.chatgateway.gateway.backplane.SessionSnapshot;
+import io.chatgateway.gateway.forward.UnaryCalls;
+import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.proto.v1.AckEvent;
@@ -39,7 +41,7 @@ import io.chatgateway.proto.v1.UpdateReceiptRequest;
 import io.chatgateway.proto.v1.UpdateReceiptResponse;
 import io.grpc.Context;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
+import io.grpc.MethodDescriptor;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -54,7 +56,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -570,7 +571,8 @@ public final class DeviceSession {
     for (int index : toCheck) {
       String roomId = roomIds.get(index);
       callCore(
-          observer -> services.core().getRoom(GetRoomRequest.newBuilder().setRoomId(roomId).build(), observer),
+          ChatServiceGrpc.getGetRoomMethod(),
+          GetRoomRequest.newBuilder().setRoomId(roomId).build(),
           (GetRoomResponse response, Status status) -> {
             if (status.isOk() && response.hasSubscription()) {
               results[index] =
@@ -676,7 +678,8 @@ public final class DeviceSession {
     sendInFlight = true;
     RoomEvent event = next.event();
     callCore(
-        observer -> services.core().sendEvent(SendEventRequest.newBuilder().setRoomId(event.getRoomId()).setEvent(event).build(), observer),
+        ChatServiceGrpc.getSendEventMethod(),
+        SendEventRequest.newBuilder().setRoomId(event.getRoomId()).setEvent(event).build(),
         (SendEventResponse response, Status status) -> {
           sends.poll();
           sendInFlight = false;
@@ -769,9 +772,8 @@ public final class DeviceSession {
       return;
     }
     callCore(
-        observer ->
-            services.core().updateReceipt(
-                UpdateReceiptRequest.newBuilder().setRoomId(roomId).setKind(kind).setUpToSequence(upTo).build(), observer),
+        ChatServiceGrpc.getUpdateReceiptMethod(),
+        UpdateReceiptRequest.newBuilder().setRoomId(roomId).setKind(kind).setUpToSequence(upTo).build(),
         (UpdateReceiptResponse response, Status status) -> {
           // Success needs no answer: the marker reaches the room, this device included, by fan-out.
           if (!status.isOk()) {
@@ -1001,28 +1003,12 @@ public final class DeviceSession {
    * Calls the core as this session's device, inside the stream's context (so the call ends with the
    * stream), and continues on the session's executor with the response and status.
    */
-  private <T> void callCore(Consumer<StreamObserver<T>> call, BiConsumer<T, Status> onDone) {
-    StreamObserver<T> observer =
-        new StreamObserver<>() {
-          private T value;
-
-          @Override
-          public void onNext(T response) {
-            value = response;
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            Status status = Status.fromThrowable(t);
-            executor.execute(() -> onDone.accept(null, status));
-          }
-
-          @Override
-          public void onCompleted() {
-            T response = value;
-            executor.execute(() -> onDone.accept(response, Status.OK));
-          }
-        };
-    callContext.withValue(CallerIdentity.CONTEXT_KEY, identity).run(() -> call.accept(observer));
+  private <ReqT, RespT> void callCore(MethodDescriptor<ReqT, RespT> method, ReqT request, BiConsumer<RespT, Status> onDone) {
+    callContext
+        .withValue(CallerIdentity.CONTEXT_KEY, identity)
+        .run(
+            () ->
+                UnaryCalls.call(services.core(), method, request)
+                    .whenComplete((response, error) -> executor.execute(() -> onDone.accept(response, error == null ? Status.OK : Status.fromThrowable(error)))));
   }
 }

@@ -6,7 +6,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.backplane.Engine;
-import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.grpc.Channel;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +31,7 @@ public final class SessionServices implements AutoCloseable {
 
   private final String gatewayId;
   private final SessionConfig config;
-  private final ChatServiceGrpc.ChatServiceStub core;
+  private final Channel core;
   private final Engine engine;
   private final JwtVerifier verifier;
   private final SessionDirectory directory;
@@ -70,7 +69,7 @@ public final class SessionServices implements AutoCloseable {
       LongSupplier ticker) {
     this.gatewayId = requireNonNull(gatewayId, "gatewayId");
     this.config = requireNonNull(config, "config");
-    this.core = ChatServiceGrpc.newStub(requireNonNull(core, "core"));
+    this.core = requireNonNull(core, "core");
     this.engine = requireNonNull(engine, "engine");
     this.verifier = requireNonNull(verifier, "verifier");
     this.pool = requireNonNull(pool, "pool");
@@ -175,7 +174,7 @@ public final class SessionServices implements AutoCloseable {
     return config;
   }
 
-  ChatServiceGrpc.ChatServiceStub core() {
+  Channel core() {
     return core;
   }
 
