@@ -8,6 +8,7 @@ import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.client.Ids;
 import io.chatgateway.gateway.backplane.SessionSnapshot;
 import io.chatgateway.gateway.forward.UnaryCalls;
+import io.chatgateway.logging.ThrottledLog;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
@@ -54,7 +55,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -76,6 +76,7 @@ import java.util.logging.Logger;
 public final class DeviceSession {
 
   private static final Logger log = Logger.getLogger(DeviceSession.class.getName());
+  private static final ThrottledLog PUBLISH_FAILED = new ThrottledLog(log, Level.WARNING, Duration.ofSeconds(10));
   /** Metric labels of frame kinds, computed once. */
   private static final Map<ConnectRequest.FrameCase, String> FRAME_NAMES = frameNames();
   static final int MAX_ROOMS_PER_FRAME = 200;
@@ -87,12 +88,6 @@ public final class DeviceSession {
   static final Duration ENGINE_SUBSCRIBE_TIMEOUT = Duration.ofSeconds(5);
   /** The hello capability of devices that unpack {@code EventBatch}. */
   public static final String BATCH_CAPABILITY = "batch";
-  /** Bounds of one batch, as the contract states them; a larger single event is sent alone. */
-  static final int MAX_BATCH_EVENTS = 256;
-  static final int MAX_BATCH_BYTES = 64 * 1024;
-  // A field updater, not an AtomicBoolean per session: every connection has a session.
-  private static final AtomicIntegerFieldUpdater<DeviceSession> DRAIN_SCHEDULED =
-      AtomicIntegerFieldUpdater.newUpdater(DeviceSession.class, "drainScheduled");
 
   private final SessionServices services;
   private final SessionConfig config;
@@ -101,12 +96,11 @@ public final class DeviceSession {
   private final Context callContext;
   private final String id;
   private final CallerIdentity identity;
-  private final OutboundQueue queue;
+  private final OutboundPump outbound;
   // Sized for the few rooms most devices subscribe to: per-session state is multiplied by every idle
   // connection (the idle-capacity benchmark's class histogram), so default capacities cost real memory.
   private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
   // 1 while a drain is owed or scheduled and has not started (see offer()).
-  private volatile int drainScheduled;
   private final Instant connectedAt;
 
   // Read by the sweeper and fan-out threads; written on the executor (closing: also by fan-out).
@@ -127,7 +121,6 @@ public final class DeviceSession {
   private ArrayDeque<PendingSend> sends;
   private boolean sendInFlight;
   private boolean framesOwed;
-  private boolean batching;
 
   private record PendingSend(String frameId, RoomEvent event) {}
 
@@ -140,7 +133,7 @@ public final class DeviceSession {
     this.id = services.gatewayId() + "." + services.resumes().newToken().substring(0, 12);
     this.identity = token.identity();
     this.tokenExpiresAt = token.expiresAt();
-    this.queue = new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes());
+    this.outbound = new OutboundPump(new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes()), transport, services.metrics());
     this.connectedAt = services.clock().instant();
     long now = services.nanoTime();
     this.lastActivityNanos = now;
@@ -192,6 +185,7 @@ public final class DeviceSession {
     executor.execute(
         () -> {
           closed = true;
+          outbound.close(false, List.of());
           cleanup();
         });
   }
@@ -223,7 +217,7 @@ public final class DeviceSession {
 
   /** Starts the drain a {@link DrainBatch} owed this session (see {@link #deliver}). */
   void startDrain() {
-    executor.execute(this::drain);
+    executor.execute(outbound::drain);
   }
 
   /** Ends this session's subscription to {@code roomId} because the core says so. */
@@ -395,7 +389,7 @@ public final class DeviceSession {
 
   /** Events waiting to be written (for tests and metrics). */
   public int queuedEvents() {
-    return queue.size();
+    return outbound.size();
   }
 
   // ===================================================================== inbound (executor)
@@ -481,7 +475,9 @@ public final class DeviceSession {
 
   private void hello(String frameId, HelloFrame hello, long now) {
     helloDone = true;
-    batching = hello.getCapabilitiesList().contains(BATCH_CAPABILITY);
+    if (hello.getCapabilitiesList().contains(BATCH_CAPABILITY)) {
+      outbound.sendBatches();
+    }
     resumeToken = services.resumes().newToken();
     Set<String> resumed =
         hello.getResumeToken().isEmpty() ? Set.of() : services.resumes().take(hello.getResumeToken(), identity.profileId(), now);
@@ -830,13 +826,14 @@ public final class DeviceSession {
     if (closing) {
       return false; // the session is ending; what it still owes the device is sent by finish()
     }
-    if (!queue.offer(event)) {
-      cutSlowConsumer();
-      return false;
-    }
-    // A drain that is scheduled but not started yet will find this event: drain() clears the flag
-    // before it polls.
-    return DRAIN_SCHEDULED.compareAndSet(this, 0, 1);
+    return switch (outbound.offer(event)) {
+      case DRAIN -> true;
+      case QUEUED -> false;
+      case FULL -> {
+        cutSlowConsumer();
+        yield false;
+      }
+    };
   }
 
   private void cutSlowConsumer() {
@@ -845,8 +842,8 @@ public final class DeviceSession {
     }
     closing = true;
     services.metrics().slowConsumerCut();
-    int queued = queue.size();
-    long bytes = queue.bytes();
+    int queued = outbound.size();
+    long bytes = outbound.bytes();
     executor.execute(
         () ->
             finish(
@@ -858,53 +855,9 @@ public final class DeviceSession {
   }
 
   private void scheduleDrain() {
-    if (DRAIN_SCHEDULED.compareAndSet(this, 0, 1)) {
-      executor.execute(this::drain);
+    if (outbound.claimDrain()) {
+      executor.execute(outbound::drain);
     }
-  }
-
-  private void drain() {
-    drainScheduled = 0;
-    if (closed) {
-      return;
-    }
-    int sent = 0;
-    while (transport.isReady()) {
-      OutboundEvent next = nextMessage();
-      if (next == null) {
-        break;
-      }
-      transport.send(next);
-      sent += next.eventCount();
-    }
-    services.metrics().eventsSent(sent);
-    // If not ready, the transport's onReady calls onWritable, which drains again.
-  }
-
-  /**
-   * The next message for the device: the oldest queued event or, for a device that unpacks batches,
-   * every queued event that fits one batch. Only what is already queued is taken, never waited for:
-   * batches form when the device reads behind its rooms, and then save it and the gateway the
-   * per-message cost of the transport.
-   */
-  private OutboundEvent nextMessage() {
-    OutboundEvent first = queue.poll();
-    if (first == null || !batching) {
-      return first;
-    }
-    List<OutboundEvent> batch = null;
-    int bytes = first.size();
-    for (OutboundEvent next = queue.peek();
-        next != null && (batch == null || batch.size() < MAX_BATCH_EVENTS) && bytes + next.size() <= MAX_BATCH_BYTES;
-        next = queue.peek()) {
-      if (batch == null) {
-        batch = new ArrayList<>();
-        batch.add(first);
-      }
-      batch.add(queue.poll());
-      bytes += next.size();
-    }
-    return batch == null ? first : OutboundEvent.batch(batch);
   }
 
   /**
@@ -918,18 +871,7 @@ public final class DeviceSession {
     closing = true;
     closed = true;
     closeReason = reason.code().name();
-    int sent = 0;
-    if (flushQueue) {
-      for (OutboundEvent next = nextMessage(); next != null; next = nextMessage()) {
-        transport.send(next);
-        sent += next.eventCount();
-      }
-    }
-    for (ServerEvent event : finalEvents) {
-      transport.send(OutboundEvent.of(event));
-      sent++;
-    }
-    services.metrics().eventsSent(sent);
+    outbound.close(flushQueue, finalEvents.stream().map(OutboundEvent::of).toList());
     transport.close(reason);
     log.fine(() -> "session " + id + " closed: " + reason.code() + " " + reason.message());
     cleanup();
@@ -995,7 +937,8 @@ public final class DeviceSession {
     try {
       services.engine().publish(envelope.setOriginId(services.gatewayId()).setPublishTime(Timestamps.fromMillis(services.clock().millis())).build());
     } catch (RuntimeException e) {
-      log.log(Level.WARNING, "publishing failed for session " + id, e);
+      // Fails for every typing frame while Redis is away: one line per interval, not a stack trace each.
+      PUBLISH_FAILED.log(() -> "publishing failed for session " + id + ": " + e);
     }
   }
 

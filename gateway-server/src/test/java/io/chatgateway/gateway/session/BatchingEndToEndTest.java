@@ -78,8 +78,8 @@ class BatchingEndToEndTest {
     assertFalse(batches.isEmpty(), "what queued while the device lagged came as batches");
     for (ServerEvent batch : batches) {
       int count = batch.getBatch().getEventsCount();
-      assertTrue(count >= 2 && count <= DeviceSession.MAX_BATCH_EVENTS, "batch size " + count);
-      assertTrue(batch.getBatch().getSerializedSize() <= DeviceSession.MAX_BATCH_BYTES + 8 * count, "batch bytes " + batch.getSerializedSize());
+      assertTrue(count >= 2 && count <= OutboundPump.MAX_BATCH_EVENTS, "batch size " + count);
+      assertTrue(batch.getBatch().getSerializedSize() <= OutboundPump.MAX_BATCH_BYTES + 8 * count, "batch bytes " + batch.getSerializedSize());
       assertTrue(batch.getBatch().getEventsList().stream().noneMatch(ServerEvent::hasBatch), "never nested");
     }
     assertTrue(lagging.messages().size() < lagging.events().size(), "fewer messages than events");

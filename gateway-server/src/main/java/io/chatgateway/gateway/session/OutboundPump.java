@@ -1,0 +1,143 @@
+package io.chatgateway.gateway.session;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+/**
+ * One session's way out: its bounded {@link OutboundQueue}, and the drain that writes what is queued
+ * to the transport while the transport is ready. For a device that announced the {@code batch}
+ * capability, a drain writes what has queued up as {@code EventBatch} messages built from the events'
+ * own bytes; it never waits to fill one.
+ *
+ * <p>Threading: {@link #offer} and {@link #claimDrain} may be called from any thread (fan-out lanes,
+ * the session); they touch only the thread-safe queue and the atomic drain flag. Everything else is
+ * called on the session's executor, which owns the rest of the state.
+ */
+final class OutboundPump {
+
+  /** Bounds of one batch, as the contract states them; a larger single event is sent alone. */
+  static final int MAX_BATCH_EVENTS = 256;
+  static final int MAX_BATCH_BYTES = 64 * 1024;
+
+  /** What became of an offered event. */
+  enum Offer {
+    /** Queued, and the caller claimed the drain: it must start one on the session's executor. */
+    DRAIN,
+    /** Queued; a drain is already on its way and will find it. */
+    QUEUED,
+    /** The queue is full: the device reads too slowly. */
+    FULL
+  }
+
+  private static final AtomicIntegerFieldUpdater<OutboundPump> DRAIN_SCHEDULED =
+      AtomicIntegerFieldUpdater.newUpdater(OutboundPump.class, "drainScheduled");
+
+  private final OutboundQueue queue;
+  private final SessionTransport transport;
+  private final SessionMetrics metrics;
+  // A field updater, not an AtomicInteger: every idle connection pays for this object.
+  private volatile int drainScheduled;
+  private boolean batching; // executor
+  private boolean closed; // executor
+
+  OutboundPump(OutboundQueue queue, SessionTransport transport, SessionMetrics metrics) {
+    this.queue = queue;
+    this.transport = transport;
+    this.metrics = metrics;
+  }
+
+  /** From now on the device unpacks batches (its hello said so). */
+  void sendBatches() {
+    batching = true;
+  }
+
+  /** Queues {@code event}; any thread. */
+  Offer offer(OutboundEvent event) {
+    if (!queue.offer(event)) {
+      return Offer.FULL;
+    }
+    // A drain that is scheduled but not started yet will find this event: drain() clears the flag
+    // before it polls.
+    return DRAIN_SCHEDULED.compareAndSet(this, 0, 1) ? Offer.DRAIN : Offer.QUEUED;
+  }
+
+  /** Claims the right to start a drain (the transport became writable); any thread. */
+  boolean claimDrain() {
+    return DRAIN_SCHEDULED.compareAndSet(this, 0, 1);
+  }
+
+  /** Writes queued messages while the transport is ready; once closed, writes nothing. */
+  void drain() {
+    drainScheduled = 0;
+    if (closed) {
+      return;
+    }
+    int sent = 0;
+    while (transport.isReady()) {
+      OutboundEvent next = nextMessage();
+      if (next == null) {
+        break;
+      }
+      transport.send(next);
+      sent += next.eventCount();
+    }
+    metrics.eventsSent(sent);
+    // If not ready, the transport's onReady calls the session's onWritable, which drains again.
+  }
+
+  /**
+   * The session ends: writes everything still queued when {@code flush} (bounded by the queue's own
+   * limits), then {@code finalEvents}, whatever the transport's readiness, and writes nothing after.
+   */
+  void close(boolean flush, List<OutboundEvent> finalEvents) {
+    closed = true;
+    int sent = 0;
+    if (flush) {
+      for (OutboundEvent next = nextMessage(); next != null; next = nextMessage()) {
+        transport.send(next);
+        sent += next.eventCount();
+      }
+    }
+    for (OutboundEvent event : finalEvents) {
+      transport.send(event);
+      sent += event.eventCount();
+    }
+    metrics.eventsSent(sent);
+  }
+
+  /** Events waiting, and their encoded bytes (a snapshot, for messages and metrics). */
+  int size() {
+    return queue.size();
+  }
+
+  long bytes() {
+    return queue.bytes();
+  }
+
+  /**
+   * The next message for the device: the oldest queued event or, for a device that unpacks batches,
+   * every queued event that fits one batch. Only what is already queued is taken, never waited for:
+   * batches form when the device reads behind its rooms, and then save it and the gateway the
+   * per-message cost of the transport.
+   */
+  private OutboundEvent nextMessage() {
+    OutboundEvent first = queue.poll();
+    if (first == null || !batching) {
+      return first;
+    }
+    List<OutboundEvent> batch = null;
+    int bytes = first.size();
+    for (OutboundEvent next = queue.peek();
+        next != null && (batch == null || batch.size() < MAX_BATCH_EVENTS) && bytes + next.size() <= MAX_BATCH_BYTES;
+        next = queue.peek()) {
+      if (batch == null) {
+        batch = new ArrayList<>();
+        batch.add(first);
+      }
+      batch.add(queue.poll());
+      bytes += next.size();
+    }
+    return batch == null ? first : OutboundEvent.batch(batch);
+  }
+}
