@@ -154,7 +154,7 @@ public final class GatewayServer implements AutoCloseable {
             () -> sessionsRef[0] == null ? 0 : sessionsRef[0].subscriptions(),
             () -> upstream.breaker().state() == CircuitBreaker.State.OPEN,
             engine::healthy,
-            () -> engine instanceof RedisEngine redisEngine && redisEngine.pingLagMillis() >= 0 ? redisEngine.pingLagMillis() / 1e3 : -1,
+            engine::lagSeconds,
             unauthenticated::open);
     TracePropagation tracing = new TracePropagation(telemetry, metrics);
     // Every call to the core, whoever makes it, carries trace context and is measured.
@@ -234,9 +234,7 @@ public final class GatewayServer implements AutoCloseable {
       throw new IOException("cannot listen on HTTP_PORT " + config.http().port() + ": " + e.getMessage(), e);
     }
     server.sessions.start();
-    if (server.directory instanceof RedisDirectory redisDirectory) {
-      redisDirectory.start(server.sessions::liveSnapshots, server.sessions::isLive, server.sessions.fanout()::subscriberCounts);
-    }
+    server.directory.start(server.sessions::liveSnapshots, server.sessions::isLive, server.sessions.fanout()::subscriberCounts);
     server.updateHealth();
     server.scheduler.scheduleWithFixedDelay(server::updateHealth, 250, 250, TimeUnit.MILLISECONDS);
     log.info(() -> "configuration: " + summary(config));
@@ -342,9 +340,7 @@ public final class GatewayServer implements AutoCloseable {
       embeddedCore.shutdownNow();
     }
     sessions.close();
-    if (directory instanceof RedisDirectory redisDirectory) {
-      redisDirectory.close();
-    }
+    directory.close();
     engine.close();
     if (redis != null) {
       redis.close();

@@ -39,6 +39,11 @@ public interface Engine extends EventPublisher, AutoCloseable {
   /** Whether envelopes published now would reach this gateway (for readiness). */
   boolean healthy();
 
+  /** Seconds the engine's last self-ping took to come back (a metric); negative when it has none. */
+  default double lagSeconds() {
+    return -1;
+  }
+
   @Override
   void close();
 }

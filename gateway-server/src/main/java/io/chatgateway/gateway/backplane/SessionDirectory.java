@@ -1,7 +1,11 @@
 package io.chatgateway.gateway.backplane;
 
+import java.util.Collection;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * What other gateways must know about this one's sessions: who is connected where (so a device
@@ -27,6 +31,16 @@ public interface SessionDirectory {
 
   /** Whether {@code profileId} has a live device on another gateway. */
   CompletionStage<Boolean> onlineElsewhere(String profileId);
+
+  /**
+   * Starts whatever the directory does on its own (a heartbeat that rewrites every entry). {@code
+   * live} gives the sessions past their handshake; {@code stillLive} tells, by session id, whether
+   * one still is; {@code roomSubscribers} gives each room's local subscriber count. Call once.
+   */
+  default void start(Supplier<Collection<SessionSnapshot>> live, Predicate<String> stillLive, Supplier<Map<String, Integer>> roomSubscribers) {}
+
+  /** Removes this gateway's entries and stops; call once at shutdown. */
+  default void close() {}
 
   /** One gateway, nothing shared: every call is a no-op and nobody is online elsewhere. */
   SessionDirectory LOCAL =

@@ -59,7 +59,7 @@ import java.util.logging.Logger;
  * <p>Session calls only start asynchronous commands. The heartbeat and the reaper run on this
  * directory's own thread and may wait for Redis.
  */
-public final class RedisDirectory implements SessionDirectory, AutoCloseable {
+public final class RedisDirectory implements SessionDirectory {
 
   private static final Logger log = Logger.getLogger(RedisDirectory.class.getName());
   private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
@@ -122,6 +122,7 @@ public final class RedisDirectory implements SessionDirectory, AutoCloseable {
    * <p>{@code sessions} gives the live sessions (past their handshake, open); {@code stillLive} tells, by
    * session id, whether one still is right before its device claim is refreshed.
    */
+  @Override
   public void start(Supplier<Collection<SessionSnapshot>> sessions, Predicate<String> stillLive, Supplier<Map<String, Integer>> roomSubscribers) {
     long every = heartbeat.toMillis();
     Runnable beat = () -> beat(sessions.get(), stillLive, roomSubscribers.get());

@@ -173,6 +173,12 @@ public final class RedisEngine implements Engine {
     return pingLagMillis;
   }
 
+  @Override
+  public double lagSeconds() {
+    long lag = pingLagMillis;
+    return lag >= 0 ? lag / 1e3 : -1;
+  }
+
   /** Channels Redis confirmed (for tests and metrics). */
   public int subscribedRooms() {
     return (int) confirmed.stream().filter(c -> RedisChannels.roomOf(c) != null).count();
