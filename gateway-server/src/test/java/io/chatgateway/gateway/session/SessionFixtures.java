@@ -22,33 +22,6 @@ final class SessionFixtures {
 
   private SessionFixtures() {}
 
-  /** A transport that accepts everything and records nothing; always ready. */
-  static final class NullTransport implements SessionTransport {
-    @Override
-    public String kind() {
-      return "test";
-    }
-
-    @Override
-    public String remoteAddress() {
-      return "test";
-    }
-
-    @Override
-    public boolean isReady() {
-      return true;
-    }
-
-    @Override
-    public void send(OutboundEvent event) {}
-
-    @Override
-    public void close(CloseReason reason) {}
-
-    @Override
-    public void requestFrames(int count) {}
-  }
-
   /** {@code count} sessions that never receive a frame, on services nobody calls. */
   static List<DeviceSession> idleSessions(int count) {
     SessionConfig config = SessionConfig.fromEnvironment(new EnvReader(Map.of()));
@@ -74,7 +47,7 @@ final class SessionFixtures {
     List<DeviceSession> sessions = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       VerifiedToken token = new VerifiedToken(new CallerIdentity("user-" + i, "device"), Instant.now().plus(Duration.ofHours(1)));
-      sessions.add(DeviceSession.open(services, new NullTransport(), token, Context.ROOT));
+      sessions.add(DeviceSession.open(services, new SessionHarness.RecordingTransport(), token, Context.ROOT));
     }
     return sessions;
   }
