@@ -1,6 +1,8 @@
 /**
  * Engines: how room envelopes travel between the core and every gateway with subscribers in the room.
- * {@link io.chatgateway.gateway.engine.InMemoryEngine} serves a single process; the Redis engine
- * serves many.
+ * They implement the session core's ports in {@code backplane}: {@link
+ * io.chatgateway.gateway.engine.InMemoryEngine} serves a single process; {@link
+ * io.chatgateway.gateway.engine.RedisEngine} and {@link io.chatgateway.gateway.engine.RedisDirectory}
+ * serve many, through Redis. Nothing here depends on the session core itself.
  */
 package io.chatgateway.gateway.engine;

@@ -12,6 +12,13 @@
  * several rooms reaches each local recipient once ({@link
  * io.chatgateway.gateway.session.PresenceCopies}).
  *
+ * <p>A session's parts, each with one job: {@link io.chatgateway.gateway.session.OutboundPump} (queue,
+ * drain, batches), {@link io.chatgateway.gateway.session.RoomSlot} (one subscription), {@link
+ * io.chatgateway.gateway.session.FloodGuard} (rate limit and strikes), {@link
+ * io.chatgateway.gateway.session.TypingTracker}. The session reaches other gateways only through the
+ * ports in {@code backplane}, and reads time from the clock and ticker {@link
+ * io.chatgateway.gateway.session.SessionServices} is given.
+ *
  * <p>Threading: each session's state belongs to its {@link io.chatgateway.gateway.session.SerialExecutor}.
  * Fan-out threads touch only a session's queue and per-room slots, never its other state.
  */

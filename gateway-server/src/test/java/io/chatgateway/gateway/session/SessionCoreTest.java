@@ -151,7 +151,9 @@ class SessionCoreTest {
       for (SessionHarness.Device device : new SessionHarness.Device[] {typist, watcher}) {
         device.send(hello());
         device.send(ConnectRequest.newBuilder().setFrameId("sub").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(room)));
-        assertTrue(device.last().getSubscribed().getResults(0).getOk(), device.last().toString());
+        // The membership check is a call to the core, answered on the channel's thread.
+        ServerEvent subscribed = device.await(ServerEvent::hasSubscribed, "subscribed");
+        assertTrue(subscribed.getSubscribed().getResults(0).getOk(), subscribed.toString());
       }
       typist.send(ConnectRequest.newBuilder().setTyping(TypingFrame.newBuilder().setRoomId(room).setState(TypingState.TYPING_STATE_STARTED)));
       watcher.await(e -> e.hasTyping() && e.getTyping().getState() == TypingState.TYPING_STATE_STARTED, "typing started");
