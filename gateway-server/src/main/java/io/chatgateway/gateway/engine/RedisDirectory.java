@@ -235,9 +235,13 @@ public final class RedisDirectory implements SessionDirectory {
       Map<String, byte[]> counts = new HashMap<>();
       roomSubscribers.forEach((room, count) -> counts.put(room, bytes(Integer.toString(count))));
       replaceHash(RedisChannels.rooms(gatewayId), counts);
+      java.util.Set<String> stillPresent = new java.util.HashSet<>();
       for (SessionSnapshot session : sessions) {
-        // Checked right before the write: a close issues its delete after this on the same connection.
+        // Checked right before the write: a close issues its deletes (device claim, presence entry)
+        // after this on the same connection. A beat that read a session just before it closed must
+        // not write its entries back after the close removed them.
         if (stillLive.test(session.sessionId())) {
+          stillPresent.add(session.profileId());
           commands()
               .eval(
                   CLAIM_IF_FREE_OR_OURS,
@@ -249,8 +253,10 @@ public final class RedisDirectory implements SessionDirectory {
       }
       lastActivity.forEach(
           (profile, at) -> {
-            commands().zadd(RedisChannels.presence(profile), (double) at, bytes(gatewayId));
-            commands().expire(RedisChannels.presence(profile), ttl.toSeconds());
+            if (stillPresent.contains(profile)) {
+              commands().zadd(RedisChannels.presence(profile), (double) at, bytes(gatewayId));
+              commands().expire(RedisChannels.presence(profile), ttl.toSeconds());
+            }
           });
       reapDeadGateways(now);
     } catch (Exception e) {

@@ -17,8 +17,6 @@ import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.ErrorEvent;
-import io.chatgateway.proto.v1.GetRoomRequest;
-import io.chatgateway.proto.v1.GetRoomResponse;
 import io.chatgateway.proto.v1.HelloFrame;
 import io.chatgateway.proto.v1.PongEvent;
 import io.chatgateway.proto.v1.PresenceFrame;
@@ -32,7 +30,6 @@ import io.chatgateway.proto.v1.RoomSubscriptionResult;
 import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.SendEventResponse;
 import io.chatgateway.proto.v1.ServerEvent;
-import io.chatgateway.proto.v1.SubscribedEvent;
 import io.chatgateway.proto.v1.TypingEvent;
 import io.chatgateway.proto.v1.TypingFrame;
 import io.chatgateway.proto.v1.TypingState;
@@ -46,14 +43,9 @@ import io.grpc.MethodDescriptor;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.logging.Level;
@@ -97,10 +89,7 @@ public final class DeviceSession {
   private final String id;
   private final CallerIdentity identity;
   private final OutboundPump outbound;
-  // Sized for the few rooms most devices subscribe to: per-session state is multiplied by every idle
-  // connection (the idle-capacity benchmark's class histogram), so default capacities cost real memory.
-  private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
-  // 1 while a drain is owed or scheduled and has not started (see offer()).
+  private final Subscriptions subscriptions;
   private final Instant connectedAt;
 
   // Read by the sweeper and fan-out threads; written on the executor (closing: also by fan-out).
@@ -133,6 +122,7 @@ public final class DeviceSession {
     this.id = services.gatewayId() + "." + services.resumes().newToken().substring(0, 12);
     this.identity = token.identity();
     this.tokenExpiresAt = token.expiresAt();
+    this.subscriptions = new Subscriptions(this, services, executor);
     this.outbound = new OutboundPump(new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes()), transport, services.metrics());
     this.connectedAt = services.clock().instant();
     long now = services.nanoTime();
@@ -200,7 +190,7 @@ public final class DeviceSession {
     if (closing) {
       return;
     }
-    RoomSlot slot = rooms.get(roomId);
+    RoomSlot slot = subscriptions.slot(roomId);
     if (slot == null) {
       return;
     }
@@ -222,7 +212,7 @@ public final class DeviceSession {
 
   /** Ends this session's subscription to {@code roomId} because the core says so. */
   void revoke(String roomId, UnsubscribeReason reason) {
-    RoomSlot slot = rooms.get(roomId);
+    RoomSlot slot = subscriptions.slot(roomId);
     if (slot == null || slot.close() == RoomSlot.State.CLOSED) {
       return;
     }
@@ -235,7 +225,7 @@ public final class DeviceSession {
             .build());
     executor.execute(
         () -> {
-          rooms.remove(roomId, slot);
+          subscriptions.remove(roomId, slot);
           services.fanout().unregister(roomId, this);
           stopTyping(roomId);
           services.directory().sessionChanged(snapshot());
@@ -341,14 +331,14 @@ public final class DeviceSession {
 
   /** Rooms this session listens to (a weakly consistent snapshot). */
   public Set<String> roomIds() {
-    return Set.copyOf(rooms.keySet());
+    return subscriptions.ids();
   }
 
   /** What the directory may know of this session, now (any thread; rooms weakly consistent). */
   public SessionSnapshot snapshot() {
     return new SessionSnapshot(
         id, identity.profileId(), identity.deviceId(), transport.kind(), transport.remoteAddress(), connectedAt, lastActivityMillis(),
-        rooms.keySet().stream().sorted().toList());
+        subscriptions.sortedIds());
   }
 
   String deviceKey() {
@@ -366,7 +356,7 @@ public final class DeviceSession {
 
   /** Rooms this session listens to or is joining. */
   public int roomCount() {
-    return rooms.size();
+    return subscriptions.count();
   }
 
   private static Map<ConnectRequest.FrameCase, String> frameNames() {
@@ -375,6 +365,11 @@ public final class DeviceSession {
       names.put(frame, frame.name().toLowerCase(java.util.Locale.ROOT));
     }
     return names;
+  }
+
+  /** Whether the session has ended; executor only. */
+  boolean isClosed() {
+    return closed;
   }
 
   /** Whether the session finished its handshake. */
@@ -432,8 +427,8 @@ public final class DeviceSession {
     }
     switch (request.getFrameCase()) {
       case HELLO -> reject(frameId, ErrorCode.ERROR_CODE_HELLO_REQUIRED, "hello may only be sent once, as the first frame");
-      case SUBSCRIBE -> subscribe(frameId, request.getSubscribe().getRoomIdsList());
-      case UNSUBSCRIBE -> unsubscribe(frameId, request.getUnsubscribe().getRoomIdsList());
+      case SUBSCRIBE -> subscriptions.subscribe(frameId, request.getSubscribe().getRoomIdsList());
+      case UNSUBSCRIBE -> subscriptions.unsubscribe(frameId, request.getUnsubscribe().getRoomIdsList());
       case SEND -> send(frameId, request.getSend().getEventsList());
       case TYPING -> typing(frameId, request.getTyping(), now);
       case READ_MARKER -> receipt(frameId, request.getReadMarker().getRoomId(), ReceiptKind.RECEIPT_KIND_READ, request.getReadMarker().getUpToSequence());
@@ -496,154 +491,11 @@ public final class DeviceSession {
             .addAllResumedRoomIds(resumed);
     enqueue(event(frameId).setReady(ready).build());
     if (!resumed.isEmpty()) {
-      subscribe("", List.copyOf(resumed));
+      subscriptions.subscribe("", List.copyOf(resumed));
     }
   }
 
   // ---- subscribe / unsubscribe
-
-  private void subscribe(String frameId, List<String> roomIds) {
-    if (roomIds.isEmpty() || roomIds.size() > MAX_ROOMS_PER_FRAME) {
-      reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "subscribe needs 1 to " + MAX_ROOMS_PER_FRAME + " room ids");
-      return;
-    }
-    RoomSubscriptionResult[] results = new RoomSubscriptionResult[roomIds.size()];
-    Map<Integer, RoomSlot> created = new HashMap<>();
-    List<Integer> toCheck = new ArrayList<>();
-    for (int i = 0; i < roomIds.size(); i++) {
-      String roomId = roomIds.get(i);
-      if (!Ids.isRoomId(roomId)) {
-        results[i] = failure(roomId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, Ids.roomProblem("room id", roomId));
-      } else if (rooms.containsKey(roomId)) {
-        toCheck.add(i); // already subscribed: report its current sequence
-      } else if (rooms.size() >= config.maxRoomsPerSession()) {
-        results[i] = failure(roomId, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS, "at most " + config.maxRoomsPerSession() + " rooms per session (MAX_CHANNELS_PER_SOCKET)");
-      } else {
-        // Listen before asking the core, so no event published after its answer can be missed;
-        // the slot holds events back until membership is confirmed.
-        RoomSlot slot = new RoomSlot();
-        rooms.put(roomId, slot);
-        services.fanout().register(roomId, this);
-        created.put(i, slot);
-        toCheck.add(i);
-      }
-    }
-    if (toCheck.isEmpty()) {
-      completeSubscribe(frameId, roomIds, results, created);
-      return;
-    }
-    // Ask the core only once the engine delivers the new rooms here (at once in memory; with Redis
-    // when the subscription is confirmed), so the sequence it answers is a safe starting point.
-    CompletableFuture<?>[] delivering =
-        created.keySet().stream()
-            .map(i -> services.engine().whenDelivering(roomIds.get(i)).toCompletableFuture())
-            .toArray(CompletableFuture[]::new);
-    CompletableFuture.allOf(delivering)
-        .orTimeout(ENGINE_SUBSCRIBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete(
-            (ok, error) ->
-                executor.execute(
-                    () -> {
-                      if (error != null) {
-                        for (int index : created.keySet()) {
-                          results[index] = failure(roomIds.get(index), ErrorCode.ERROR_CODE_UNAVAILABLE, "event delivery for this room is not available now; retry");
-                        }
-                        toCheck.removeAll(created.keySet());
-                      }
-                      checkMembership(frameId, roomIds, results, created, toCheck);
-                    }));
-  }
-
-  private void checkMembership(
-      String frameId, List<String> roomIds, RoomSubscriptionResult[] results, Map<Integer, RoomSlot> created, List<Integer> toCheck) {
-    if (closed) {
-      return;
-    }
-    if (toCheck.isEmpty()) {
-      completeSubscribe(frameId, roomIds, results, created);
-      return;
-    }
-    int[] outstanding = {toCheck.size()};
-    for (int index : toCheck) {
-      String roomId = roomIds.get(index);
-      callCore(
-          ChatServiceGrpc.getGetRoomMethod(),
-          GetRoomRequest.newBuilder().setRoomId(roomId).build(),
-          (GetRoomResponse response, Status status) -> {
-            if (status.isOk() && response.hasSubscription()) {
-              results[index] =
-                  RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true).setLastSequence(response.getRoom().getLastSequence()).build();
-            } else if (status.isOk()) {
-              results[index] = failure(roomId, ErrorCode.ERROR_CODE_PERMISSION_DENIED, "not a member of room " + roomId + "; join it first");
-            } else {
-              results[index] = failure(roomId, ServerEvents.codeFor(status.getCode()), describe(status));
-            }
-            if (--outstanding[0] == 0) {
-              completeSubscribe(frameId, roomIds, results, created);
-            }
-          });
-    }
-  }
-
-  private void completeSubscribe(String frameId, List<String> roomIds, RoomSubscriptionResult[] results, Map<Integer, RoomSlot> created) {
-    if (closed) {
-      return;
-    }
-    for (int i = 0; i < results.length; i++) {
-      if (results[i].getOk()) {
-        // Who is here already: one frame, however many people.
-        results[i] = results[i].toBuilder().addAllPresent(services.presence().snapshot(roomIds.get(i), identity.profileId())).build();
-      }
-    }
-    enqueue(event(frameId).setSubscribed(SubscribedEvent.newBuilder().addAllResults(List.of(results))).build());
-    for (Map.Entry<Integer, RoomSlot> entry : created.entrySet()) {
-      String roomId = roomIds.get(entry.getKey());
-      RoomSlot slot = entry.getValue();
-      RoomSubscriptionResult result = results[entry.getKey()];
-      if (result.getOk()) {
-        if (activate(slot, result.getLastSequence())) {
-          services.presence().roomJoined(this, roomId);
-        }
-      } else {
-        slot.close();
-        rooms.remove(roomId, slot);
-        services.fanout().unregister(roomId, this);
-      }
-    }
-    services.directory().sessionChanged(snapshot());
-  }
-
-  /** Releases events held back while membership was checked, skipping those the device will fetch. */
-  private boolean activate(RoomSlot slot, long lastSequence) {
-    return slot.activate(
-        held -> {
-          ServerEvent event = held.event();
-          if (!event.hasRoomEvent() || event.getRoomEvent().getSequence() > lastSequence) {
-            enqueue(held);
-          }
-        });
-  }
-
-  private void unsubscribe(String frameId, List<String> roomIds) {
-    if (roomIds.isEmpty() || roomIds.size() > MAX_ROOMS_PER_FRAME) {
-      reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "unsubscribe needs 1 to " + MAX_ROOMS_PER_FRAME + " room ids");
-      return;
-    }
-    UnsubscribedEvent.Builder answer = UnsubscribedEvent.newBuilder().setReason(UnsubscribeReason.UNSUBSCRIBE_REASON_REQUESTED);
-    for (String roomId : roomIds) {
-      RoomSlot slot = rooms.remove(roomId);
-      if (slot == null) {
-        answer.addResults(failure(roomId, ErrorCode.ERROR_CODE_NOT_FOUND, "not subscribed to room " + roomId));
-        continue;
-      }
-      slot.close();
-      services.fanout().unregister(roomId, this);
-      stopTyping(roomId);
-      answer.addResults(RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true));
-    }
-    enqueue(event(frameId).setUnsubscribed(answer).build());
-    services.directory().sessionChanged(snapshot());
-  }
 
   // ---- send
 
@@ -712,7 +564,7 @@ public final class DeviceSession {
 
   private void typing(String frameId, TypingFrame frame, long now) {
     String roomId = frame.getRoomId();
-    RoomSlot slot = rooms.get(roomId);
+    RoomSlot slot = subscriptions.slot(roomId);
     if (slot == null || !slot.live()) {
       reject(frameId, ErrorCode.ERROR_CODE_NOT_FOUND, "subscribe to room " + roomId + " before typing in it");
       return;
@@ -732,7 +584,7 @@ public final class DeviceSession {
     }
   }
 
-  private void stopTyping(String roomId) {
+  void stopTyping(String roomId) {
     if (typing != null && typing.stopped(roomId)) {
       publishTyping(roomId, TypingState.TYPING_STATE_STOPPED);
       typingDeadlineNanos = typing.deadline();
@@ -808,11 +660,11 @@ public final class DeviceSession {
 
   // ===================================================================== outbound
 
-  private void enqueue(ServerEvent event) {
+  void enqueue(ServerEvent event) {
     enqueue(OutboundEvent.of(event));
   }
 
-  private void enqueue(OutboundEvent event) {
+  void enqueue(OutboundEvent event) {
     if (offer(event)) {
       startDrain();
     }
@@ -887,14 +739,7 @@ public final class DeviceSession {
     }
     cleanedUp = true;
     services.metrics().sessionClosed(transport.kind(), closeReason);
-    Set<String> activeRooms = new HashSet<>();
-    for (Map.Entry<String, RoomSlot> entry : rooms.entrySet()) {
-      if (entry.getValue().close() == RoomSlot.State.LIVE) {
-        activeRooms.add(entry.getKey());
-      }
-      services.fanout().unregister(entry.getKey(), this);
-    }
-    rooms.clear();
+    Set<String> activeRooms = subscriptions.closeAll();
     if (typing != null) {
       typing.rooms().forEach(this::stopTyping);
     }
@@ -909,7 +754,7 @@ public final class DeviceSession {
 
   // ===================================================================== helpers
 
-  private ServerEvent.Builder event(String frameId) {
+  ServerEvent.Builder event(String frameId) {
     return services.events().builder(frameId);
   }
 
@@ -917,19 +762,11 @@ public final class DeviceSession {
     return event(frameId).setError(ErrorEvent.newBuilder().setCode(code).setMessage(message).setFatal(fatal).putAllMeta(meta)).build();
   }
 
-  private void reject(String frameId, ErrorCode code, String message) {
+  void reject(String frameId, ErrorCode code, String message) {
     enqueue(error(frameId, code, message, false, Map.of()));
   }
 
-  private static RoomSubscriptionResult failure(String roomId, ErrorCode code, String message) {
-    return RoomSubscriptionResult.newBuilder()
-        .setRoomId(roomId)
-        .setOk(false)
-        .setError(ErrorEvent.newBuilder().setCode(code).setMessage(message))
-        .build();
-  }
-
-  private static String describe(Status status) {
+  static String describe(Status status) {
     return status.getDescription() == null ? status.getCode().toString() : status.getDescription();
   }
 
@@ -946,7 +783,7 @@ public final class DeviceSession {
    * Calls the core as this session's device, inside the stream's context (so the call ends with the
    * stream), and continues on the session's executor with the response and status.
    */
-  private <ReqT, RespT> void callCore(MethodDescriptor<ReqT, RespT> method, ReqT request, BiConsumer<RespT, Status> onDone) {
+  <ReqT, RespT> void callCore(MethodDescriptor<ReqT, RespT> method, ReqT request, BiConsumer<RespT, Status> onDone) {
     callContext
         .withValue(CallerIdentity.CONTEXT_KEY, identity)
         .run(
