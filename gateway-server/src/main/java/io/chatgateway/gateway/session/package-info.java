@@ -12,7 +12,8 @@
  * several rooms reaches each local recipient once ({@link
  * io.chatgateway.gateway.session.PresenceCopies}).
  *
- * <p>A session's parts, each with one job: {@link io.chatgateway.gateway.session.OutboundPump} (queue,
+ * <p>A session's parts, each with one job: {@link io.chatgateway.gateway.session.Subscriptions} (its
+ * rooms, the subscribe protocol), {@link io.chatgateway.gateway.session.OutboundPump} (queue,
  * drain, batches), {@link io.chatgateway.gateway.session.RoomSlot} (one subscription), {@link
  * io.chatgateway.gateway.session.FloodGuard} (rate limit and strikes), {@link
  * io.chatgateway.gateway.session.TypingTracker}. The session reaches other gateways only through the
