@@ -3,6 +3,10 @@ package io.chatgateway.bus;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.chatgateway.client.Ids;
 import io.chatgateway.proto.v1.BusEnvelope;
+import io.chatgateway.proto.v1.PresenceEvent;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 
 /**
  * Reads what arrives on a room channel. Whoever can publish to Redis can put any bytes there, so an
@@ -13,6 +17,26 @@ import io.chatgateway.proto.v1.BusEnvelope;
 public final class BusEnvelopes {
 
   private BusEnvelopes() {}
+
+  /**
+   * One presence change as published to each of {@code rooms}: the same {@code presence} in every
+   * copy, with {@code presence_room_count} saying how many copies there are, so gateways deliver it
+   * once per recipient. Publish time is the change's own time.
+   */
+  public static List<BusEnvelope> presence(String originId, PresenceEvent presence, Collection<String> rooms) {
+    List<BusEnvelope> copies = new ArrayList<>(rooms.size());
+    for (String roomId : rooms) {
+      copies.add(
+          BusEnvelope.newBuilder()
+              .setRoomId(roomId)
+              .setOriginId(originId)
+              .setPublishTime(presence.getLastSeenTime())
+              .setPresenceRoomCount(rooms.size())
+              .setPresence(presence)
+              .build());
+    }
+    return copies;
+  }
 
   /**
    * The envelope in {@code message}, received on the channel of {@code channelRoomId}.
@@ -28,7 +52,7 @@ public final class BusEnvelopes {
     }
     if (!envelope.getRoomId().equals(channelRoomId)) {
       throw new IllegalArgumentException(
-          "envelope names room '" + clip(envelope.getRoomId()) + "' but came on the channel of room '" + clip(channelRoomId) + "'");
+          "envelope names room '" + Ids.clip(envelope.getRoomId()) + "' but came on the channel of room '" + Ids.clip(channelRoomId) + "'");
     }
     if (!Ids.isRoomId(channelRoomId)) {
       throw new IllegalArgumentException(Ids.roomProblem("room id", channelRoomId));
@@ -37,9 +61,5 @@ public final class BusEnvelopes {
       throw new IllegalArgumentException("envelope carries no payload (or one this gateway does not know)");
     }
     return envelope;
-  }
-
-  private static String clip(String value) {
-    return value.length() <= 40 ? value : value.substring(0, 40) + "...";
   }
 }

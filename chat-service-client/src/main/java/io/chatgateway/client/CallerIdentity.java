@@ -4,10 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.grpc.Context;
 import io.grpc.Metadata;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The authenticated caller on whose behalf the gateway calls the core.
@@ -112,12 +109,7 @@ public record CallerIdentity(String profileId, String deviceId) {
     @Override
     public String parseBytes(byte[] serialized) {
       try {
-        return StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(ByteBuffer.wrap(serialized))
-            .toString();
+        return Utf8.decodeStrictly(serialized);
       } catch (CharacterCodingException e) {
         throw new IllegalArgumentException("identity metadata is not valid UTF-8");
       }

@@ -100,7 +100,11 @@ public final class Ids {
     };
   }
 
-  private static String clip(String value) {
+  /**
+   * {@code value} as error messages and log lines quote an id: at most 40 characters, control
+   * characters escaped. Null is quoted as empty.
+   */
+  public static String clip(String value) {
     if (value == null) {
       return "";
     }

@@ -8,11 +8,11 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.util.Timestamps;
+import io.chatgateway.bus.BusEnvelopes;
 import io.chatgateway.bus.RedisChannels;
 import io.chatgateway.bus.RedisConnector;
 import io.chatgateway.gateway.backplane.SessionDirectory;
 import io.chatgateway.gateway.backplane.SessionSnapshot;
-import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.DeviceKick;
 import io.chatgateway.proto.v1.GatewayControl;
 import io.chatgateway.proto.v1.PresenceEvent;
@@ -26,8 +26,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -235,7 +238,7 @@ public final class RedisDirectory implements SessionDirectory {
       Map<String, byte[]> counts = new HashMap<>();
       roomSubscribers.forEach((room, count) -> counts.put(room, bytes(Integer.toString(count))));
       replaceHash(RedisChannels.rooms(gatewayId), counts);
-      java.util.Set<String> stillPresent = new java.util.HashSet<>();
+      Set<String> stillPresent = new HashSet<>();
       for (SessionSnapshot session : sessions) {
         // Checked right before the write: a close issues its deletes (device claim, presence entry)
         // after this on the same connection. A beat that read a session just before it closed must
@@ -317,17 +320,7 @@ public final class RedisDirectory implements SessionDirectory {
                 .setStatus(PresenceStatus.PRESENCE_STATUS_OFFLINE)
                 .setLastSeenTime(Timestamps.fromMillis(now))
                 .build();
-        java.util.Set<String> rooms = new java.util.LinkedHashSet<>(entry.getValue());
-        for (String roomId : rooms) {
-          engine.publish(
-              BusEnvelope.newBuilder()
-                  .setRoomId(roomId)
-                  .setOriginId(gatewayId)
-                  .setPublishTime(offline.getLastSeenTime())
-                  .setPresenceRoomCount(rooms.size())
-                  .setPresence(offline)
-                  .build());
-        }
+        BusEnvelopes.presence(gatewayId, offline, new LinkedHashSet<>(entry.getValue())).forEach(engine::publish);
       }
     }
     commands().del(RedisChannels.connections(deadId), RedisChannels.rooms(deadId)).get(5, TimeUnit.SECONDS);

@@ -7,6 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.client.Utf8;
 import io.chatgateway.gateway.auth.BearerHeader;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.TokenRejectedException;
@@ -27,8 +28,6 @@ import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -175,13 +174,7 @@ final class ConnectProtocolHandler implements HttpHandler {
     String type = request.getDescriptorForType().getFullName();
     try {
       if (json) {
-        String text = StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(ByteBuffer.wrap(body))
-            .toString();
-        JSON_IN.merge(text, request);
+        JSON_IN.merge(Utf8.decodeStrictly(body), request);
       } else {
         request.mergeFrom(body);
       }

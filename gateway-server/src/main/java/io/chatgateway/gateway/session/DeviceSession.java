@@ -316,24 +316,6 @@ public final class DeviceSession {
     return identity.deviceId();
   }
 
-  /** The transport's kind, such as {@code grpc} or {@code websocket}. */
-  public String transportKind() {
-    return transport.kind();
-  }
-
-  public String remoteAddress() {
-    return transport.remoteAddress();
-  }
-
-  public Instant connectedAt() {
-    return connectedAt;
-  }
-
-  /** Rooms this session listens to (a weakly consistent snapshot). */
-  public Set<String> roomIds() {
-    return subscriptions.ids();
-  }
-
   /** What the directory may know of this session, now (any thread; rooms weakly consistent). */
   public SessionSnapshot snapshot() {
     return new SessionSnapshot(

@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.util.Timestamps;
 import io.chatgateway.gateway.backplane.Engine;
-import io.chatgateway.proto.v1.BusEnvelope;
+import io.chatgateway.bus.BusEnvelopes;
 import io.chatgateway.proto.v1.PresenceEvent;
 import io.chatgateway.proto.v1.PresenceStatus;
 import java.time.Clock;
@@ -256,15 +256,6 @@ public final class PresenceTracker {
             .setStatusText(text)
             .setLastSeenTime(Timestamps.fromMillis(at))
             .build();
-    for (String roomId : rooms) {
-      engine.publish(
-          BusEnvelope.newBuilder()
-              .setRoomId(roomId)
-              .setOriginId(originId)
-              .setPublishTime(presence.getLastSeenTime())
-              .setPresenceRoomCount(rooms.size())
-              .setPresence(presence)
-              .build());
-    }
+    BusEnvelopes.presence(originId, presence, rooms).forEach(engine::publish);
   }
 }

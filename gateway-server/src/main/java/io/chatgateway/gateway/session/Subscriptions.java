@@ -58,11 +58,7 @@ final class Subscriptions {
     rooms.remove(roomId, slot);
   }
 
-  /** Rooms listened to or being joined (weakly consistent; any thread). */
-  Set<String> ids() {
-    return Set.copyOf(rooms.keySet());
-  }
-
+  /** Rooms listened to or being joined, sorted (weakly consistent; any thread). */
   List<String> sortedIds() {
     return rooms.keySet().stream().sorted().toList();
   }

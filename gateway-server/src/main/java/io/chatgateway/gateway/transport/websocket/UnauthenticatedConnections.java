@@ -47,9 +47,4 @@ public final class UnauthenticatedConnections {
   public int open() {
     return open.get();
   }
-
-  /** The bound. */
-  public int max() {
-    return max;
-  }
 }
