@@ -88,6 +88,10 @@ class GatewayConfigTest {
         "GATEWAY_HEARTBEAT_SEC|0",
         "REDIS_COMMAND_TIMEOUT_MS|5",
         "HTTP_PORT|99999",
+        "HELLO_TIMEOUT_SEC|0",
+        "HELLO_TIMEOUT_SEC|soon",
+        "MAX_UNAUTHENTICATED_CONNECTIONS|-1",
+        "MAX_UNAUTHENTICATED_CONNECTIONS|lots",
         "ALLOWED_ORIGINS|chat.example.com"
       })
   void aBadValueStopsStartUpNamingTheVariable(String name, String value) {
@@ -108,6 +112,8 @@ class GatewayConfigTest {
     assertEquals(Duration.ofSeconds(300), session.connectionTimeout());
     assertEquals(Duration.ofSeconds(90), session.presenceTtl());
     assertEquals(Duration.ofSeconds(10), session.typingTtl());
+    assertEquals(Duration.ofSeconds(10), session.helloTimeout());
+    assertEquals(10_000, GatewayConfig.fromEnvironment(Map.of()).http().maxUnauthenticatedConnections());
   }
 
   @Test

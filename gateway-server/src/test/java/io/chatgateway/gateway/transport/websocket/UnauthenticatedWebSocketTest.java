@@ -91,6 +91,17 @@ class UnauthenticatedWebSocketTest {
     Await.until(Duration.ofSeconds(5), () -> unauthenticatedGauge() == 0, "slot given back");
   }
 
+  @Test
+  void aMalformedAuthorizationHeaderIsRefusedBeforeTheUpgradeNotIgnored() {
+    for (String header : new String[] {"Bearer ", "Basic dXNlcjpwYXNz", "token-without-scheme"}) {
+      java.util.concurrent.CompletionException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.util.concurrent.CompletionException.class, () -> WsClient.connect(ws(""), Map.of("Authorization", header), true));
+      assertEquals(401, ((java.net.http.WebSocketHandshakeException) refused.getCause()).getResponse().statusCode(), header);
+    }
+    assertEquals(0, unauthenticatedGauge(), "refused before the upgrade: no slot taken");
+  }
+
   /** Opens a WebSocket without a token by hand, and reads the 101 answer. */
   private static Socket upgradeWithoutToken() throws IOException {
     Socket socket = new Socket();
