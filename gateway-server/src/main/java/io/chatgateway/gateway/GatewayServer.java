@@ -19,6 +19,7 @@ import io.chatgateway.gateway.backplane.SessionDirectory;
 import io.chatgateway.bus.RedisConnector;
 import io.chatgateway.bus.RedisTarget;
 import io.chatgateway.gateway.forward.ForwardedChatService;
+import io.chatgateway.gateway.forward.GrpcCoreCalls;
 import io.chatgateway.gateway.telemetry.GatewayMetrics;
 import io.chatgateway.gateway.telemetry.Telemetry;
 import io.chatgateway.gateway.telemetry.TracePropagation;
@@ -161,7 +162,7 @@ public final class GatewayServer implements AutoCloseable {
     Channel core = ClientInterceptors.intercept(upstream.channel(), tracing.upstream());
     this.sessions =
         new SessionServices(
-            config.gatewayId(), config.session(), core, engine, verifier, directory, metrics, callExecutor, scheduler, Clock.systemUTC(), System::nanoTime);
+            config.gatewayId(), config.session(), GrpcCoreCalls.over(core), engine, verifier, directory, metrics, callExecutor, scheduler, Clock.systemUTC(), System::nanoTime);
     sessionsRef[0] = sessions;
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))

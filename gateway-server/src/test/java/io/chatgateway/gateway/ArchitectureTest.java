@@ -1,5 +1,6 @@
 package io.chatgateway.gateway;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -10,11 +11,22 @@ import com.tngtech.archunit.lang.ArchRule;
 /**
  * The package structure the README describes, checked on the compiled main classes of every module
  * (the gateway's classpath holds them all): no package depends, however indirectly, on a package
- * that depends on it.
+ * that depends on it, and the session core knows no transport: no gRPC, no Undertow. Transports map
+ * its {@code CloseCode}s and implement its ports ({@code SessionTransport}, {@code CoreCalls}).
  */
 @AnalyzeClasses(packages = "io.chatgateway", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
   @ArchTest
   static final ArchRule noPackageCycles = slices().matching("io.chatgateway.(**)").should().beFreeOfCycles();
+
+  @ArchTest
+  static final ArchRule sessionCoreIsTransportAgnostic =
+      noClasses()
+          .that()
+          .resideInAPackage("io.chatgateway.gateway.session..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("io.grpc..", "io.undertow..", "io.netty..")
+          .because("the session core is transport-agnostic: transports adapt to it through its ports");
 }

@@ -6,7 +6,7 @@ import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.ErrorCode;
 
 /** Decodes inbound frames with the limits every transport shares. Stateless. */
-final class FrameCodec {
+public final class FrameCodec {
 
   static final int MAX_FRAME_ID = 64;
   private static final JsonFormat.Parser JSON_PARSER = JsonFormat.parser();
@@ -14,8 +14,8 @@ final class FrameCodec {
   private FrameCodec() {}
 
   /** A decoded frame, or why the bytes were refused. */
-  record Decoded(ConnectRequest request, String frameId, ErrorCode errorCode, String error) {
-    boolean ok() {
+  public record Decoded(ConnectRequest request, String frameId, ErrorCode errorCode, String error) {
+    public boolean ok() {
       return request != null;
     }
 
@@ -25,7 +25,7 @@ final class FrameCodec {
   }
 
   /** Decodes the protobuf encoding of a {@link ConnectRequest}. */
-  static Decoded decodeBinary(byte[] bytes, int maxFrameBytes) {
+  public static Decoded decodeBinary(byte[] bytes, int maxFrameBytes) {
     if (bytes.length > maxFrameBytes) {
       return Decoded.rejected(
           ErrorCode.ERROR_CODE_FRAME_TOO_LARGE,
@@ -44,7 +44,7 @@ final class FrameCodec {
    * Decodes the protobuf JSON mapping of a {@link ConnectRequest}. Unknown fields and values of the
    * wrong type are errors, so a typo does not pass silently.
    */
-  static Decoded decodeJson(String text, int maxFrameBytes) {
+  public static Decoded decodeJson(String text, int maxFrameBytes) {
     // A UTF-16 length over the limit is over it in UTF-8 too; a shorter one is measured exactly.
     if (text.length() > maxFrameBytes || utf8Length(text) > maxFrameBytes) {
       return Decoded.rejected(

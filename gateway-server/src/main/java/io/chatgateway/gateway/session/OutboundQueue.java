@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * only the session's executor polls. An offer that would pass either bound is refused: the session
  * is then too slow to keep, and is cut rather than allowed to grow without limit.
  */
-final class OutboundQueue {
+public final class OutboundQueue {
 
   // Field updaters rather than atomic objects: every connection has a queue, and the two objects
   // would cost 40 bytes each.
@@ -23,13 +23,13 @@ final class OutboundQueue {
   private final int maxCount;
   private final long maxBytes;
 
-  OutboundQueue(int maxCount, long maxBytes) {
+  public OutboundQueue(int maxCount, long maxBytes) {
     this.maxCount = maxCount;
     this.maxBytes = maxBytes;
   }
 
   /** Adds {@code event}, or returns false, leaving the queue unchanged, when a bound would be passed. */
-  boolean offer(OutboundEvent event) {
+  public boolean offer(OutboundEvent event) {
     int size = event.size();
     // Compare-and-set loops: the counters never pass their bounds, not even for a moment, so a
     // concurrent offer is never refused because of another offer that is itself being refused.
@@ -53,7 +53,7 @@ final class OutboundQueue {
   }
 
   /** The oldest event, or null. Only the owning session's executor calls this. */
-  OutboundEvent poll() {
+  public OutboundEvent poll() {
     OutboundEvent event = events.poll();
     if (event != null) {
       COUNT.decrementAndGet(this);

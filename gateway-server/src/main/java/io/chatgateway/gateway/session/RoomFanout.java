@@ -143,7 +143,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
         PresenceCopies.Change change = envelope.getPresenceRoomCount() > 1 ? PresenceCopies.Change.of(envelope) : null;
         for (DeviceSession session : sessions) {
           if (!session.profileId().equals(subject) && (change == null || presenceCopies.firstTime(change, session))) {
-            session.deliver(roomId, event, drains);
+            session.subscriptions().deliver(roomId, event, drains);
           }
         }
       }
@@ -153,7 +153,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
         OutboundEvent event = OutboundEvent.of(events.builder("").setTyping(envelope.getTyping()).build());
         for (DeviceSession session : sessions) {
           if (!session.profileId().equals(typist)) {
-            session.deliver(roomId, event, drains);
+            session.subscriptions().deliver(roomId, event, drains);
           }
         }
       }
@@ -161,13 +161,13 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
         Set<String> removed = new HashSet<>(envelope.getMembershipChange().getRemovedProfileIdsList());
         for (DeviceSession session : sessions) {
           if (removed.contains(session.profileId())) {
-            session.revoke(roomId, UnsubscribeReason.UNSUBSCRIBE_REASON_MEMBERSHIP_REVOKED);
+            session.subscriptions().revoke(roomId, UnsubscribeReason.UNSUBSCRIBE_REASON_MEMBERSHIP_REVOKED);
           }
         }
       }
       case ROOM_DELETED -> {
         for (DeviceSession session : sessions) {
-          session.revoke(roomId, UnsubscribeReason.UNSUBSCRIBE_REASON_ROOM_DELETED);
+          session.subscriptions().revoke(roomId, UnsubscribeReason.UNSUBSCRIBE_REASON_ROOM_DELETED);
         }
       }
       default -> {}
@@ -177,7 +177,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
   private static void deliverToAll(String roomId, DeviceSession[] sessions, ServerEvent event, DrainBatch drains) {
     OutboundEvent encoded = OutboundEvent.of(event);
     for (DeviceSession session : sessions) {
-      session.deliver(roomId, encoded, drains);
+      session.subscriptions().deliver(roomId, encoded, drains);
     }
   }
 

@@ -6,7 +6,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.backplane.Engine;
-import io.grpc.Channel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -31,7 +30,7 @@ public final class SessionServices implements AutoCloseable {
 
   private final String gatewayId;
   private final SessionConfig config;
-  private final Channel core;
+  private final CoreCalls.Factory core;
   private final Engine engine;
   private final JwtVerifier verifier;
   private final SessionDirectory directory;
@@ -48,7 +47,7 @@ public final class SessionServices implements AutoCloseable {
   private volatile ScheduledFuture<?> sweeper;
 
   /**
-   * @param core channel to the core, decorated with identity, deadline and breaker
+   * @param core opens each session's calls to the core
    * @param pool where session executors run their tasks
    * @param scheduler runs the sweeper and delayed session tasks
    * @param clock the wall clock: timestamps, token expiry
@@ -58,7 +57,7 @@ public final class SessionServices implements AutoCloseable {
   public SessionServices(
       String gatewayId,
       SessionConfig config,
-      Channel core,
+      CoreCalls.Factory core,
       Engine engine,
       JwtVerifier verifier,
       SessionDirectory directory,
@@ -174,7 +173,7 @@ public final class SessionServices implements AutoCloseable {
     return config;
   }
 
-  Channel core() {
+  CoreCalls.Factory core() {
     return core;
   }
 

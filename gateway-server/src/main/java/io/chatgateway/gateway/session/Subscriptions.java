@@ -1,17 +1,14 @@
 package io.chatgateway.gateway.session;
 
 import io.chatgateway.client.Ids;
-import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.ErrorCode;
-import io.chatgateway.proto.v1.ErrorEvent;
 import io.chatgateway.proto.v1.GetRoomRequest;
-import io.chatgateway.proto.v1.GetRoomResponse;
 import io.chatgateway.proto.v1.RoomSubscriptionResult;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscribedEvent;
 import io.chatgateway.proto.v1.UnsubscribeReason;
 import io.chatgateway.proto.v1.UnsubscribedEvent;
-import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,6 +30,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class Subscriptions {
 
+  static final int MAX_ROOMS_PER_FRAME = 200;
+  /** How long a subscribe waits for the engine to deliver a room before it reports UNAVAILABLE. */
+  static final Duration ENGINE_SUBSCRIBE_TIMEOUT = Duration.ofSeconds(5);
+
   private final DeviceSession session;
   private final SessionServices services;
   private final SessionConfig config;
@@ -48,14 +49,46 @@ final class Subscriptions {
     this.executor = executor;
   }
 
-  /** The slot of {@code roomId}, or null; any thread. */
-  RoomSlot slot(String roomId) {
-    return rooms.get(roomId);
+  /**
+   * Fan-out: queues an event of {@code roomId} if the session listens to it, holds it while the
+   * room is being joined, and leaves the drain this may need to {@code drains}. Any thread.
+   */
+  void deliver(String roomId, OutboundEvent event, DrainBatch drains) {
+    RoomSlot slot = rooms.get(roomId);
+    if (slot == null || !session.open()) {
+      return;
+    }
+    switch (slot.offer(event, config.maxQueuedMessages())) {
+      case LIVE -> {
+        if (session.offer(event)) {
+          drains.owe(session);
+        }
+      }
+      case FULL -> session.cutSlowConsumer();
+      case HELD, CLOSED -> {}
+    }
   }
 
-  /** Forgets {@code slot}, if it is still the one of {@code roomId}. */
-  void remove(String roomId, RoomSlot slot) {
-    rooms.remove(roomId, slot);
+  /** Whether the session listens to {@code roomId} (subscribed, membership confirmed). */
+  boolean isLive(String roomId) {
+    RoomSlot slot = rooms.get(roomId);
+    return slot != null && slot.live();
+  }
+
+  /** Ends the subscription to {@code roomId} because the core says so; any thread. */
+  void revoke(String roomId, UnsubscribeReason reason) {
+    RoomSlot slot = rooms.get(roomId);
+    if (slot == null || slot.close() == RoomSlot.State.CLOSED) {
+      return;
+    }
+    session.enqueue(services.events().unsubscribed(roomId, reason));
+    executor.execute(
+        () -> {
+          rooms.remove(roomId, slot);
+          services.fanout().unregister(roomId, session);
+          session.typing().stop(roomId);
+          services.directory().sessionChanged(session.snapshot());
+        });
   }
 
   /** Rooms listened to or being joined, sorted (weakly consistent; any thread). */
@@ -81,101 +114,116 @@ final class Subscriptions {
   }
 
   void subscribe(String frameId, List<String> roomIds) {
-    if (roomIds.isEmpty() || roomIds.size() > DeviceSession.MAX_ROOMS_PER_FRAME) {
-      session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "subscribe needs 1 to " + DeviceSession.MAX_ROOMS_PER_FRAME + " room ids");
+    if (roomIds.isEmpty() || roomIds.size() > MAX_ROOMS_PER_FRAME) {
+      session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "subscribe needs 1 to " + MAX_ROOMS_PER_FRAME + " room ids");
       return;
     }
-    RoomSubscriptionResult[] results = new RoomSubscriptionResult[roomIds.size()];
-    Map<Integer, RoomSlot> created = new HashMap<>();
-    List<Integer> toCheck = new ArrayList<>();
+    Round round = new Round(frameId, roomIds);
     for (int i = 0; i < roomIds.size(); i++) {
       String roomId = roomIds.get(i);
       if (!Ids.isRoomId(roomId)) {
-        results[i] = failure(roomId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, Ids.roomProblem("room id", roomId));
+        round.results[i] = ServerEvents.failure(roomId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, Ids.roomProblem("room id", roomId));
       } else if (rooms.containsKey(roomId)) {
-        toCheck.add(i); // already subscribed: report its current sequence
+        round.toCheck.add(i); // already subscribed: report its current sequence
       } else if (rooms.size() >= config.maxRoomsPerSession()) {
-        results[i] = failure(roomId, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS, "at most " + config.maxRoomsPerSession() + " rooms per session (MAX_CHANNELS_PER_SOCKET)");
+        round.results[i] = ServerEvents.failure(roomId, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS, "at most " + config.maxRoomsPerSession() + " rooms per session (MAX_CHANNELS_PER_SOCKET)");
       } else {
         // Listen before asking the core, so no event published after its answer can be missed;
         // the slot holds events back until membership is confirmed.
         RoomSlot slot = new RoomSlot();
         rooms.put(roomId, slot);
         services.fanout().register(roomId, session);
-        created.put(i, slot);
-        toCheck.add(i);
+        round.created.put(i, slot);
+        round.toCheck.add(i);
       }
     }
-    if (toCheck.isEmpty()) {
-      completeSubscribe(frameId, roomIds, results, created);
+    if (round.created.isEmpty()) {
+      checkMembership(round);
       return;
     }
     // Ask the core only once the engine delivers the new rooms here (at once in memory; with Redis
     // when the subscription is confirmed), so the sequence it answers is a safe starting point.
     CompletableFuture<?>[] delivering =
-        created.keySet().stream()
+        round.created.keySet().stream()
             .map(i -> services.engine().whenDelivering(roomIds.get(i)).toCompletableFuture())
             .toArray(CompletableFuture[]::new);
     CompletableFuture.allOf(delivering)
-        .orTimeout(DeviceSession.ENGINE_SUBSCRIBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .orTimeout(ENGINE_SUBSCRIBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(
             (ok, error) ->
                 executor.execute(
                     () -> {
                       if (error != null) {
-                        for (int index : created.keySet()) {
-                          results[index] = failure(roomIds.get(index), ErrorCode.ERROR_CODE_UNAVAILABLE, "event delivery for this room is not available now; retry");
+                        for (int index : round.created.keySet()) {
+                          round.results[index] = ServerEvents.failure(roomIds.get(index), ErrorCode.ERROR_CODE_UNAVAILABLE, "event delivery for this room is not available now; retry");
                         }
-                        toCheck.removeAll(created.keySet());
+                        round.toCheck.removeAll(round.created.keySet());
                       }
-                      checkMembership(frameId, roomIds, results, created, toCheck);
+                      checkMembership(round);
                     }));
   }
 
-  private void checkMembership(
-      String frameId, List<String> roomIds, RoomSubscriptionResult[] results, Map<Integer, RoomSlot> created, List<Integer> toCheck) {
+  /** One subscribe frame on its way: the answer being built, and the rooms still to hear about. */
+  private static final class Round {
+    final String frameId;
+    final List<String> roomIds;
+    final RoomSubscriptionResult[] results;
+    /** New slots by index in {@link #roomIds}: they hold events until the answer. */
+    final Map<Integer, RoomSlot> created = new HashMap<>();
+    /** Indexes whose membership the core is asked about. */
+    final List<Integer> toCheck = new ArrayList<>();
+    int unanswered;
+
+    Round(String frameId, List<String> roomIds) {
+      this.frameId = frameId;
+      this.roomIds = roomIds;
+      this.results = new RoomSubscriptionResult[roomIds.size()];
+    }
+  }
+
+  private void checkMembership(Round round) {
     if (session.isClosed()) {
       return;
     }
-    if (toCheck.isEmpty()) {
-      completeSubscribe(frameId, roomIds, results, created);
+    if (round.toCheck.isEmpty()) {
+      complete(round);
       return;
     }
-    int[] outstanding = {toCheck.size()};
-    for (int index : toCheck) {
-      String roomId = roomIds.get(index);
-      session.callCore(
-          ChatServiceGrpc.getGetRoomMethod(),
-          GetRoomRequest.newBuilder().setRoomId(roomId).build(),
-          (GetRoomResponse response, Status status) -> {
-            if (status.isOk() && response.hasSubscription()) {
-              results[index] =
+    round.unanswered = round.toCheck.size();
+    for (int index : round.toCheck) {
+      String roomId = round.roomIds.get(index);
+      session.whenCoreAnswers(
+          session.core().getRoom(GetRoomRequest.newBuilder().setRoomId(roomId).build()),
+          (response, failure) -> {
+            if (failure != null) {
+              round.results[index] = ServerEvents.failure(roomId, failure.code(), failure.getMessage());
+            } else if (response.hasSubscription()) {
+              round.results[index] =
                   RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true).setLastSequence(response.getRoom().getLastSequence()).build();
-            } else if (status.isOk()) {
-              results[index] = failure(roomId, ErrorCode.ERROR_CODE_PERMISSION_DENIED, "not a member of room " + roomId + "; join it first");
             } else {
-              results[index] = failure(roomId, ServerEvents.codeFor(status.getCode()), DeviceSession.describe(status));
+              round.results[index] = ServerEvents.failure(roomId, ErrorCode.ERROR_CODE_PERMISSION_DENIED, "not a member of room " + roomId + "; join it first");
             }
-            if (--outstanding[0] == 0) {
-              completeSubscribe(frameId, roomIds, results, created);
+            if (--round.unanswered == 0) {
+              complete(round);
             }
           });
     }
   }
 
-  private void completeSubscribe(String frameId, List<String> roomIds, RoomSubscriptionResult[] results, Map<Integer, RoomSlot> created) {
+  private void complete(Round round) {
     if (session.isClosed()) {
       return;
     }
+    RoomSubscriptionResult[] results = round.results;
     for (int i = 0; i < results.length; i++) {
       if (results[i].getOk()) {
         // Who is here already: one frame, however many people.
-        results[i] = results[i].toBuilder().addAllPresent(services.presence().snapshot(roomIds.get(i), session.profileId())).build();
+        results[i] = results[i].toBuilder().addAllPresent(services.presence().snapshot(round.roomIds.get(i), session.profileId())).build();
       }
     }
-    session.enqueue(session.event(frameId).setSubscribed(SubscribedEvent.newBuilder().addAllResults(List.of(results))).build());
-    for (Map.Entry<Integer, RoomSlot> entry : created.entrySet()) {
-      String roomId = roomIds.get(entry.getKey());
+    session.enqueue(session.events().builder(round.frameId).setSubscribed(SubscribedEvent.newBuilder().addAllResults(List.of(results))).build());
+    for (Map.Entry<Integer, RoomSlot> entry : round.created.entrySet()) {
+      String roomId = round.roomIds.get(entry.getKey());
       RoomSlot slot = entry.getValue();
       RoomSubscriptionResult result = results[entry.getKey()];
       if (result.getOk()) {
@@ -203,31 +251,23 @@ final class Subscriptions {
   }
 
   void unsubscribe(String frameId, List<String> roomIds) {
-    if (roomIds.isEmpty() || roomIds.size() > DeviceSession.MAX_ROOMS_PER_FRAME) {
-      session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "unsubscribe needs 1 to " + DeviceSession.MAX_ROOMS_PER_FRAME + " room ids");
+    if (roomIds.isEmpty() || roomIds.size() > MAX_ROOMS_PER_FRAME) {
+      session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "unsubscribe needs 1 to " + MAX_ROOMS_PER_FRAME + " room ids");
       return;
     }
     UnsubscribedEvent.Builder answer = UnsubscribedEvent.newBuilder().setReason(UnsubscribeReason.UNSUBSCRIBE_REASON_REQUESTED);
     for (String roomId : roomIds) {
       RoomSlot slot = rooms.remove(roomId);
       if (slot == null) {
-        answer.addResults(failure(roomId, ErrorCode.ERROR_CODE_NOT_FOUND, "not subscribed to room " + roomId));
+        answer.addResults(ServerEvents.failure(roomId, ErrorCode.ERROR_CODE_NOT_FOUND, "not subscribed to room " + roomId));
         continue;
       }
       slot.close();
       services.fanout().unregister(roomId, session);
-      session.stopTyping(roomId);
+      session.typing().stop(roomId);
       answer.addResults(RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true));
     }
-    session.enqueue(session.event(frameId).setUnsubscribed(answer).build());
+    session.enqueue(session.events().builder(frameId).setUnsubscribed(answer).build());
     services.directory().sessionChanged(session.snapshot());
-  }
-
-  private static RoomSubscriptionResult failure(String roomId, ErrorCode code, String message) {
-    return RoomSubscriptionResult.newBuilder()
-        .setRoomId(roomId)
-        .setOk(false)
-        .setError(ErrorEvent.newBuilder().setCode(code).setMessage(message))
-        .build();
   }
 }

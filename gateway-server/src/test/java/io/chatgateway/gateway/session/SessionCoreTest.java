@@ -18,7 +18,6 @@ import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscribeFrame;
 import io.chatgateway.proto.v1.TypingFrame;
 import io.chatgateway.proto.v1.TypingState;
-import io.grpc.Status;
 import java.time.Duration;
 import java.util.Date;
 import java.util.Map;
@@ -54,7 +53,7 @@ class SessionCoreTest {
       rude.send(ping("first"));
       assertEquals(ErrorCode.ERROR_CODE_HELLO_REQUIRED, rude.last().getError().getCode());
       assertTrue(rude.last().getError().getFatal());
-      assertEquals(Status.Code.FAILED_PRECONDITION, rude.transport.closed.code());
+      assertEquals(CloseCode.PROTOCOL_ERROR, rude.transport.closed.code());
     }
   }
 
@@ -65,7 +64,7 @@ class SessionCoreTest {
       harness.advance(Duration.ofSeconds(9));
       assertNull(silent.transport.closed, "inside the window");
       harness.advance(Duration.ofSeconds(1));
-      assertEquals(Status.Code.DEADLINE_EXCEEDED, silent.transport.closed.code());
+      assertEquals(CloseCode.IDLE, silent.transport.closed.code());
       assertEquals(ErrorCode.ERROR_CODE_IDLE_TIMEOUT, silent.last().getError().getCode());
       assertTrue(silent.last().getError().getMessage().contains("no hello within 10 s"), silent.last().toString());
     }
@@ -83,7 +82,7 @@ class SessionCoreTest {
         active.send(ping("beat-" + minute));
       }
       assertNull(active.transport.closed, "ten minutes of heartbeats every 30 s");
-      assertEquals(Status.Code.DEADLINE_EXCEEDED, idle.transport.closed.code());
+      assertEquals(CloseCode.IDLE, idle.transport.closed.code());
       assertEquals(ErrorCode.ERROR_CODE_IDLE_TIMEOUT, idle.matching(ServerEvent::hasError).get(0).getError().getCode());
     }
   }
@@ -107,7 +106,7 @@ class SessionCoreTest {
       refreshed.send(ping("still"));
       assertNull(expiring.transport.closed);
       harness.advance(Duration.ofMinutes(2));
-      assertEquals(Status.Code.UNAUTHENTICATED, expiring.transport.closed.code());
+      assertEquals(CloseCode.UNAUTHENTICATED, expiring.transport.closed.code());
       assertTrue(expiring.transport.closed.message().contains("expired"), expiring.transport.closed.message());
       assertNull(refreshed.transport.closed, "the refreshed token is valid for two hours");
     }
@@ -137,7 +136,7 @@ class SessionCoreTest {
       for (int i = 0; i < 10; i++) {
         device.send(ping("r" + i)); // all refused, at one instant
       }
-      assertEquals(Status.Code.RESOURCE_EXHAUSTED, device.transport.closed.code());
+      assertEquals(CloseCode.OVERLOADED, device.transport.closed.code());
       assertEquals(1, device.matching(e -> e.hasError() && e.getError().getFatal()).size());
     }
   }
@@ -177,7 +176,7 @@ class SessionCoreTest {
       }
       assertNull(slow.transport.closed, "five queued pongs fit");
       slow.send(ping("one-too-many"));
-      assertEquals(Status.Code.RESOURCE_EXHAUSTED, slow.transport.closed.code());
+      assertEquals(CloseCode.OVERLOADED, slow.transport.closed.code());
       assertTrue(slow.transport.closed.message().contains("reads too slowly"), slow.transport.closed.message());
     }
   }
@@ -192,7 +191,7 @@ class SessionCoreTest {
       assertEquals(ReconnectReason.RECONNECT_REASON_DRAIN, reconnect.getReconnect().getReason());
       assertTrue(reconnect.getReconnect().getDelay().getNanos() / 1_000_000 < 50);
       io.chatgateway.gateway.testing.Await.until(Duration.ofSeconds(5), () -> device.transport.closed != null, "closed after its delay");
-      assertEquals(Status.Code.UNAVAILABLE, device.transport.closed.code());
+      assertEquals(CloseCode.GOING_AWAY, device.transport.closed.code());
       assertNotNull(device.transport.closed.message());
     }
   }

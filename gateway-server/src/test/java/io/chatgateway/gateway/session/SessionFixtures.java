@@ -7,7 +7,7 @@ import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.gateway.env.EnvReader;
 import io.chatgateway.gateway.engine.InMemoryEngine;
-import io.grpc.Context;
+import io.chatgateway.gateway.forward.GrpcCoreCalls;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,7 +29,7 @@ final class SessionFixtures {
         new SessionServices(
             "test-gw",
             config,
-            InProcessChannelBuilder.forName("nowhere").build(),
+            GrpcCoreCalls.over(InProcessChannelBuilder.forName("nowhere").build()),
             new InMemoryEngine(),
             JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", "x".repeat(32)))), null),
             SessionDirectory.LOCAL,
@@ -47,7 +47,7 @@ final class SessionFixtures {
     List<DeviceSession> sessions = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       VerifiedToken token = new VerifiedToken(new CallerIdentity("user-" + i, "device"), Instant.now().plus(Duration.ofHours(1)));
-      sessions.add(DeviceSession.open(services, new SessionHarness.RecordingTransport(), token, Context.ROOT));
+      sessions.add(DeviceSession.open(services, new SessionHarness.RecordingTransport(), token));
     }
     return sessions;
   }

@@ -19,6 +19,7 @@ import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscriptionSpec;
+import io.chatgateway.gateway.forward.GrpcCoreCalls;
 import io.grpc.Context;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -33,6 +34,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Real {@link DeviceSession}s without sockets: a recording transport, a {@link FakeClock} for every
@@ -57,6 +59,11 @@ final class SessionHarness implements AutoCloseable {
           });
 
   SessionHarness(Map<String, String> environment) throws IOException {
+    this(environment, UnaryOperator.identity());
+  }
+
+  /** A harness whose sessions reach the core through {@code between} applied to the real one (a fake in between). */
+  SessionHarness(Map<String, String> environment, UnaryOperator<CoreCalls.Factory> between) throws IOException {
     Map<String, String> env = new HashMap<>(environment);
     config = SessionConfig.fromEnvironment(new EnvReader(env));
     String name = "session-harness-" + UUID.randomUUID();
@@ -65,7 +72,7 @@ final class SessionHarness implements AutoCloseable {
     upstream = ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), upstreamConfig, new CircuitBreaker(5, Duration.ofSeconds(5), clock, state -> {}));
     JwtVerifier verifier =
         JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", TestTokens.SECRET, "OAUTH2_ISSUER", TestTokens.ISSUER))), null);
-    services = new SessionServices("gw-test", config, upstream.channel(), engine, verifier, SessionDirectory.LOCAL, SessionMetrics.NONE, Runnable::run, scheduler, clock, clock);
+    services = new SessionServices("gw-test", config, between.apply(GrpcCoreCalls.over(upstream.channel())), engine, verifier, SessionDirectory.LOCAL, SessionMetrics.NONE, Runnable::run, scheduler, clock, clock);
     engine.start(services.fanout());
   }
 
@@ -73,12 +80,7 @@ final class SessionHarness implements AutoCloseable {
   Device open(String profile, String device, Duration lifetime) {
     CallerIdentity identity = new CallerIdentity(profile, device);
     Device opened = new Device(profile);
-    opened.session =
-        DeviceSession.open(
-            services,
-            opened.transport,
-            new VerifiedToken(identity, clock.instant().plus(lifetime)),
-            Context.ROOT.withValue(CallerIdentity.CONTEXT_KEY, identity));
+    opened.session = DeviceSession.open(services, opened.transport, new VerifiedToken(identity, clock.instant().plus(lifetime)));
     return opened;
   }
 

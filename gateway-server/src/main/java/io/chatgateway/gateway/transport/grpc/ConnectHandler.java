@@ -10,7 +10,6 @@ import io.chatgateway.gateway.session.SessionServices;
 import io.chatgateway.gateway.session.SessionTransport;
 import io.chatgateway.gateway.forward.RawBytesMarshaller;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
-import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -57,7 +56,7 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
       call.close(Status.UNAVAILABLE.withDescription("gateway is shutting down; connect to another instance"), new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    DeviceSession session = DeviceSession.open(services, new CallTransport(call), token, Context.current());
+    DeviceSession session = DeviceSession.open(services, new CallTransport(call), token);
     call.request(1);
     return new ServerCall.Listener<>() {
       @Override
@@ -132,7 +131,7 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
       }
       closed = true;
       if (!call.isCancelled()) {
-        call.close(reason.toStatus(), new Metadata());
+        call.close(statusOf(reason), new Metadata());
       }
     }
 
@@ -142,5 +141,20 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
         call.request(count);
       }
     }
+  }
+
+  /** The gRPC status a session's close reason is reported with (the README's table). */
+  static Status statusOf(CloseReason reason) {
+    Status.Code code =
+        switch (reason.code()) {
+          case NORMAL -> Status.Code.OK;
+          case GOING_AWAY -> Status.Code.UNAVAILABLE;
+          case IDLE -> Status.Code.DEADLINE_EXCEEDED;
+          case OVERLOADED -> Status.Code.RESOURCE_EXHAUSTED;
+          case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
+          case PROTOCOL_ERROR -> Status.Code.FAILED_PRECONDITION;
+          case REPLACED -> Status.Code.ABORTED;
+        };
+    return Status.fromCode(code).withDescription(reason.message());
   }
 }

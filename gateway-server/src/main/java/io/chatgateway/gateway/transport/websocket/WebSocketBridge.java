@@ -9,12 +9,11 @@ import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.gateway.http.OriginPolicy;
+import io.chatgateway.gateway.session.CloseCode;
 import io.chatgateway.gateway.session.CloseReason;
 import io.chatgateway.gateway.session.DeviceSession;
 import io.chatgateway.gateway.session.SessionServices;
 import io.chatgateway.proto.v1.ConnectRequest;
-import io.grpc.Context;
-import io.grpc.Status;
 import io.undertow.Handlers;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -148,7 +147,6 @@ public final class WebSocketBridge {
   private final class Connection extends AbstractReceiveListener {
     private final WebSocketChannel channel;
     private final WebSocketTransport transport;
-    private final Context.CancellableContext callContext = Context.ROOT.withCancellation();
     private volatile DeviceSession session;
     private volatile ScheduledFuture<?> pings;
     // True while this socket holds a slot of `unauthenticated`; whoever clears it gives the slot back.
@@ -166,7 +164,7 @@ public final class WebSocketBridge {
      */
     boolean awaitHello() {
       if (!unauthenticated.tryAcquire()) {
-        transport.close(new CloseReason(Status.Code.RESOURCE_EXHAUSTED, "too many connections waiting to authenticate; retry later"));
+        transport.close(new CloseReason(CloseCode.OVERLOADED, "too many connections waiting to authenticate; retry later"));
         return false;
       }
       awaitingHello.set(true);
@@ -177,7 +175,7 @@ public final class WebSocketBridge {
     private void helloTimedOut() {
       if (leaveUnauthenticated()) {
         transport.close(
-            new CloseReason(Status.Code.UNAUTHENTICATED, "no hello with an access token within " + helloTimeout.toSeconds() + " s"));
+            new CloseReason(CloseCode.UNAUTHENTICATED, "no hello with an access token within " + helloTimeout.toSeconds() + " s"));
       }
     }
 
@@ -195,7 +193,7 @@ public final class WebSocketBridge {
     }
 
     void start(VerifiedToken token) {
-      DeviceSession opened = DeviceSession.open(services, transport, token, callContext);
+      DeviceSession opened = DeviceSession.open(services, transport, token);
       transport.onWritable(opened::onWritable);
       session = opened;
       long every = pingInterval.toMillis();
@@ -272,14 +270,14 @@ public final class WebSocketBridge {
       }
       String token = first.hasHello() ? first.getHello().getAccessToken() : "";
       if (token.isEmpty()) {
-        transport.close(new CloseReason(Status.Code.UNAUTHENTICATED, "no token: pass ?token=, an Authorization header, or hello.access_token"));
+        transport.close(new CloseReason(CloseCode.UNAUTHENTICATED, "no token: pass ?token=, an Authorization header, or hello.access_token"));
         return false;
       }
       try {
         start(verifier.verify(token));
         return true;
       } catch (TokenRejectedException e) {
-        transport.close(new CloseReason(Status.Code.UNAUTHENTICATED, e.getMessage()));
+        transport.close(new CloseReason(CloseCode.UNAUTHENTICATED, e.getMessage()));
         return false;
       }
     }
@@ -306,7 +304,6 @@ public final class WebSocketBridge {
       if (current != null) {
         current.onTransportClosed();
       }
-      callContext.cancel(null);
     }
   }
 }

@@ -1,9 +1,9 @@
 package io.chatgateway.gateway.transport.websocket;
 
+import io.chatgateway.gateway.session.CloseCode;
 import io.chatgateway.gateway.session.CloseReason;
 import io.chatgateway.gateway.session.OutboundEvent;
 import io.chatgateway.gateway.session.SessionTransport;
-import io.grpc.Status;
 import io.undertow.websockets.core.CloseMessage;
 import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
@@ -146,13 +146,12 @@ final class WebSocketTransport implements SessionTransport {
   }
 
   /** WebSocket close codes for the session's close reasons (RFC 6455 section 7.4.1). */
-  static int closeCode(Status.Code code) {
+  static int closeCode(CloseCode code) {
     return switch (code) {
-      case OK -> CloseMessage.NORMAL_CLOSURE; // 1000
-      case UNAVAILABLE, DEADLINE_EXCEEDED -> CloseMessage.GOING_AWAY; // 1001: drain, idle
-      case RESOURCE_EXHAUSTED -> 1013; // try again later: slow consumer, flood
-      case INTERNAL, UNKNOWN -> CloseMessage.UNEXPECTED_ERROR; // 1011
-      default -> CloseMessage.MSG_VIOLATES_POLICY; // 1008: auth, protocol, replaced
+      case NORMAL -> CloseMessage.NORMAL_CLOSURE; // 1000
+      case GOING_AWAY, IDLE -> CloseMessage.GOING_AWAY; // 1001: drain, idle
+      case OVERLOADED -> 1013; // try again later: slow consumer, flood
+      case UNAUTHENTICATED, PROTOCOL_ERROR, REPLACED -> CloseMessage.MSG_VIOLATES_POLICY; // 1008
     };
   }
 

@@ -1,4 +1,8 @@
-package io.chatgateway.gateway.session;
+package io.chatgateway.bench.micro;
+
+import io.chatgateway.gateway.session.FrameCodec;
+import io.chatgateway.gateway.session.OutboundEvent;
+import io.chatgateway.gateway.session.OutboundQueue;
 
 import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.EventType;
@@ -25,7 +29,7 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * JMH micro-benchmarks of the session's hot paths: decoding an inbound frame (binary and JSON), fanning
  * one event out to a room's sessions with a single encoding versus one per recipient, and a session's
- * bounded outbound queue. In the session package because these are package-private on purpose.
+ * bounded outbound queue. Through the session package's public API.
  * Run with {@code bench/run.sh micro} (JMH options after it, e.g. {@code -f 1 -wi 3 -i 5}).
  */
 @State(Scope.Thread)

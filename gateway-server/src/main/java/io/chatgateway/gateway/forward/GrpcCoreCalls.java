@@ -1,0 +1,110 @@
+package io.chatgateway.gateway.forward;
+
+import static java.util.Objects.requireNonNull;
+
+import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.gateway.session.CoreCallException;
+import io.chatgateway.gateway.session.CoreCalls;
+import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.chatgateway.proto.v1.ErrorCode;
+import io.chatgateway.proto.v1.GetHistoryRequest;
+import io.chatgateway.proto.v1.GetHistoryResponse;
+import io.chatgateway.proto.v1.GetRoomRequest;
+import io.chatgateway.proto.v1.GetRoomResponse;
+import io.chatgateway.proto.v1.SendEventRequest;
+import io.chatgateway.proto.v1.SendEventResponse;
+import io.chatgateway.proto.v1.UpdateReceiptRequest;
+import io.chatgateway.proto.v1.UpdateReceiptResponse;
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A device session's {@link CoreCalls} over a gRPC channel to the core. Each session's calls run in
+ * one cancellable child of the context the session was opened in (the gRPC stream's, with its trace
+ * context; the root for a WebSocket), carrying the device's identity; {@link #close} cancels it, and
+ * the stream's own end cancels it too. Failures become {@link CoreCallException}s with the stream's
+ * error code for the status. Thread-safe.
+ */
+public final class GrpcCoreCalls implements CoreCalls {
+
+  private final Channel core;
+  private final Context.CancellableContext context;
+
+  private GrpcCoreCalls(Channel core, Context.CancellableContext context) {
+    this.core = core;
+    this.context = context;
+  }
+
+  /** Sessions' core calls over {@code core} (decorated with identity, deadline and breaker). */
+  public static CoreCalls.Factory over(Channel core) {
+    requireNonNull(core, "core");
+    return device -> new GrpcCoreCalls(core, Context.current().withValue(CallerIdentity.CONTEXT_KEY, device).withCancellation());
+  }
+
+  @Override
+  public CompletionStage<SendEventResponse> sendEvent(SendEventRequest request) {
+    return call(ChatServiceGrpc.getSendEventMethod(), request);
+  }
+
+  @Override
+  public CompletionStage<GetRoomResponse> getRoom(GetRoomRequest request) {
+    return call(ChatServiceGrpc.getGetRoomMethod(), request);
+  }
+
+  @Override
+  public CompletionStage<UpdateReceiptResponse> updateReceipt(UpdateReceiptRequest request) {
+    return call(ChatServiceGrpc.getUpdateReceiptMethod(), request);
+  }
+
+  @Override
+  public CompletionStage<GetHistoryResponse> getHistory(GetHistoryRequest request) {
+    return call(ChatServiceGrpc.getGetHistoryMethod(), request);
+  }
+
+  @Override
+  public void close() {
+    context.cancel(null);
+  }
+
+  private <ReqT, RespT> CompletionStage<RespT> call(MethodDescriptor<ReqT, RespT> method, ReqT request) {
+    CompletableFuture<RespT> started;
+    try {
+      started = context.call(() -> UnaryCalls.call(core, method, request));
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(failure(e));
+    }
+    CompletableFuture<RespT> result = new CompletableFuture<>();
+    started.whenComplete(
+        (response, error) -> {
+          if (error == null) {
+            result.complete(response);
+          } else {
+            result.completeExceptionally(failure(error));
+          }
+        });
+    return result;
+  }
+
+  private static CoreCallException failure(Throwable error) {
+    Status status = Status.fromThrowable(error);
+    String message = status.getDescription() == null ? status.getCode().toString() : status.getDescription();
+    return new CoreCallException(codeFor(status.getCode()), message);
+  }
+
+  /** The stream error code for a status the core answered with. */
+  static ErrorCode codeFor(Status.Code status) {
+    return switch (status) {
+      case PERMISSION_DENIED -> ErrorCode.ERROR_CODE_PERMISSION_DENIED;
+      case NOT_FOUND -> ErrorCode.ERROR_CODE_NOT_FOUND;
+      case INVALID_ARGUMENT, FAILED_PRECONDITION, ALREADY_EXISTS, OUT_OF_RANGE -> ErrorCode.ERROR_CODE_INVALID_ARGUMENT;
+      case UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, CANCELLED -> ErrorCode.ERROR_CODE_UNAVAILABLE;
+      case UNAUTHENTICATED -> ErrorCode.ERROR_CODE_UNAUTHENTICATED;
+      case RESOURCE_EXHAUSTED -> ErrorCode.ERROR_CODE_RATE_LIMITED;
+      default -> ErrorCode.ERROR_CODE_INTERNAL;
+    };
+  }
+}

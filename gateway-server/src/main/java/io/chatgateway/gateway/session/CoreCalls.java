@@ -1,0 +1,44 @@
+package io.chatgateway.gateway.session;
+
+import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.proto.v1.GetHistoryRequest;
+import io.chatgateway.proto.v1.GetHistoryResponse;
+import io.chatgateway.proto.v1.GetRoomRequest;
+import io.chatgateway.proto.v1.GetRoomResponse;
+import io.chatgateway.proto.v1.SendEventRequest;
+import io.chatgateway.proto.v1.SendEventResponse;
+import io.chatgateway.proto.v1.UpdateReceiptRequest;
+import io.chatgateway.proto.v1.UpdateReceiptResponse;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The core as one device session sees it: the calls a device stream makes, made as that device. The
+ * session's port to the core, so the session core knows nothing of the RPC library behind it.
+ *
+ * <p>Results complete on any thread (the session hops to its own executor); a failed call completes
+ * exceptionally with a {@link CoreCallException}. Lifecycle: {@link Factory#open} when the session
+ * opens; the session calls {@link #close} once when it ends, which cancels the calls in flight.
+ */
+public interface CoreCalls {
+
+  CompletionStage<SendEventResponse> sendEvent(SendEventRequest request);
+
+  CompletionStage<GetRoomResponse> getRoom(GetRoomRequest request);
+
+  CompletionStage<UpdateReceiptResponse> updateReceipt(UpdateReceiptRequest request);
+
+  CompletionStage<GetHistoryResponse> getHistory(GetHistoryRequest request);
+
+  /** Cancels every call still in flight; results not yet delivered fail. Called once. */
+  void close();
+
+  /** Opens a session's {@link CoreCalls}; thread-safe. */
+  @FunctionalInterface
+  interface Factory {
+    /**
+     * Calls made as {@code device}. Called on the thread that opens the session, and may inherit
+     * what that thread carries (the gRPC stream's trace context and cancellation).
+     */
+    CoreCalls open(CallerIdentity device);
+  }
+}

@@ -1,0 +1,151 @@
+package io.chatgateway.gateway.session;
+
+import io.chatgateway.client.Ids;
+import io.chatgateway.proto.v1.ConnectRequest;
+import io.chatgateway.proto.v1.ErrorCode;
+import io.chatgateway.proto.v1.PongEvent;
+import io.chatgateway.proto.v1.PresenceFrame;
+import io.chatgateway.proto.v1.PresenceStatus;
+import io.chatgateway.proto.v1.ReceiptKind;
+import io.chatgateway.proto.v1.UpdateReceiptRequest;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A session's way in: takes each decoded frame, enforces hello-first and the frame rate ({@link
+ * FloodGuard}), and hands the frame to the part of the session that owns it: {@link Handshake},
+ * {@link Subscriptions}, {@link SendPipeline}, {@link TypingRelay}, the token; receipts and
+ * presence it handles itself. After each frame it asks the transport for the next one, through the
+ * send pipeline's back-pressure.
+ *
+ * <p>Threading: owned by the session's executor.
+ */
+final class InboundFrames {
+
+  static final int MAX_STATUS_TEXT = 256;
+  /** Metric labels of frame kinds, computed once. */
+  private static final Map<ConnectRequest.FrameCase, String> FRAME_NAMES = frameNames();
+
+  private final DeviceSession session;
+  private final SessionServices services;
+  private final SessionConfig config;
+  private final Handshake handshake;
+  private final FloodGuard flood;
+
+  InboundFrames(DeviceSession session, SessionServices services, long nowNanos) {
+    this.session = session;
+    this.services = services;
+    this.config = services.config();
+    this.handshake = new Handshake(session, services);
+    this.flood = new FloodGuard(config.maxEventsPerSecond(), nowNanos);
+  }
+
+  /** One frame as the codec decoded it, received at {@code now}. */
+  void receive(FrameCodec.Decoded decoded, long now) {
+    if (!decoded.ok()) {
+      if (!session.identified()) {
+        session.fatal(decoded.frameId(), ErrorCode.ERROR_CODE_HELLO_REQUIRED, "the first frame must be a valid hello: " + decoded.error(), CloseCode.PROTOCOL_ERROR);
+      } else if (violation(now, decoded.frameId(), decoded.errorCode(), decoded.error())) {
+        session.sends().frameDone();
+      }
+      return;
+    }
+    ConnectRequest request = decoded.request();
+    String frameId = request.getFrameId();
+    services.metrics().frameReceived(FRAME_NAMES.get(request.getFrameCase()));
+    if (!session.identified()) {
+      if (request.getFrameCase() != ConnectRequest.FrameCase.HELLO) {
+        session.fatal(frameId, ErrorCode.ERROR_CODE_HELLO_REQUIRED, "the first frame must be hello", CloseCode.PROTOCOL_ERROR);
+        return;
+      }
+      handshake.hello(frameId, request.getHello(), now);
+    } else {
+      services.presence().touched(session);
+      if (flood.admit(now)) {
+        dispatch(frameId, request, now);
+      } else {
+        services.metrics().frameRateLimited();
+        if (!violation(now, frameId, ErrorCode.ERROR_CODE_RATE_LIMITED, "more than " + config.maxEventsPerSecond() + " frames per second; slow down")) {
+          return;
+        }
+      }
+    }
+    if (!session.isClosed()) {
+      session.sends().frameDone();
+    }
+  }
+
+  private void dispatch(String frameId, ConnectRequest request, long now) {
+    switch (request.getFrameCase()) {
+      case HELLO -> session.reject(frameId, ErrorCode.ERROR_CODE_HELLO_REQUIRED, "hello may only be sent once, as the first frame");
+      case SUBSCRIBE -> session.subscriptions().subscribe(frameId, request.getSubscribe().getRoomIdsList());
+      case UNSUBSCRIBE -> session.subscriptions().unsubscribe(frameId, request.getUnsubscribe().getRoomIdsList());
+      case SEND -> session.sends().send(frameId, request.getSend().getEventsList());
+      case TYPING -> {
+        String roomId = request.getTyping().getRoomId();
+        if (session.subscriptions().isLive(roomId)) {
+          session.typing().onFrame(frameId, request.getTyping(), now);
+        } else {
+          session.reject(frameId, ErrorCode.ERROR_CODE_NOT_FOUND, "subscribe to room " + roomId + " before typing in it");
+        }
+      }
+      case READ_MARKER -> receipt(frameId, request.getReadMarker().getRoomId(), ReceiptKind.RECEIPT_KIND_READ, request.getReadMarker().getUpToSequence());
+      case RECEIPT -> receipt(frameId, request.getReceipt().getRoomId(), ReceiptKind.RECEIPT_KIND_DELIVERED, request.getReceipt().getUpToSequence());
+      case PRESENCE -> presence(frameId, request.getPresence());
+      case PING -> session.enqueue(session.events().builder(frameId).setPong(PongEvent.newBuilder().setClientTime(request.getPing().getClientTime())).build());
+      case REFRESH_TOKEN -> session.token().refresh(services.verifier(), request.getRefreshToken().getAccessToken())
+          .ifPresent(why -> session.reject(frameId, ErrorCode.ERROR_CODE_UNAUTHENTICATED, why));
+      default -> session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "unknown frame");
+    }
+  }
+
+  /**
+   * Reports a refused frame. Refusals with less than a second between them add up; more than one
+   * second's worth of frames (MAX_EVENTS_PER_SECOND) in a row closes the session as a flood.
+   *
+   * @return whether the session is still open
+   */
+  private boolean violation(long now, String frameId, ErrorCode code, String message) {
+    if (flood.strike(now) == FloodGuard.Strike.CLOSE) {
+      session.fatal(frameId, ErrorCode.ERROR_CODE_RATE_LIMITED, "kept sending refused frames; closing", CloseCode.OVERLOADED);
+      return false;
+    }
+    session.reject(frameId, code, message);
+    return true;
+  }
+
+  private void receipt(String frameId, String roomId, ReceiptKind kind, long upTo) {
+    if (!Ids.isRoomId(roomId)) {
+      session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, Ids.roomProblem("room_id", roomId));
+      return;
+    }
+    // Success needs no answer: the marker reaches the room, this device included, by fan-out.
+    session.whenCoreAnswers(
+        session.core().updateReceipt(UpdateReceiptRequest.newBuilder().setRoomId(roomId).setKind(kind).setUpToSequence(upTo).build()),
+        (response, failure) -> {
+          if (failure != null) {
+            session.enqueue(session.events().error(frameId, failure.code(), failure.getMessage(), false, Map.of("room_id", roomId)));
+          }
+        });
+  }
+
+  private void presence(String frameId, PresenceFrame frame) {
+    PresenceStatus status = frame.getStatus();
+    if (status != PresenceStatus.PRESENCE_STATUS_ONLINE && status != PresenceStatus.PRESENCE_STATUS_AWAY && status != PresenceStatus.PRESENCE_STATUS_BUSY) {
+      session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "presence.status must be ONLINE, AWAY or BUSY");
+    } else if (frame.getStatusText().length() > MAX_STATUS_TEXT) {
+      session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "presence.status_text must be at most " + MAX_STATUS_TEXT + " characters");
+    } else {
+      services.presence().statusChanged(session, status, frame.getStatusText());
+    }
+  }
+
+  private static Map<ConnectRequest.FrameCase, String> frameNames() {
+    Map<ConnectRequest.FrameCase, String> names = new EnumMap<>(ConnectRequest.FrameCase.class);
+    for (ConnectRequest.FrameCase frame : ConnectRequest.FrameCase.values()) {
+      names.put(frame, frame.name().toLowerCase(Locale.ROOT));
+    }
+    return names;
+  }
+}
