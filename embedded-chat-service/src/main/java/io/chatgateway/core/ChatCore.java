@@ -2,25 +2,20 @@ package io.chatgateway.core;
 
 import static io.chatgateway.core.RoomPermissions.denied;
 import static io.chatgateway.core.RequestLimits.invalid;
-import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Timestamp;
-import com.google.protobuf.util.Timestamps;
 import io.chatgateway.bus.EventPublisher;
 import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.proto.v1.AddRoomSubscriptionsRequest;
 import io.chatgateway.proto.v1.AddRoomSubscriptionsResponse;
-import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.CreateRoomResponse;
 import io.chatgateway.proto.v1.DeleteRoomRequest;
-import io.chatgateway.proto.v1.EventType;
 import io.chatgateway.proto.v1.GetHistoryRequest;
 import io.chatgateway.proto.v1.GetHistoryResponse;
 import io.chatgateway.proto.v1.GetRoomRequest;
 import io.chatgateway.proto.v1.GetRoomResponse;
 import io.chatgateway.proto.v1.HistoryDirection;
-import io.chatgateway.proto.v1.MembershipChange;
 import io.chatgateway.proto.v1.PageCursor;
 import io.chatgateway.proto.v1.ReadMarkerEvent;
 import io.chatgateway.proto.v1.ReceiptEvent;
@@ -39,7 +34,6 @@ import io.chatgateway.proto.v1.SearchRoomsRequest;
 import io.chatgateway.proto.v1.SearchRoomsResponse;
 import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.SubscriptionSpec;
-import io.chatgateway.proto.v1.SystemPayload;
 import io.chatgateway.proto.v1.UpdateReceiptRequest;
 import io.chatgateway.proto.v1.UpdateReceiptResponse;
 import io.chatgateway.proto.v1.UpdateRoomRequest;
@@ -49,14 +43,8 @@ import io.chatgateway.proto.v1.UpdateSubscriptionRoleResponse;
 import io.grpc.Status;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The in-memory core: rooms, members with roles, per-room sequenced history, receipts.
@@ -70,24 +58,19 @@ public final class ChatCore {
 
   static final int DEFAULT_HISTORY_PAGE = 50;
   static final int MAX_HISTORY_PAGE = 200;
-  static final int DEFAULT_MEMBER_PAGE = 100;
-  static final int MAX_MEMBER_PAGE = 500;
   static final int DEFAULT_SEARCH_LIMIT = 100;
   static final int MAX_SEARCH_LIMIT = 1_000;
 
-  private final ConcurrentSkipListMap<String, RoomState> rooms = new ConcurrentSkipListMap<>();
-  private final EventPublisher publisher;
-  private final Clock clock;
-  private final String originId;
+  private final RoomStore store;
+  private final RoomMembers members;
 
   /**
    * @param publisher receives every accepted change, called under the room's monitor
    * @param originId names this core in published envelopes
    */
   public ChatCore(EventPublisher publisher, Clock clock, String originId) {
-    this.publisher = requireNonNull(publisher, "publisher");
-    this.clock = requireNonNull(clock, "clock");
-    this.originId = requireNonNull(originId, "originId");
+    this.store = new RoomStore(publisher, clock, originId);
+    this.members = new RoomMembers(store);
   }
 
   // ---------------------------------------------------------------- events
@@ -98,9 +81,9 @@ public final class ChatCore {
         RequestLimits.roomId(request.getRoomId().isEmpty() ? request.getEvent().getRoomId() : request.getRoomId());
     RoomEvent event = request.getEvent();
     EventRules.validateSendable(event);
-    RoomState room = existing(roomId);
+    RoomState room = store.existing(roomId);
     synchronized (room) {
-      RoomSubscription self = requireMember(room, caller);
+      RoomSubscription self = RoomStore.requireMember(room, caller);
       if (!RoomPermissions.canSend(self.getRole())) {
         throw denied("guests may read room " + roomId + " but not send to it");
       }
@@ -111,10 +94,10 @@ public final class ChatCore {
         }
       }
       RoomEvent parent = EventRules.checkParent(room, event, caller, self.getRole());
-      Timestamp now = now();
+      Timestamp now = store.now();
       RoomEvent stored =
           event.toBuilder()
-              .setId(newId("ev_"))
+              .setId(RoomStore.newId("ev_"))
               .setRoomId(roomId)
               .setSenderProfileId(caller.profileId())
               .setSenderDeviceId(caller.deviceId())
@@ -131,20 +114,20 @@ public final class ChatCore {
           room.replaceEvent(changed);
         }
       }
-      publish(envelope(roomId).setRoomEvent(stored));
+      store.publish(store.envelope(roomId).setRoomEvent(stored));
       return stored;
     }
   }
 
   /** One page of a room's history; see {@code GetHistoryRequest} for the paging rules. */
   public GetHistoryResponse getHistory(CallerIdentity caller, GetHistoryRequest request) {
-    RoomState room = existing(RequestLimits.roomId(request.getRoomId()));
+    RoomState room = store.existing(RequestLimits.roomId(request.getRoomId()));
     int pageSize = RequestLimits.pageSize("page_size", request.getPageSize(), DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE);
     if (request.getAfterSequence() < 0) {
       throw invalid("after_sequence must not be negative");
     }
     synchronized (room) {
-      requireMember(room, caller);
+      RoomStore.requireMember(room, caller);
       long last = room.lastSequence();
       boolean forward;
       long position;
@@ -191,14 +174,14 @@ public final class ChatCore {
 
   /** Records a read marker or delivery receipt and relays it when it moved forward. */
   public UpdateReceiptResponse updateReceipt(CallerIdentity caller, UpdateReceiptRequest request) {
-    RoomState room = existing(RequestLimits.roomId(request.getRoomId()));
+    RoomState room = store.existing(RequestLimits.roomId(request.getRoomId()));
     ReceiptKind kind = request.getKind();
     if (kind != ReceiptKind.RECEIPT_KIND_READ && kind != ReceiptKind.RECEIPT_KIND_DELIVERED) {
       throw invalid("kind must be RECEIPT_KIND_READ or RECEIPT_KIND_DELIVERED");
     }
     long upTo = request.getUpToSequence();
     synchronized (room) {
-      RoomSubscription self = requireMember(room, caller);
+      RoomSubscription self = RoomStore.requireMember(room, caller);
       if (upTo < 0 || upTo > room.lastSequence()) {
         throw invalid("up_to_sequence must be 0 to the room's last sequence " + room.lastSequence() + ", got " + upTo);
       }
@@ -215,16 +198,16 @@ public final class ChatCore {
       RoomSubscription result = updated.build();
       room.putMember(result);
       if (readMoved) {
-        publish(
-            envelope(room.id())
+        store.publish(
+            store.envelope(room.id())
                 .setReadMarker(
                     ReadMarkerEvent.newBuilder()
                         .setRoomId(room.id())
                         .setProfileId(caller.profileId())
                         .setUpToSequence(upTo)));
       } else if (deliveredMoved) {
-        publish(
-            envelope(room.id())
+        store.publish(
+            store.envelope(room.id())
                 .setReceipt(
                     ReceiptEvent.newBuilder()
                         .setRoomId(room.id())
@@ -240,32 +223,32 @@ public final class ChatCore {
 
   /** Creates a room owned by the caller. */
   public CreateRoomResponse createRoom(CallerIdentity caller, CreateRoomRequest request) {
-    String roomId = request.getRoomId().isEmpty() ? newId("r_") : RequestLimits.roomId(request.getRoomId());
+    String roomId = request.getRoomId().isEmpty() ? RoomStore.newId("r_") : RequestLimits.roomId(request.getRoomId());
     RequestLimits.length("name", request.getName(), 1, RequestLimits.MAX_ROOM_NAME);
     RequestLimits.length("description", request.getDescription(), 0, RequestLimits.MAX_DESCRIPTION);
     RequestLimits.encodedSize("metadata", request.getMetadata(), RequestLimits.MAX_METADATA_BYTES);
     RequestLimits.batch("initial_members", request.getInitialMembersCount());
-    Timestamp now = now();
+    Timestamp now = store.now();
     Room room =
         Room.newBuilder()
             .setId(roomId)
             .setName(request.getName())
             .setDescription(request.getDescription())
-            .setVisibility(visibilityOrPrivate(request.getVisibility()))
+            .setVisibility(RoomStore.visibilityOrPrivate(request.getVisibility()))
             .setMetadata(request.getMetadata())
             .setCreatedBy(caller.profileId())
             .setCreateTime(now)
             .setUpdateTime(now)
             .build();
     RoomState state = new RoomState(room);
-    state.putMember(subscription(roomId, caller.profileId(), RoomRole.ROOM_ROLE_OWNER, now));
+    state.putMember(RoomStore.subscription(roomId, caller.profileId(), RoomRole.ROOM_ROLE_OWNER, now));
     for (SubscriptionSpec spec : request.getInitialMembersList()) {
       String profileId = RequestLimits.profileId("initial_members.profile_id", spec.getProfileId());
       if (!profileId.equals(caller.profileId())) {
-        state.putMember(subscription(roomId, profileId, RoomPermissions.orMember(spec.getRole()), now));
+        state.putMember(RoomStore.subscription(roomId, profileId, RoomPermissions.orMember(spec.getRole()), now));
       }
     }
-    if (rooms.putIfAbsent(roomId, state) != null) {
+    if (store.rooms().putIfAbsent(roomId, state) != null) {
       throw Status.ALREADY_EXISTS.withDescription("room " + roomId + " already exists").asRuntimeException();
     }
     synchronized (state) {
@@ -275,12 +258,12 @@ public final class ChatCore {
 
   /** Reads a room the caller is a member of, or any public room. */
   public GetRoomResponse getRoom(CallerIdentity caller, GetRoomRequest request) {
-    RoomState room = existing(RequestLimits.roomId(request.getRoomId()));
+    RoomState room = store.existing(RequestLimits.roomId(request.getRoomId()));
     synchronized (room) {
-      checkNotDeleted(room);
+      RoomStore.checkNotDeleted(room);
       RoomSubscription self = room.member(caller.profileId());
       if (self == null && room.room().getVisibility() != RoomVisibility.ROOM_VISIBILITY_PUBLIC) {
-        throw notMember(room.id());
+        throw RoomStore.notMember(room.id());
       }
       GetRoomResponse.Builder response = GetRoomResponse.newBuilder().setRoom(room.snapshot());
       if (self != null) {
@@ -295,7 +278,7 @@ public final class ChatCore {
     int limit = RequestLimits.pageSize("limit", request.getLimit(), DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT);
     String query = request.getQuery().toLowerCase(Locale.ROOT);
     List<SearchRoomsResponse> results = new ArrayList<>();
-    for (RoomState room : rooms.values()) {
+    for (RoomState room : store.rooms().values()) {
       if (results.size() >= limit) {
         break;
       }
@@ -307,7 +290,7 @@ public final class ChatCore {
         boolean visible =
             self != null
                 || (!request.getJoinedOnly() && room.room().getVisibility() == RoomVisibility.ROOM_VISIBILITY_PUBLIC);
-        if (!visible || !matches(room.room(), query)) {
+        if (!visible || !RoomStore.matches(room.room(), query)) {
           continue;
         }
         SearchRoomsResponse.Builder result = SearchRoomsResponse.newBuilder().setRoom(room.snapshot());
@@ -323,12 +306,12 @@ public final class ChatCore {
   /** Changes the fields named by the update mask. Admins and owners only. */
   public UpdateRoomResponse updateRoom(CallerIdentity caller, UpdateRoomRequest request) {
     Room changes = request.getRoom();
-    RoomState room = existing(RequestLimits.roomId(changes.getId()));
+    RoomState room = store.existing(RequestLimits.roomId(changes.getId()));
     if (request.getUpdateMask().getPathsCount() == 0) {
       throw invalid("update_mask must name at least one of name, description, visibility, metadata");
     }
     synchronized (room) {
-      RoomSubscription self = requireMember(room, caller);
+      RoomSubscription self = RoomStore.requireMember(room, caller);
       if (!RoomPermissions.canManageRoom(self.getRole())) {
         throw denied("only admins and owners may update room " + room.id());
       }
@@ -343,7 +326,7 @@ public final class ChatCore {
             RequestLimits.length("room.description", changes.getDescription(), 0, RequestLimits.MAX_DESCRIPTION);
             updated.setDescription(changes.getDescription());
           }
-          case "visibility" -> updated.setVisibility(visibilityOrPrivate(changes.getVisibility()));
+          case "visibility" -> updated.setVisibility(RoomStore.visibilityOrPrivate(changes.getVisibility()));
           case "metadata" -> {
             RequestLimits.encodedSize("room.metadata", changes.getMetadata(), RequestLimits.MAX_METADATA_BYTES);
             updated.setMetadata(changes.getMetadata());
@@ -351,253 +334,42 @@ public final class ChatCore {
           default -> throw invalid("update_mask path '" + path + "' is not one of name, description, visibility, metadata");
         }
       }
-      room.replaceRoom(updated.setUpdateTime(now()).build());
+      room.replaceRoom(updated.setUpdateTime(store.now()).build());
       return UpdateRoomResponse.newBuilder().setRoom(room.snapshot()).build();
     }
   }
 
   /** Deletes a room with its members and history. Owners only. */
   public void deleteRoom(CallerIdentity caller, DeleteRoomRequest request) {
-    RoomState room = existing(RequestLimits.roomId(request.getRoomId()));
+    RoomState room = store.existing(RequestLimits.roomId(request.getRoomId()));
     synchronized (room) {
-      RoomSubscription self = requireMember(room, caller);
+      RoomSubscription self = RoomStore.requireMember(room, caller);
       if (!RoomPermissions.canDeleteRoom(self.getRole())) {
         throw denied("only owners may delete room " + room.id());
       }
       room.markDeleted();
-      rooms.remove(room.id(), room);
-      publish(envelope(room.id()).setRoomDeleted(RoomDeleted.newBuilder().setRoomId(room.id())));
+      store.rooms().remove(room.id(), room);
+      store.publish(store.envelope(room.id()).setRoomDeleted(RoomDeleted.newBuilder().setRoomId(room.id())));
     }
   }
-
-  // ---------------------------------------------------------------- members
 
   /** Adds members; see the RPC for who may add whom. All-or-nothing. */
   public AddRoomSubscriptionsResponse addSubscriptions(CallerIdentity caller, AddRoomSubscriptionsRequest request) {
-    RoomState room = existing(RequestLimits.roomId(request.getRoomId()));
-    RequestLimits.batch("members", request.getMembersCount());
-    Map<String, RoomRole> wanted = new LinkedHashMap<>();
-    for (SubscriptionSpec spec : request.getMembersList()) {
-      wanted.putIfAbsent(
-          RequestLimits.profileId("members.profile_id", spec.getProfileId()), RoomPermissions.orMember(spec.getRole()));
-    }
-    synchronized (room) {
-      checkNotDeleted(room);
-      RoomSubscription self = room.member(caller.profileId());
-      boolean selfJoin =
-          self == null
-              && room.room().getVisibility() == RoomVisibility.ROOM_VISIBILITY_PUBLIC
-              && wanted.size() == 1
-              && wanted.get(caller.profileId()) == RoomRole.ROOM_ROLE_MEMBER;
-      if (self == null && !selfJoin) {
-        throw notMember(room.id());
-      }
-      for (Map.Entry<String, RoomRole> entry : wanted.entrySet()) {
-        if (!selfJoin && room.member(entry.getKey()) == null && !RoomPermissions.canAssign(self.getRole(), null, entry.getValue())) {
-          throw denied("your role may not add " + entry.getKey() + " as " + entry.getValue());
-        }
-      }
-      Timestamp now = now();
-      AddRoomSubscriptionsResponse.Builder response = AddRoomSubscriptionsResponse.newBuilder();
-      List<String> added = new ArrayList<>();
-      for (Map.Entry<String, RoomRole> entry : wanted.entrySet()) {
-        RoomSubscription current = room.member(entry.getKey());
-        if (current == null) {
-          current = subscription(room.id(), entry.getKey(), entry.getValue(), now);
-          room.putMember(current);
-          added.add(entry.getKey());
-        }
-        response.addSubscriptions(current);
-      }
-      if (!added.isEmpty()) {
-        publish(envelope(room.id()).setMembershipChange(MembershipChange.newBuilder().setRoomId(room.id()).addAllAddedProfileIds(added)));
-        appendSystemEvent(room, caller, "members_added", added, now);
-      }
-      return response.build();
-    }
+    return members.add(caller, request);
   }
 
   /** Removes members; see the RPC for who may remove whom. All-or-nothing. */
-  public RemoveRoomSubscriptionsResponse removeSubscriptions(
-      CallerIdentity caller, RemoveRoomSubscriptionsRequest request) {
-    RoomState room = existing(RequestLimits.roomId(request.getRoomId()));
-    RequestLimits.batch("profile_ids", request.getProfileIdsCount());
-    Set<String> targets = new LinkedHashSet<>();
-    for (String profileId : request.getProfileIdsList()) {
-      targets.add(RequestLimits.profileId("profile_ids", profileId));
-    }
-    synchronized (room) {
-      RoomSubscription self = requireMember(room, caller);
-      List<String> removed = new ArrayList<>();
-      long ownersLeft = room.ownerCount();
-      for (String target : targets) {
-        RoomSubscription member = room.member(target);
-        if (member == null) {
-          continue;
-        }
-        if (!target.equals(caller.profileId()) && !RoomPermissions.canRemoveOther(self.getRole(), member.getRole())) {
-          throw denied("your role may not remove " + target + " (" + member.getRole() + ")");
-        }
-        if (member.getRole() == RoomRole.ROOM_ROLE_OWNER) {
-          ownersLeft--;
-        }
-        removed.add(target);
-      }
-      if (ownersLeft < 1 && !removed.isEmpty()) {
-        throw Status.FAILED_PRECONDITION
-            .withDescription("room " + room.id() + " must keep at least one owner; delete the room instead")
-            .asRuntimeException();
-      }
-      removed.forEach(room::removeMember);
-      if (!removed.isEmpty()) {
-        Timestamp now = now();
-        publish(envelope(room.id()).setMembershipChange(MembershipChange.newBuilder().setRoomId(room.id()).addAllRemovedProfileIds(removed)));
-        appendSystemEvent(room, caller, "members_removed", removed, now);
-      }
-      return RemoveRoomSubscriptionsResponse.newBuilder().addAllRemovedProfileIds(removed).build();
-    }
+  public RemoveRoomSubscriptionsResponse removeSubscriptions(CallerIdentity caller, RemoveRoomSubscriptionsRequest request) {
+    return members.remove(caller, request);
   }
 
   /** Changes one member's role. */
   public UpdateSubscriptionRoleResponse updateRole(CallerIdentity caller, UpdateSubscriptionRoleRequest request) {
-    RoomState room = existing(RequestLimits.roomId(request.getRoomId()));
-    String target = RequestLimits.profileId("profile_id", request.getProfileId());
-    RoomRole role = request.getRole();
-    if (RoomPermissions.rank(role) == 0) {
-      throw invalid("role must be one of ROOM_ROLE_OWNER, ROOM_ROLE_ADMIN, ROOM_ROLE_MEMBER, ROOM_ROLE_GUEST");
-    }
-    synchronized (room) {
-      RoomSubscription self = requireMember(room, caller);
-      RoomSubscription member = room.member(target);
-      if (member == null) {
-        throw Status.NOT_FOUND.withDescription(target + " is not a member of room " + room.id()).asRuntimeException();
-      }
-      if (!RoomPermissions.canAssign(self.getRole(), member.getRole(), role)) {
-        throw denied("your role may not change " + target + " from " + member.getRole() + " to " + role);
-      }
-      if (member.getRole() == RoomRole.ROOM_ROLE_OWNER && role != RoomRole.ROOM_ROLE_OWNER && room.ownerCount() == 1) {
-        throw Status.FAILED_PRECONDITION
-            .withDescription("room " + room.id() + " must keep at least one owner")
-            .asRuntimeException();
-      }
-      RoomSubscription updated = member.toBuilder().setRole(role).build();
-      room.putMember(updated);
-      return UpdateSubscriptionRoleResponse.newBuilder().setSubscription(updated).build();
-    }
+    return members.updateRole(caller, request);
   }
 
   /** A page of a room's members ordered by profile id. */
-  public SearchRoomSubscriptionsResponse searchSubscriptions(
-      CallerIdentity caller, SearchRoomSubscriptionsRequest request) {
-    RoomState room = existing(RequestLimits.roomId(request.getRoomId()));
-    int pageSize = RequestLimits.pageSize("page_size", request.getPageSize(), DEFAULT_MEMBER_PAGE, MAX_MEMBER_PAGE);
-    String prefix = request.getProfileIdPrefix();
-    String after =
-        request.getCursor().getToken().isEmpty() ? null : PageTokens.decode(request.getCursor(), "members", 1)[0];
-    synchronized (room) {
-      requireMember(room, caller);
-      SearchRoomSubscriptionsResponse.Builder page = SearchRoomSubscriptionsResponse.newBuilder();
-      String start = after != null && after.compareTo(prefix) > 0 ? after : prefix;
-      boolean inclusive = after == null || !start.equals(after);
-      String last = null;
-      for (RoomSubscription member : room.members().tailMap(start, inclusive).values()) {
-        if (!member.getProfileId().startsWith(prefix)) {
-          break;
-        }
-        if (request.getRole() != RoomRole.ROOM_ROLE_UNSPECIFIED && member.getRole() != request.getRole()) {
-          continue;
-        }
-        if (page.getSubscriptionsCount() == pageSize) {
-          page.setNextCursor(PageTokens.encode("members", last));
-          break;
-        }
-        page.addSubscriptions(member);
-        last = member.getProfileId();
-      }
-      return page.build();
-    }
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  private RoomState existing(String roomId) {
-    RoomState room = rooms.get(roomId);
-    if (room == null) {
-      throw roomNotFound(roomId);
-    }
-    return room;
-  }
-
-  private static void checkNotDeleted(RoomState room) {
-    if (room.deleted()) {
-      throw roomNotFound(room.id());
-    }
-  }
-
-  private static RoomSubscription requireMember(RoomState room, CallerIdentity caller) {
-    checkNotDeleted(room);
-    RoomSubscription self = room.member(caller.profileId());
-    if (self == null) {
-      throw notMember(room.id());
-    }
-    return self;
-  }
-
-  private static RuntimeException roomNotFound(String roomId) {
-    return Status.NOT_FOUND.withDescription("room " + roomId + " does not exist").asRuntimeException();
-  }
-
-  private static RuntimeException notMember(String roomId) {
-    return denied("not a member of room " + roomId);
-  }
-
-  private void appendSystemEvent(RoomState room, CallerIdentity caller, String code, List<String> profileIds, Timestamp now) {
-    RoomEvent system =
-        RoomEvent.newBuilder()
-            .setId(newId("ev_"))
-            .setRoomId(room.id())
-            .setSenderProfileId(caller.profileId())
-            .setSenderDeviceId(caller.deviceId())
-            .setType(EventType.EVENT_TYPE_SYSTEM)
-            .setSystem(SystemPayload.newBuilder().setCode(code).putParams("profile_ids", String.join(",", profileIds)))
-            .setSequence(room.lastSequence() + 1)
-            .setSentTime(now)
-            .build();
-    room.append(system);
-    publish(envelope(room.id()).setRoomEvent(system));
-  }
-
-  private BusEnvelope.Builder envelope(String roomId) {
-    return BusEnvelope.newBuilder().setRoomId(roomId).setOriginId(originId).setPublishTime(now());
-  }
-
-  private void publish(BusEnvelope.Builder envelope) {
-    publisher.publish(envelope.build());
-  }
-
-  private Timestamp now() {
-    return Timestamps.fromMillis(clock.millis());
-  }
-
-  private static RoomSubscription subscription(String roomId, String profileId, RoomRole role, Timestamp now) {
-    return RoomSubscription.newBuilder().setRoomId(roomId).setProfileId(profileId).setRole(role).setJoinTime(now).build();
-  }
-
-  private static RoomVisibility visibilityOrPrivate(RoomVisibility visibility) {
-    return visibility == RoomVisibility.ROOM_VISIBILITY_PUBLIC
-        ? RoomVisibility.ROOM_VISIBILITY_PUBLIC
-        : RoomVisibility.ROOM_VISIBILITY_PRIVATE;
-  }
-
-  private static boolean matches(Room room, String lowerQuery) {
-    return lowerQuery.isEmpty()
-        || room.getName().toLowerCase(Locale.ROOT).contains(lowerQuery)
-        || room.getId().toLowerCase(Locale.ROOT).contains(lowerQuery);
-  }
-
-  /** A random 128-bit id; ThreadLocalRandom because ids need uniqueness, not secrecy. */
-  private static String newId(String prefix) {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    return prefix + Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
+  public SearchRoomSubscriptionsResponse searchSubscriptions(CallerIdentity caller, SearchRoomSubscriptionsRequest request) {
+    return members.search(caller, request);
   }
 }

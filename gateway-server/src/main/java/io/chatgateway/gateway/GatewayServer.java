@@ -4,19 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.client.ChatServiceClient;
 import io.chatgateway.client.CircuitBreaker;
-import io.chatgateway.core.ChatCore;
-import io.chatgateway.core.EmbeddedChatService;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.AuthInterceptor;
 import io.chatgateway.gateway.auth.DevCredentials;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.backplane.Engine;
-import io.chatgateway.gateway.engine.InMemoryEngine;
-import io.chatgateway.gateway.engine.RedisDirectory;
-import io.chatgateway.gateway.engine.RedisEngine;
-import io.chatgateway.gateway.backplane.SessionDirectory;
-import io.chatgateway.bus.RedisConnector;
 import io.chatgateway.bus.RedisTarget;
 import io.chatgateway.gateway.forward.ForwardedChatService;
 import io.chatgateway.gateway.forward.GrpcCoreCalls;
@@ -31,17 +24,15 @@ import io.chatgateway.gateway.transport.websocket.UnauthenticatedConnections;
 import io.chatgateway.gateway.transport.websocket.WebSocketBridge;
 import io.chatgateway.gateway.session.SessionServices;
 import io.chatgateway.gateway.transport.grpc.ConnectHandler;
-import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import io.chatgateway.gateway.transport.grpc.GrpcServers;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.List;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -52,8 +43,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * One running gateway: the gRPC server, the upstream client (to a remote core, or to the embedded
- * core in this process), the engine, and health.
+ * One running gateway, assembled from its parts: the {@link Backplane} (engine and directory), the
+ * {@link Upstream} core, the session core ({@link SessionServices}), the gRPC server ({@link
+ * GrpcServers}) and the HTTP server with the WebSocket bridge, and {@link Readiness}.
  *
  * <p>Lifecycle: {@link #start} builds and starts everything; {@link #close} stops it in reverse
  * order. Thread-safe; owned by whoever started it.
@@ -61,23 +53,19 @@ import java.util.logging.Logger;
 public final class GatewayServer implements AutoCloseable {
 
   private static final Logger log = Logger.getLogger(GatewayServer.class.getName());
-  private static final String SERVICE_NAME = ChatServiceGrpc.SERVICE_NAME;
 
   private final GatewayConfig config;
-  private final RedisConnector redis; // null with the in-memory engine
-  private final Engine engine;
-  private final SessionDirectory directory;
-  private final Server embeddedCore; // null with a remote core
-  private final ChatServiceClient upstream;
-  private final HealthStatusManager health;
-  private final Telemetry telemetry;
-  private final Server grpcServer;
-  private final ExecutorService callExecutor;
   private final ScheduledExecutorService scheduler;
+  private final ExecutorService callExecutor;
+  private final Backplane backplane;
+  private final Upstream upstream;
+  private final Readiness readiness;
+  private final Telemetry telemetry;
   private final SessionServices sessions;
+  private final Server grpcServer;
   private final HttpServer httpServer;
   private volatile boolean draining;
-  private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean stopped = new AtomicBoolean();
 
   private GatewayServer(GatewayConfig config) throws IOException {
     this.config = config;
@@ -88,54 +76,20 @@ public final class GatewayServer implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
-    if (config.cache().isPresent()) {
-      try {
-        this.redis = RedisConnector.connect(config.cache().get(), config.redisCommandTimeout());
-      } catch (RuntimeException e) {
-        throw new IOException("cannot reach Redis at CACHE_URI " + config.cache().get().display() + ": " + e.getMessage(), e);
-      }
-      RedisEngine redisEngine = new RedisEngine(redis, config.gatewayId());
-      this.engine = redisEngine;
-      this.directory =
-          new RedisDirectory(
-              redis,
-              redisEngine,
-              config.gatewayId(),
-              config.session().connectionTimeout().multipliedBy(2),
-              config.gatewayHeartbeat(),
-              config.session().presenceTtl(),
-              Clock.systemUTC());
-    } else {
-      this.redis = null;
-      this.engine = new InMemoryEngine();
-      this.directory = SessionDirectory.LOCAL;
-    }
-    this.health = new HealthStatusManager();
+    this.backplane = Backplane.connect(config);
+    Engine engine = backplane.engine();
     this.telemetry = new Telemetry(config.gatewayId(), config.otlpEndpoint());
-
     CircuitBreaker breaker =
         new CircuitBreaker(
             config.upstream().breakerFailureThreshold(),
             config.upstream().breakerOpenDuration(),
             System::nanoTime,
-            this::onBreakerState);
-    if (config.chatServiceTarget().isPresent()) {
-      this.embeddedCore = null;
-      this.upstream = ChatServiceClient.connect(config.chatServiceTarget().get(), config.upstream(), breaker);
-    } else {
-      String name = "embedded-core-" + config.gatewayId();
-      ChatCore core = new ChatCore(engine, Clock.systemUTC(), config.gatewayId());
-      this.embeddedCore =
-          InProcessServerBuilder.forName(name)
-              .directExecutor() // the core never blocks: it only takes short per-room locks
-              .addService(new EmbeddedChatService(core).bindWithIdentity())
-              .build()
-              .start();
-      this.upstream = ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), config.upstream(), breaker);
-    }
-    // The embedded core too: with the Redis engine, its sends fail while Redis is away and open the
-    // breaker; nothing else would close it again while a NOT_SERVING gateway gets no device traffic.
-    upstream.startRecoveryProbe(scheduler, config.upstream().breakerOpenDuration());
+            state -> {
+              log.warning(() -> "upstream circuit breaker is now " + state);
+              updateHealth();
+            });
+    this.readiness = new Readiness(breaker, engine, () -> draining);
+    this.upstream = Upstream.start(config, engine, breaker, scheduler);
 
     byte[] devSecret = devSecretIfNeeded(config.auth());
     JwtVerifier verifier = JwtVerifier.create(config.auth(), devSecret);
@@ -148,50 +102,38 @@ public final class GatewayServer implements AutoCloseable {
             null,
             true);
     UnauthenticatedConnections unauthenticated = new UnauthenticatedConnections(config.http().maxUnauthenticatedConnections());
-    SessionServices[] sessionsRef = new SessionServices[1]; // the subscriptions gauge reads it once built
+    AtomicReference<SessionServices> built = new AtomicReference<>(); // the subscriptions gauge reads it once built
     GatewayMetrics metrics =
         new GatewayMetrics(
             telemetry.meter(),
-            () -> sessionsRef[0] == null ? 0 : sessionsRef[0].subscriptions(),
-            () -> upstream.breaker().state() == CircuitBreaker.State.OPEN,
+            () -> built.get() == null ? 0 : built.get().subscriptions(),
+            () -> breaker.state() == CircuitBreaker.State.OPEN,
             engine::healthy,
             engine::lagSeconds,
             unauthenticated::open);
     TracePropagation tracing = new TracePropagation(telemetry, metrics);
     // Every call to the core, whoever makes it, carries trace context and is measured.
-    Channel core = ClientInterceptors.intercept(upstream.channel(), tracing.upstream());
+    Channel core = ClientInterceptors.intercept(upstream.client().channel(), tracing.upstream());
     this.sessions =
         new SessionServices(
-            config.gatewayId(), config.session(), GrpcCoreCalls.over(core), engine, verifier, directory, metrics, callExecutor, scheduler, Clock.systemUTC(), System::nanoTime);
-    sessionsRef[0] = sessions;
-    NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
-            .executor(callExecutor)
-            .addService(
-                ServerInterceptors.intercept(
-                    ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),
-                    new AuthInterceptor(verifier),
-                    tracing.server()))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .maxInboundMessageSize(4 * 1024 * 1024)
-            .maxConcurrentCallsPerConnection(100)
-            // RST_STREAM flood protection (CVE-2023-44487): at most 200 resets per 10 s per connection.
-            .maxRstFramesPerWindow(200, 10)
-            .keepAliveTime(30, TimeUnit.SECONDS)
-            .keepAliveTimeout(10, TimeUnit.SECONDS)
-            .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .permitKeepAliveWithoutCalls(true)
-            // A connection must open a call within the hello window, and one with no call left for
-            // that long gets GOAWAY (clients reconnect on their next call): nobody holds a connection
-            // without ever authenticating.
-            .maxConnectionIdle(config.session().helloTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    if (!config.maxConnectionAge().isZero()) {
-      builder
-          .maxConnectionAge(config.maxConnectionAge().toSeconds(), TimeUnit.SECONDS)
-          .maxConnectionAgeGrace(config.maxConnectionAgeGrace().toSeconds(), TimeUnit.SECONDS);
-    }
-    this.grpcServer = builder.build();
+            config.gatewayId(), config.session(), GrpcCoreCalls.over(core), engine, verifier, backplane.directory(), metrics, callExecutor, scheduler,
+            Clock.systemUTC(), System::nanoTime);
+    built.set(sessions);
+    this.grpcServer =
+        GrpcServers.builder(
+                config.grpcPort(),
+                callExecutor,
+                List.of(
+                    ServerInterceptors.intercept(
+                        ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),
+                        new AuthInterceptor(verifier),
+                        tracing.server()),
+                    readiness.health().getHealthService().bindService(),
+                    ProtoReflectionServiceV1.newInstance().bindService()),
+                config.session().helloTimeout(),
+                config.maxConnectionAge(),
+                config.maxConnectionAgeGrace())
+            .build();
     WebSocketBridge webSockets =
         new WebSocketBridge(
             sessions,
@@ -213,7 +155,7 @@ public final class GatewayServer implements AutoCloseable {
             config.auth(),
             devSecret,
             () -> !draining && !grpcServer.isShutdown(),
-            upstream.breaker()::state,
+            breaker::state,
             engine::healthy,
             scheduler);
   }
@@ -235,9 +177,9 @@ public final class GatewayServer implements AutoCloseable {
       throw new IOException("cannot listen on HTTP_PORT " + config.http().port() + ": " + e.getMessage(), e);
     }
     server.sessions.start();
-    server.directory.start(server.sessions::liveSnapshots, server.sessions::isLive, server.sessions.fanout()::subscriberCounts);
-    server.updateHealth();
-    server.scheduler.scheduleWithFixedDelay(server::updateHealth, 250, 250, TimeUnit.MILLISECONDS);
+    server.backplane.directory().start(server.sessions::liveSnapshots, server.sessions::isLive, server.sessions.fanout()::subscriberCounts);
+    server.readiness.update();
+    server.scheduler.scheduleWithFixedDelay(server.readiness::update, 250, 250, TimeUnit.MILLISECONDS);
     log.info(() -> "configuration: " + summary(config));
     log.info(
         () ->
@@ -284,7 +226,7 @@ public final class GatewayServer implements AutoCloseable {
 
   /** The upstream client; its breaker drives readiness. */
   public ChatServiceClient upstream() {
-    return upstream;
+    return upstream.client();
   }
 
   /** Device sessions and their shared state. */
@@ -310,8 +252,7 @@ public final class GatewayServer implements AutoCloseable {
     }
     long deadline = System.nanoTime() + grace.toNanos();
     draining = true;
-    health.setStatus("", ServingStatus.NOT_SERVING);
-    health.setStatus(SERVICE_NAME, ServingStatus.NOT_SERVING);
+    readiness.stopServing();
     int open = sessions.openSessions();
     if (open > 0) {
       // Spread reconnects over 80% of the grace; the rest is margin for the last closes.
@@ -319,10 +260,10 @@ public final class GatewayServer implements AutoCloseable {
       log.info(() -> "draining " + open + " sessions over " + window.toMillis() + " ms");
       sessions.drain(window);
       while (sessions.openSessions() > 0 && System.nanoTime() < deadline) {
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
       }
     }
-    health.enterTerminalState();
+    readiness.terminate();
     httpServer.close();
     grpcServer.shutdown();
     try {
@@ -331,21 +272,13 @@ public final class GatewayServer implements AutoCloseable {
         grpcServer.shutdownNow();
         grpcServer.awaitTermination(2, TimeUnit.SECONDS);
       }
-      upstream.shutdown(1_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       grpcServer.shutdownNow();
     }
     upstream.close();
-    if (embeddedCore != null) {
-      embeddedCore.shutdownNow();
-    }
     sessions.close();
-    directory.close();
-    engine.close();
-    if (redis != null) {
-      redis.close();
-    }
+    backplane.close();
     scheduler.shutdownNow();
     callExecutor.shutdownNow();
     telemetry.close();
@@ -357,35 +290,14 @@ public final class GatewayServer implements AutoCloseable {
     shutdown(Duration.ofSeconds(2));
   }
 
-  private void onBreakerState(CircuitBreaker.State state) {
-    log.warning(() -> "upstream circuit breaker is now " + state);
-    updateHealth();
-  }
-
   /** Whether this gateway should get traffic: not draining, the core reachable, the engine delivering. */
   public boolean ready() {
-    // Not while a probe is in flight (HALF_OPEN): only a core known to answer makes the gateway ready.
-    return !draining && upstream != null && upstream.breaker().state() == CircuitBreaker.State.CLOSED && engine.healthy();
+    return readiness.ready();
   }
 
-  private volatile ServingStatus lastHealth;
-
-  /** Mirrors {@link #ready()} into gRPC health; called on breaker changes and every 250 ms. */
-  private synchronized void updateHealth() {
-    if (stopped.get()) {
-      return;
-    }
-    ServingStatus status = ready() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-    if (status != lastHealth) {
-      ServingStatus previous = lastHealth;
-      lastHealth = status;
-      health.setStatus("", status);
-      health.setStatus(SERVICE_NAME, status);
-      if (status == ServingStatus.NOT_SERVING && previous == ServingStatus.SERVING && !draining) {
-        log.warning(() -> "not ready: breaker " + upstream.breaker().state() + ", engine " + (engine.healthy() ? "delivering" : "not delivering"));
-      } else if (status == ServingStatus.SERVING) {
-        log.info("ready");
-      }
+  private void updateHealth() {
+    if (readiness != null) { // breaker callbacks may come while the constructor still runs
+      readiness.update();
     }
   }
 

@@ -13,11 +13,6 @@ import io.chatgateway.bus.RedisEventPublisher;
 import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.GatewayControl;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.lettuce.core.cluster.pubsub.RedisClusterPubSubListener;
-import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
-import io.lettuce.core.pubsub.RedisPubSubListener;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,16 +68,7 @@ public final class RedisEngine implements Engine {
   private volatile long lastPingNanos = Long.MIN_VALUE / 2;
   private volatile long pingLagMillis = -1;
   private volatile boolean closed;
-  private Subscriber subscriber;
-
-  /** The two kinds of pub/sub connection behind one face. */
-  private interface Subscriber {
-    CompletionStage<Void> subscribe(List<String> channels);
-
-    CompletionStage<Void> unsubscribe(List<String> channels);
-
-    void close();
-  }
+  private RedisSubscriber subscriber;
 
   public RedisEngine(RedisConnector redis, String gatewayId) {
     this.redis = requireNonNull(redis, "redis");
@@ -106,7 +92,24 @@ public final class RedisEngine implements Engine {
   @Override
   public void start(Consumer<BusEnvelope> sink) {
     this.sink = requireNonNull(sink, "sink");
-    subscriber = redis.cluster() ? clusterSubscriber() : standaloneSubscriber();
+    RedisSubscriber.Listener listener =
+        new RedisSubscriber.Listener() {
+          @Override
+          public void message(String channel, byte[] message) {
+            onMessage(channel, message);
+          }
+
+          @Override
+          public void subscribed(String channel) {
+            onSubscribed(channel);
+          }
+
+          @Override
+          public void unsubscribed(String channel) {
+            onUnsubscribed(channel);
+          }
+        };
+    subscriber = redis.cluster() ? RedisSubscriber.cluster(redis, listener) : RedisSubscriber.standalone(redis, listener);
     redis.addConnectionListener(
         new RedisConnectionStateListener() {
           @Override
@@ -311,117 +314,5 @@ public final class RedisEngine implements Engine {
       delivering.compute(roomId, (r, f) -> f == null || f.isDone() ? new CompletableFuture<>() : f);
       scheduleReconcile();
     }
-  }
-
-  // ------------------------------------------------------------------ the two connection kinds
-
-  private Subscriber standaloneSubscriber() {
-    StatefulRedisPubSubConnection<String, byte[]> connection = redis.connectPubSub();
-    connection.addListener(
-        new RedisPubSubListener<>() {
-          @Override
-          public void message(String channel, byte[] message) {
-            onMessage(channel, message);
-          }
-
-          @Override
-          public void message(String pattern, String channel, byte[] message) {}
-
-          @Override
-          public void subscribed(String channel, long count) {
-            onSubscribed(channel);
-          }
-
-          @Override
-          public void psubscribed(String pattern, long count) {}
-
-          @Override
-          public void unsubscribed(String channel, long count) {
-            onUnsubscribed(channel);
-          }
-
-          @Override
-          public void punsubscribed(String pattern, long count) {}
-        });
-    return new Subscriber() {
-      @Override
-      public CompletionStage<Void> subscribe(List<String> channels) {
-        return connection.async().subscribe(channels.toArray(String[]::new));
-      }
-
-      @Override
-      public CompletionStage<Void> unsubscribe(List<String> channels) {
-        return connection.async().unsubscribe(channels.toArray(String[]::new));
-      }
-
-      @Override
-      public void close() {
-        connection.close();
-      }
-    };
-  }
-
-  private Subscriber clusterSubscriber() {
-    StatefulRedisClusterPubSubConnection<String, byte[]> connection = redis.connectClusterPubSub();
-    connection.addListener(
-        new RedisClusterPubSubListener<>() {
-          @Override
-          public void message(RedisClusterNode node, String channel, byte[] message) {
-            onMessage(channel, message);
-          }
-
-          @Override
-          public void message(RedisClusterNode node, String pattern, String channel, byte[] message) {}
-
-          @Override
-          public void subscribed(RedisClusterNode node, String channel, long count) {
-            onSubscribed(channel);
-          }
-
-          @Override
-          public void psubscribed(RedisClusterNode node, String pattern, long count) {}
-
-          @Override
-          public void unsubscribed(RedisClusterNode node, String channel, long count) {
-            onUnsubscribed(channel);
-          }
-
-          @Override
-          public void punsubscribed(RedisClusterNode node, String pattern, long count) {}
-
-          @Override
-          public void smessage(RedisClusterNode node, String channel, byte[] message) {
-            onMessage(channel, message);
-          }
-
-          @Override
-          public void ssubscribed(RedisClusterNode node, String channel, long count) {
-            onSubscribed(channel);
-          }
-
-          @Override
-          public void sunsubscribed(RedisClusterNode node, String channel, long count) {
-            onUnsubscribed(channel);
-          }
-        });
-    return new Subscriber() {
-      // Sharded channels in one SSUBSCRIBE must share a slot: send one per channel, pipelined.
-      @Override
-      public CompletionStage<Void> subscribe(List<String> channels) {
-        return CompletableFuture.allOf(
-            channels.stream().map(c -> connection.async().ssubscribe(c).toCompletableFuture()).toArray(CompletableFuture[]::new));
-      }
-
-      @Override
-      public CompletionStage<Void> unsubscribe(List<String> channels) {
-        return CompletableFuture.allOf(
-            channels.stream().map(c -> connection.async().sunsubscribe(c).toCompletableFuture()).toArray(CompletableFuture[]::new));
-      }
-
-      @Override
-      public void close() {
-        connection.close();
-      }
-    };
   }
 }

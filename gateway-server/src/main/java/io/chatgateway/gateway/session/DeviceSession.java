@@ -88,8 +88,6 @@ public final class DeviceSession {
     return session;
   }
 
-  // ---- transport side (any thread)
-
   /** An inbound frame in the protobuf encoding. */
   public void onFrame(byte[] frame) {
     executor.execute(() -> receive(FrameCodec.decodeBinary(frame, config.maxFrameBytes())));
@@ -136,8 +134,6 @@ public final class DeviceSession {
     executor.execute(outbound::drain);
   }
 
-  // ---- registry and sweeper side (any thread)
-
   /** A newer connection of the same device took this one's place. */
   void replaced() {
     String why = "replaced by a newer connection of the same device";
@@ -180,8 +176,6 @@ public final class DeviceSession {
       executor.execute(typing::expire);
     }
   }
-
-  // ---- accessors
 
   public String id() {
     return id;
@@ -277,8 +271,6 @@ public final class DeviceSession {
     call.whenComplete((response, error) -> executor.execute(() -> then.accept(response, error == null ? null : CoreCallException.of(error))));
   }
 
-  // ---- outbound
-
   /** Queues {@code event} for the device, starting a drain when needed; any thread. */
   void enqueue(ServerEvent event) {
     enqueue(OutboundEvent.of(event));
@@ -317,8 +309,6 @@ public final class DeviceSession {
     String why = "outbound queue full (" + outbound.size() + " events, " + outbound.bytes() + " bytes): the device reads too slowly; reconnect and resume";
     executor.execute(() -> finish(new CloseReason(CloseCode.OVERLOADED, why), List.of(), false));
   }
-
-  // ---- the end (executor)
 
   /** Ends the session: optionally writes what is queued, then {@code finalEvents}, then closes the transport. */
   private void finish(CloseReason reason, List<ServerEvent> finalEvents, boolean flushQueue) {

@@ -13,29 +13,25 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 
 /**
- * A device on a real {@code Connect} stream, built on the generated stub: sends frames, records every
- * event it receives (unpacking batches), and waits for events with a deadline. With {@code stalled} it reads nothing until
+ * A device on a real {@code Connect} stream, built on the generated stub: sends frames and records
+ * every event it receives (unpacking batches; {@link #messages} keeps them as sent). With {@code stalled} it reads nothing until
  * told to ({@link #readEverything}), as a device that stopped reading would.
  */
-public final class DeviceClient implements AutoCloseable {
+public final class DeviceClient extends RecordingClient implements AutoCloseable {
 
-  public static final Duration WAIT = Duration.ofSeconds(15);
-
-  private final List<ServerEvent> events = new ArrayList<>(); // guarded by itself, batches unpacked
   private final List<ServerEvent> messages = new ArrayList<>(); // guarded by events, as received
   private final AtomicReference<Status> closedWith = new AtomicReference<>();
   private final AtomicReference<ClientCallStreamObserver<ConnectRequest>> requests = new AtomicReference<>();
   private final String name;
 
   private DeviceClient(String name) {
+    super(name);
     this.name = name;
   }
 
@@ -67,9 +63,9 @@ public final class DeviceClient implements AutoCloseable {
                 synchronized (client.events) {
                   client.messages.add(event);
                   if (event.hasBatch()) {
-                    client.events.addAll(event.getBatch().getEventsList());
+                    event.getBatch().getEventsList().forEach(client::record);
                   } else {
-                    client.events.add(event);
+                    client.record(event);
                   }
                 }
               }
@@ -119,45 +115,10 @@ public final class DeviceClient implements AutoCloseable {
     await(e -> e.getFrameId().equals(frameId) && e.hasPong(), "pong");
   }
 
-  /** The first event received so far or later that matches, within {@link #WAIT}. */
-  public ServerEvent await(Predicate<ServerEvent> match, String what) {
-    AtomicReference<ServerEvent> found = new AtomicReference<>();
-    Await.until(
-        WAIT,
-        () -> {
-          for (ServerEvent event : events()) {
-            if (match.test(event)) {
-              found.set(event);
-              return true;
-            }
-          }
-          return false;
-        },
-        () -> name + " waiting for " + what + "; received: " + summary() + "; closed: " + closedWith.get());
-    return found.get();
-  }
-
-  /** Waits until at least {@code count} events match; returns them in arrival order. */
-  public List<ServerEvent> awaitCount(Predicate<ServerEvent> match, int count, String what) {
-    Await.until(WAIT, () -> matching(match).size() >= count, () -> name + " waiting for " + count + " x " + what + ", have " + matching(match).size() + "; closed: " + closedWith.get());
-    return matching(match);
-  }
-
-  public List<ServerEvent> matching(Predicate<ServerEvent> match) {
-    return events().stream().filter(match).toList();
-  }
-
   /** Every message as the stream carried it: batches are not unpacked. */
   public List<ServerEvent> messages() {
     synchronized (events) {
       return List.copyOf(messages);
-    }
-  }
-
-  /** Every event received, in order, with batches unpacked. */
-  public List<ServerEvent> events() {
-    synchronized (events) {
-      return List.copyOf(events);
     }
   }
 
@@ -180,12 +141,9 @@ public final class DeviceClient implements AutoCloseable {
     return UUID.randomUUID().toString().substring(0, 8);
   }
 
-  private String summary() {
-    List<String> kinds = new ArrayList<>();
-    for (ServerEvent event : events()) {
-      kinds.add(event.getEventCase() + (event.hasError() ? "(" + event.getError().getCode() + ": " + event.getError().getMessage() + ")" : ""));
-    }
-    return kinds.size() > 40 ? kinds.subList(kinds.size() - 40, kinds.size()) + " (last 40 of " + kinds.size() + ")" : kinds.toString();
+  @Override
+  protected String state() {
+    return "received: " + summary() + "; closed: " + closedWith.get();
   }
 
   @Override

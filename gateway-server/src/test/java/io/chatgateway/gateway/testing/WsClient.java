@@ -14,16 +14,14 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 
 /**
  * A real WebSocket client (the JDK's) for tests: records every event (decoding JSON text or protobuf
  * binary frames) and the close code. With {@code reading = false} it requests nothing after the
  * handshake until {@link #readEverything}, as a client that stopped reading would.
  */
-public final class WsClient implements WebSocket.Listener {
+public final class WsClient extends RecordingClient implements WebSocket.Listener {
 
-  private final List<ServerEvent> events = new ArrayList<>(); // guarded by itself
   private final List<String> texts = new ArrayList<>(); // guarded by events
   private final StringBuilder partialText = new StringBuilder();
   private final java.io.ByteArrayOutputStream partialBinary = new java.io.ByteArrayOutputStream();
@@ -34,6 +32,7 @@ public final class WsClient implements WebSocket.Listener {
   private volatile WebSocket socket;
 
   private WsClient(boolean reading) {
+    super("websocket");
     this.reading = reading;
   }
 
@@ -71,7 +70,7 @@ public final class WsClient implements WebSocket.Listener {
       }
       synchronized (events) {
         texts.add(text);
-        events.add(event.build());
+        record(event.build());
       }
     }
     webSocket.request(1);
@@ -86,9 +85,7 @@ public final class WsClient implements WebSocket.Listener {
     if (last) {
       try {
         ServerEvent event = ServerEvent.parseFrom(partialBinary.toByteArray());
-        synchronized (events) {
-          events.add(event);
-        }
+        record(event);
         binaryFrames.incrementAndGet();
       } catch (InvalidProtocolBufferException e) {
         throw new AssertionError("the gateway sent bytes that are not a ServerEvent", e);
@@ -124,41 +121,14 @@ public final class WsClient implements WebSocket.Listener {
     socket.request(Long.MAX_VALUE);
   }
 
-  public ServerEvent await(Predicate<ServerEvent> match, String what) {
-    AtomicReference<ServerEvent> found = new AtomicReference<>();
-    Await.until(
-        DeviceClient.WAIT,
-        () -> {
-          for (ServerEvent event : events()) {
-            if (match.test(event)) {
-              found.set(event);
-              return true;
-            }
-          }
-          return false;
-        },
-        () -> "websocket waiting for " + what + "; got " + events().size() + " events, last texts " + lastTexts() + "; close " + closeCode.get() + " " + closeReason.get());
-    return found.get();
-  }
-
-  public List<ServerEvent> awaitCount(Predicate<ServerEvent> match, int count, String what) {
-    Await.until(DeviceClient.WAIT, () -> matching(match).size() >= count, () -> "websocket waiting for " + count + " x " + what + ", have " + matching(match).size());
-    return matching(match);
-  }
-
-  public List<ServerEvent> matching(Predicate<ServerEvent> match) {
-    return events().stream().filter(match).toList();
-  }
-
-  public List<ServerEvent> events() {
-    synchronized (events) {
-      return List.copyOf(events);
-    }
+  @Override
+  protected String state() {
+    return "got " + events().size() + " events, last texts " + lastTexts() + "; close " + closeCode.get() + " " + closeReason.get();
   }
 
   /** Waits for the close frame and returns its code. */
   public int awaitClose() {
-    Await.until(DeviceClient.WAIT, () -> closeCode.get() != null, () -> "websocket waiting for close; events " + events().size());
+    Await.until(WAIT, () -> closeCode.get() != null, () -> "websocket waiting for close; events " + events().size());
     return closeCode.get();
   }
 

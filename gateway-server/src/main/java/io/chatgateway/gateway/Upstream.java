@@ -1,0 +1,70 @@
+package io.chatgateway.gateway;
+
+import io.chatgateway.client.ChatServiceClient;
+import io.chatgateway.client.CircuitBreaker;
+import io.chatgateway.core.ChatCore;
+import io.chatgateway.core.EmbeddedChatService;
+import io.chatgateway.gateway.backplane.Engine;
+import io.chatgateway.gateway.config.GatewayConfig;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The core this gateway forwards to: a remote one at {@code CHAT_SERVICE_URI}, or the embedded
+ * in-memory core served in process, which publishes through this gateway's engine. Either way the
+ * gateway reaches it through one {@link ChatServiceClient} (identity, breaker, deadline, retries).
+ *
+ * <p>Lifecycle: {@link #start} connects and starts the breaker's recovery probe; {@link #close}
+ * waits up to a second for calls in flight, then stops the client and the embedded core.
+ */
+final class Upstream implements AutoCloseable {
+
+  private final ChatServiceClient client;
+  private final Server embeddedCore; // null with a remote core
+
+  private Upstream(ChatServiceClient client, Server embeddedCore) {
+    this.client = client;
+    this.embeddedCore = embeddedCore;
+  }
+
+  static Upstream start(GatewayConfig config, Engine engine, CircuitBreaker breaker, ScheduledExecutorService scheduler) throws IOException {
+    Upstream upstream;
+    if (config.chatServiceTarget().isPresent()) {
+      upstream = new Upstream(ChatServiceClient.connect(config.chatServiceTarget().get(), config.upstream(), breaker), null);
+    } else {
+      String name = "embedded-core-" + config.gatewayId();
+      Server core =
+          InProcessServerBuilder.forName(name)
+              .directExecutor() // the core never blocks: it only takes short per-room locks
+              .addService(new EmbeddedChatService(new ChatCore(engine, Clock.systemUTC(), config.gatewayId())).bindWithIdentity())
+              .build()
+              .start();
+      upstream = new Upstream(ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), config.upstream(), breaker), core);
+    }
+    // The embedded core too: with the Redis engine, its sends fail while Redis is away and open the
+    // breaker; nothing else would close it again while a NOT_SERVING gateway gets no device traffic.
+    upstream.client.startRecoveryProbe(scheduler, config.upstream().breakerOpenDuration());
+    return upstream;
+  }
+
+  ChatServiceClient client() {
+    return client;
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.shutdown(1_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    client.close();
+    if (embeddedCore != null) {
+      embeddedCore.shutdownNow();
+    }
+  }
+}
