@@ -1,6 +1,7 @@
 /**
  * The chat gateway process. {@link io.chatgateway.gateway.Main} parses the command line and starts a
- * {@link io.chatgateway.gateway.GatewayServer}, which assembles the transports, the session core, the
- * upstream client and the engine.
+ * {@link io.chatgateway.gateway.GatewayServer}, which assembles its parts: the {@link
+ * io.chatgateway.gateway.Backplane} (engine, directory), the {@link io.chatgateway.gateway.Upstream}
+ * core, the session core, the transports, and {@link io.chatgateway.gateway.Readiness}.
  */
 package io.chatgateway.gateway;

@@ -5,6 +5,8 @@
  * chat.v1.ChatService} definition: every method but {@code Connect} is relayed by a {@link
  * io.chatgateway.gateway.forward.ForwardingCallHandler}, which respects flow control on both legs and
  * passes message bytes through without parsing them ({@link
- * io.chatgateway.gateway.forward.RawBytesMarshaller}).
+ * io.chatgateway.gateway.forward.RawBytesMarshaller}). {@link
+ * io.chatgateway.gateway.forward.GrpcCoreCalls} is the device session's port to the core over the
+ * same channel.
  */
 package io.chatgateway.gateway.forward;

@@ -12,12 +12,21 @@
  * several rooms reaches each local recipient once ({@link
  * io.chatgateway.gateway.session.PresenceCopies}).
  *
- * <p>A session's parts, each with one job: {@link io.chatgateway.gateway.session.Subscriptions} (its
- * rooms, the subscribe protocol), {@link io.chatgateway.gateway.session.OutboundPump} (queue,
- * drain, batches), {@link io.chatgateway.gateway.session.RoomSlot} (one subscription), {@link
- * io.chatgateway.gateway.session.FloodGuard} (rate limit and strikes), {@link
- * io.chatgateway.gateway.session.TypingTracker}. The session reaches other gateways only through the
- * ports in {@code backplane}, and reads time from the clock and ticker {@link
+ * <p>A session's parts, each with one job: {@link io.chatgateway.gateway.session.InboundFrames}
+ * (hello-first, frame rate, dispatch), {@link io.chatgateway.gateway.session.Handshake} (hello,
+ * resume, ready), {@link io.chatgateway.gateway.session.Subscriptions} (its rooms, the subscribe
+ * protocol, fan-out into each {@link io.chatgateway.gateway.session.RoomSlot}), {@link
+ * io.chatgateway.gateway.session.SendPipeline} (ordered sends, inbound back-pressure), {@link
+ * io.chatgateway.gateway.session.TypingRelay}, {@link io.chatgateway.gateway.session.SessionToken},
+ * {@link io.chatgateway.gateway.session.OutboundPump} (queue, drain, batches) and {@link
+ * io.chatgateway.gateway.session.SessionLifecycle}.
+ *
+ * <p>Ports: the session knows no transport and no RPC library. Transports implement {@link
+ * io.chatgateway.gateway.session.SessionTransport} and map its {@link
+ * io.chatgateway.gateway.session.CloseCode}s to their wire; the core is reached through {@link
+ * io.chatgateway.gateway.session.CoreCalls}, whose failures arrive as {@link
+ * io.chatgateway.gateway.session.CoreCallException}s; other gateways through the ports in {@code
+ * backplane}. Time comes from the clock and ticker {@link
  * io.chatgateway.gateway.session.SessionServices} is given.
  *
  * <p>Threading: each session's state belongs to its {@link io.chatgateway.gateway.session.SerialExecutor}.
