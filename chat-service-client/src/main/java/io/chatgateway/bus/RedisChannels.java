@@ -103,6 +103,11 @@ public final class RedisChannels {
     return c == '%' || c == ':' || c == '{' || c == '}';
   }
 
+  /** A resume record, under a session's resume token (URL-safe base64: nothing to escape). */
+  public static String resume(String token) {
+    return "chat:resume:{" + escape(token) + "}";
+  }
+
   public static String reapLock(String gatewayId) {
     return "chat:reap:{" + gatewayId + "}";
   }

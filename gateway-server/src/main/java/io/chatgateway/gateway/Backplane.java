@@ -2,37 +2,47 @@ package io.chatgateway.gateway;
 
 import io.chatgateway.bus.RedisConnector;
 import io.chatgateway.gateway.backplane.Engine;
+import io.chatgateway.gateway.backplane.ResumeRecords;
 import io.chatgateway.gateway.backplane.SessionDirectory;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.engine.InMemoryEngine;
+import io.chatgateway.gateway.engine.InMemoryResumeRecords;
 import io.chatgateway.gateway.engine.RedisDirectory;
 import io.chatgateway.gateway.engine.RedisEngine;
+import io.chatgateway.gateway.engine.RedisResumeRecords;
 import java.io.IOException;
 import java.time.Clock;
 
 /**
- * What connects this gateway to the others: the engine that carries room envelopes and the directory
- * of sessions, over one Redis connection when {@code CACHE_URI} is set, in memory otherwise.
+ * What connects this gateway to the others: the engine that carries room envelopes, the directory
+ * of sessions and the resume records, over one Redis connection when {@code CACHE_URI} is set, in
+ * memory otherwise.
  *
  * <p>Lifecycle: built by {@link #connect}; the gateway starts the directory once its sessions exist,
  * and {@link #close} stops the directory, the engine and the connection, in that order.
  */
 final class Backplane implements AutoCloseable {
 
+  /** Resume records kept in memory at most, whatever the TTL. */
+  static final int MAX_RESUME_RECORDS = 200_000;
+
   private final RedisConnector redis; // null in memory
   private final Engine engine;
   private final SessionDirectory directory;
+  private final ResumeRecords resumes;
 
-  private Backplane(RedisConnector redis, Engine engine, SessionDirectory directory) {
+  private Backplane(RedisConnector redis, Engine engine, SessionDirectory directory, ResumeRecords resumes) {
     this.redis = redis;
     this.engine = engine;
     this.directory = directory;
+    this.resumes = resumes;
   }
 
   /** Connects to Redis, if configured; throws naming {@code CACHE_URI} when it cannot be reached. */
   static Backplane connect(GatewayConfig config) throws IOException {
     if (config.cache().isEmpty()) {
-      return new Backplane(null, new InMemoryEngine(), SessionDirectory.LOCAL);
+      return new Backplane(
+          null, new InMemoryEngine(), SessionDirectory.LOCAL, new InMemoryResumeRecords(config.session().resumeTtl(), MAX_RESUME_RECORDS, System::nanoTime));
     }
     RedisConnector redis;
     try {
@@ -50,7 +60,7 @@ final class Backplane implements AutoCloseable {
             config.gatewayHeartbeat(),
             config.session().presenceTtl(),
             Clock.systemUTC());
-    return new Backplane(redis, engine, directory);
+    return new Backplane(redis, engine, directory, new RedisResumeRecords(redis, config.session().resumeTtl()));
   }
 
   Engine engine() {
@@ -59,6 +69,10 @@ final class Backplane implements AutoCloseable {
 
   SessionDirectory directory() {
     return directory;
+  }
+
+  ResumeRecords resumes() {
+    return resumes;
   }
 
   @Override

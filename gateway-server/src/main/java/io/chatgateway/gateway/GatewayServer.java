@@ -116,7 +116,7 @@ public final class GatewayServer implements AutoCloseable {
     Channel core = ClientInterceptors.intercept(upstream.client().channel(), tracing.upstream());
     this.sessions =
         new SessionServices(
-            config.gatewayId(), config.session(), GrpcCoreCalls.over(core), engine, verifier, backplane.directory(), metrics, callExecutor, scheduler,
+            config.gatewayId(), config.session(), GrpcCoreCalls.over(core), engine, verifier, backplane.directory(), backplane.resumes(), metrics, callExecutor, scheduler,
             Clock.systemUTC(), System::nanoTime);
     built.set(sessions);
     this.grpcServer =

@@ -25,24 +25,29 @@ import java.util.concurrent.CompletionStage;
 /**
  * A device session's {@link CoreCalls} over a gRPC channel to the core. Each session's calls run in
  * one cancellable child of the context the session was opened in (the gRPC stream's, with its trace
- * context; the root for a WebSocket), carrying the device's identity; {@link #close} cancels it, and
- * the stream's own end cancels it too. Failures become {@link CoreCallException}s with the stream's
+ * context; the root for a WebSocket), carrying the device's identity, made on the first call; {@link
+ * #close} cancels it, and the stream's own end cancels it too. Failures become {@link CoreCallException}s with the stream's
  * error code for the status. Thread-safe.
  */
 public final class GrpcCoreCalls implements CoreCalls {
 
   private final Channel core;
-  private final Context.CancellableContext context;
+  private final Context opener;
+  private final CallerIdentity device;
+  // Made on the first call: an idle session would pay for a child context and its parent listener.
+  private Context.CancellableContext context; // guarded by this
+  private boolean closed; // guarded by this
 
-  private GrpcCoreCalls(Channel core, Context.CancellableContext context) {
+  private GrpcCoreCalls(Channel core, Context opener, CallerIdentity device) {
     this.core = core;
-    this.context = context;
+    this.opener = opener;
+    this.device = device;
   }
 
   /** Sessions' core calls over {@code core} (decorated with identity, deadline and breaker). */
   public static CoreCalls.Factory over(Channel core) {
     requireNonNull(core, "core");
-    return device -> new GrpcCoreCalls(core, Context.current().withValue(CallerIdentity.CONTEXT_KEY, device).withCancellation());
+    return device -> new GrpcCoreCalls(core, Context.current(), device);
   }
 
   @Override
@@ -66,14 +71,27 @@ public final class GrpcCoreCalls implements CoreCalls {
   }
 
   @Override
-  public void close() {
-    context.cancel(null);
+  public synchronized void close() {
+    closed = true;
+    if (context != null) {
+      context.cancel(null);
+    }
+  }
+
+  private synchronized Context.CancellableContext context() {
+    if (context == null) {
+      context = opener.withValue(CallerIdentity.CONTEXT_KEY, device).withCancellation();
+      if (closed) {
+        context.cancel(null);
+      }
+    }
+    return context;
   }
 
   private <ReqT, RespT> CompletionStage<RespT> call(MethodDescriptor<ReqT, RespT> method, ReqT request) {
     CompletableFuture<RespT> started;
     try {
-      started = context.call(() -> UnaryCalls.call(core, method, request));
+      started = context().call(() -> UnaryCalls.call(core, method, request));
     } catch (Exception e) {
       return CompletableFuture.failedFuture(failure(e));
     }

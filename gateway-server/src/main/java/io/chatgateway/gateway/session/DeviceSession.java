@@ -55,13 +55,14 @@ public final class DeviceSession {
   private volatile long lastActivityNanos; // written on the executor, read by the sweeper
   private String closeLabel = "DISCONNECTED"; // the metric's reason; executor only
   private String resumeToken = ""; // executor only
+  private Map<String, Long> checkpointed = Map.of(); // executor only
 
   private DeviceSession(SessionServices services, SessionTransport transport, VerifiedToken token) {
     this.services = services;
     this.config = services.config();
     this.transport = transport;
     this.executor = new SerialExecutor(services.pool());
-    this.id = services.gatewayId() + "." + services.resumes().newToken().substring(0, 12);
+    this.id = services.gatewayId() + "." + services.newToken().substring(0, 12);
     this.token = new SessionToken(token);
     this.core = services.core().open(token.identity());
     this.connectedAt = services.clock().instant();
@@ -266,6 +267,28 @@ public final class DeviceSession {
     }
   }
 
+  /**
+   * Records the session's positions under its resume token, if they moved since the last time, so a
+   * resume finds them even if this gateway dies; called by the sweeper every few seconds.
+   */
+  void checkpoint() {
+    if (lifecycle.identified() && lifecycle.open()) {
+      executor.execute(
+          () -> {
+            Map<String, Long> positions = subscriptions.positions();
+            if (!lifecycle.closed() && !positions.equals(checkpointed)) {
+              checkpointed = positions;
+              services.resumes().save(resumeToken, profileId(), positions);
+            }
+          });
+    }
+  }
+
+  /** Runs {@code task} on the session's executor. */
+  void execute(Runnable task) {
+    executor.execute(task);
+  }
+
   /** Continues on the executor with the core's answer: the response, or the failure (never both). */
   <T> void whenCoreAnswers(CompletionStage<T> call, BiConsumer<T, CoreCallException> then) {
     call.whenComplete((response, error) -> executor.execute(() -> then.accept(response, error == null ? null : CoreCallException.of(error))));
@@ -330,12 +353,12 @@ public final class DeviceSession {
   private void cleanup() {
     core.close();
     services.metrics().sessionClosed(transport.kind(), closeLabel);
-    Set<String> activeRooms = subscriptions.closeAll();
+    Map<String, Long> positions = subscriptions.closeAll();
     typing.stopAll();
     services.registry().closed(this);
     if (lifecycle.identified()) {
       // Saved before presence turns offline, so a device that sees itself offline can resume.
-      services.resumes().save(resumeToken, profileId(), activeRooms, services.nanoTime());
+      services.resumes().save(resumeToken, profileId(), positions);
       services.directory().sessionClosed(snapshot());
       services.presence().sessionClosed(this);
     }

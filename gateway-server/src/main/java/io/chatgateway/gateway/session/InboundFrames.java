@@ -59,7 +59,9 @@ final class InboundFrames {
         session.fatal(frameId, ErrorCode.ERROR_CODE_HELLO_REQUIRED, "the first frame must be hello", CloseCode.PROTOCOL_ERROR);
         return;
       }
-      handshake.hello(frameId, request.getHello(), now);
+      // The next frame is requested once the session is ready, so nothing overtakes `ready`.
+      handshake.hello(frameId, request.getHello(), () -> session.sends().frameDone());
+      return;
     } else {
       services.presence().touched(session);
       if (flood.admit(now)) {
@@ -79,12 +81,12 @@ final class InboundFrames {
   private void dispatch(String frameId, ConnectRequest request, long now) {
     switch (request.getFrameCase()) {
       case HELLO -> session.reject(frameId, ErrorCode.ERROR_CODE_HELLO_REQUIRED, "hello may only be sent once, as the first frame");
-      case SUBSCRIBE -> session.subscriptions().subscribe(frameId, request.getSubscribe().getRoomIdsList());
+      case SUBSCRIBE -> session.subscriptions().subscribe(frameId, request.getSubscribe().getRoomIdsList(), request.getSubscribe().getPositionsMap());
       case UNSUBSCRIBE -> session.subscriptions().unsubscribe(frameId, request.getUnsubscribe().getRoomIdsList());
       case SEND -> session.sends().send(frameId, request.getSend().getEventsList());
       case TYPING -> {
         String roomId = request.getTyping().getRoomId();
-        if (session.subscriptions().isLive(roomId)) {
+        if (session.subscriptions().joined(roomId)) {
           session.typing().onFrame(frameId, request.getTyping(), now);
         } else {
           session.reject(frameId, ErrorCode.ERROR_CODE_NOT_FOUND, "subscribe to room " + roomId + " before typing in it");

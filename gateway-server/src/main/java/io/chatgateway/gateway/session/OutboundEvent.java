@@ -95,6 +95,12 @@ public final class OutboundEvent {
     return built;
   }
 
+  /** The room sequence of a room event; 0 for every other kind of event (they have none). */
+  public long sequence() {
+    ServerEvent built = event;
+    return built != null && built.hasRoomEvent() ? built.getRoomEvent().getSequence() : 0;
+  }
+
   /** The protobuf encoding. Callers must not modify it. */
   public byte[] binary() {
     return binary;

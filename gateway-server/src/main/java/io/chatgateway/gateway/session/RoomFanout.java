@@ -133,7 +133,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
 
   private void deliver(BusEnvelope envelope, String roomId, DeviceSession[] sessions, DrainBatch drains) {
     switch (envelope.getPayloadCase()) {
-      case ROOM_EVENT -> deliverToAll(roomId, sessions, events.builder("").setRoomEvent(envelope.getRoomEvent()).build(), drains);
+      case ROOM_EVENT -> deliverToAll(roomId, sessions, events.roomEvent(envelope.getRoomEvent()), drains);
       case RECEIPT -> deliverToAll(roomId, sessions, events.builder("").setReceipt(envelope.getReceipt()).build(), drains);
       case READ_MARKER -> deliverToAll(roomId, sessions, events.builder("").setReadMarker(envelope.getReadMarker()).build(), drains);
       case PRESENCE -> {

@@ -48,6 +48,11 @@ public final class ServerEvents {
     return builder(frameId).setError(ErrorEvent.newBuilder().setCode(code).setMessage(message).setFatal(fatal).putAllMeta(meta)).build();
   }
 
+  /** A room's event, for the room's subscribers. */
+  public ServerEvent roomEvent(RoomEvent event) {
+    return builder("").setRoomEvent(event).build();
+  }
+
   /** The acknowledgement of a sent event, with what the core stored. */
   ServerEvent ack(String frameId, RoomEvent stored) {
     return builder(frameId)

@@ -24,6 +24,9 @@ import java.time.Duration;
  * @param resumeTtl {@code RESUME_TTL_SEC}: how long a closed session's subscriptions can be resumed
  * @param helloTimeout {@code HELLO_TIMEOUT_SEC}: how long a new connection has to authenticate and
  *     say {@code hello}; on the WebSocket this includes a connection that upgraded without a token
+ * @param resumeMaxEvents {@code RESUME_MAX_EVENTS}: events per room a resume, a subscribe from a
+ *     position or a live gap repair sends from history at most; beyond it the room is reported not
+ *     recovered and the device reads the gap itself
  */
 public record SessionConfig(
     int maxRoomsPerSession,
@@ -37,7 +40,8 @@ public record SessionConfig(
     Duration presenceTtl,
     Duration typingTtl,
     Duration resumeTtl,
-    Duration helloTimeout) {
+    Duration helloTimeout,
+    int resumeMaxEvents) {
 
   /** Reads the session variables; the heartbeat must be shorter than the connection timeout. */
   public static SessionConfig fromEnvironment(EnvReader env) {
@@ -60,6 +64,7 @@ public record SessionConfig(
         Duration.ofSeconds(env.integer("PRESENCE_TTL_SECONDS", 90, 1, 86_400)),
         Duration.ofSeconds(env.integer("TYPING_TTL_SEC", 10, 1, 600)),
         Duration.ofSeconds(env.integer("RESUME_TTL_SEC", 300, 0, 86_400)),
-        Duration.ofSeconds(env.integer("HELLO_TIMEOUT_SEC", 10, 1, 300)));
+        Duration.ofSeconds(env.integer("HELLO_TIMEOUT_SEC", 10, 1, 300)),
+        env.integer("RESUME_MAX_EVENTS", 1_000, 1, 100_000));
   }
 }

@@ -1,12 +1,15 @@
 package io.chatgateway.gateway.session;
 
 import io.chatgateway.gateway.backplane.SessionDirectory;
+import io.chatgateway.gateway.backplane.ResumeRecords;
 import io.chatgateway.gateway.backplane.SessionSnapshot;
 import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.backplane.Engine;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Base64;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,8 +28,8 @@ public final class SessionServices implements AutoCloseable {
 
   /** How often the sweeper looks at every session. */
   static final Duration SWEEP_INTERVAL = Duration.ofMillis(250);
-  /** Resume entries kept at most, whatever the TTL. */
-  static final int MAX_RESUME_ENTRIES = 200_000;
+  /** How often live sessions record their positions for a resume (a crash loses at most this much). */
+  static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
 
   private final String gatewayId;
   private final SessionConfig config;
@@ -43,7 +46,9 @@ public final class SessionServices implements AutoCloseable {
   private final RoomFanout fanout;
   private final SessionRegistry registry;
   private final PresenceTracker presence;
-  private final ResumeStore resumes;
+  private final ResumeRecords resumes;
+  private final SecureRandom random = new SecureRandom();
+  private long nextCheckpointNanos;
   private volatile ScheduledFuture<?> sweeper;
 
   /**
@@ -61,6 +66,7 @@ public final class SessionServices implements AutoCloseable {
       Engine engine,
       JwtVerifier verifier,
       SessionDirectory directory,
+      ResumeRecords resumes,
       SessionMetrics metrics,
       Executor pool,
       ScheduledExecutorService scheduler,
@@ -81,7 +87,7 @@ public final class SessionServices implements AutoCloseable {
     this.fanout = new RoomFanout(engine, directory, metrics, events, Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.registry = new SessionRegistry(config.maxConnectionsPerDevice());
     this.presence = new PresenceTracker(engine, directory, clock, gatewayId, config.presenceTtl());
-    this.resumes = new ResumeStore(config.resumeTtl(), MAX_RESUME_ENTRIES);
+    this.resumes = requireNonNull(resumes, "resumes");
   }
 
   /** Connects the engine to local fan-out and starts the sweeper. Call once. */
@@ -98,11 +104,21 @@ public final class SessionServices implements AutoCloseable {
             this::sweep, SWEEP_INTERVAL.toMillis(), SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Enforces every session's clocks and presence expiry now; the sweeper calls it every 250 ms. */
+  /**
+   * Enforces every session's clocks and presence expiry now, and every {@link #CHECKPOINT_INTERVAL}
+   * has live sessions record their positions; the sweeper calls it every 250 ms.
+   */
   void sweep() {
     long now = nanoTime();
+    boolean checkpoint = now - nextCheckpointNanos >= 0;
+    if (checkpoint) {
+      nextCheckpointNanos = now + CHECKPOINT_INTERVAL.toNanos();
+    }
     for (DeviceSession session : registry.all()) {
       session.tick(now);
+      if (checkpoint) {
+        session.checkpoint();
+      }
     }
     presence.sweep(now);
   }
@@ -222,8 +238,15 @@ public final class SessionServices implements AutoCloseable {
     return total;
   }
 
-  ResumeStore resumes() {
+  ResumeRecords resumes() {
     return resumes;
+  }
+
+  /** A new unguessable token (resume tokens, session ids). */
+  String newToken() {
+    byte[] bytes = new byte[18];
+    random.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   long nanoTime() {

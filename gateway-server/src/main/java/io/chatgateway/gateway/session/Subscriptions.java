@@ -41,12 +41,14 @@ final class Subscriptions {
   // Sized for the few rooms most devices subscribe to: per-session state is multiplied by every idle
   // connection (the idle-capacity benchmark's class histogram), so default capacities cost real memory.
   private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
+  private final GapFill gapFill;
 
   Subscriptions(DeviceSession session, SessionServices services, SerialExecutor executor) {
     this.session = session;
     this.services = services;
     this.config = services.config();
     this.executor = executor;
+    this.gapFill = new GapFill(session, services);
   }
 
   /**
@@ -64,15 +66,16 @@ final class Subscriptions {
           drains.owe(session);
         }
       }
+      case GAP -> executor.execute(() -> gapFill.catchUp(roomId, slot, () -> {}));
       case FULL -> session.cutSlowConsumer();
-      case HELD, CLOSED -> {}
+      case HELD, DUPLICATE, CLOSED -> {}
     }
   }
 
-  /** Whether the session listens to {@code roomId} (subscribed, membership confirmed). */
-  boolean isLive(String roomId) {
+  /** Whether the session is in {@code roomId}: subscribed, membership confirmed. */
+  boolean joined(String roomId) {
     RoomSlot slot = rooms.get(roomId);
-    return slot != null && slot.live();
+    return slot != null && slot.joined();
   }
 
   /** Ends the subscription to {@code roomId} because the core says so; any thread. */
@@ -100,25 +103,49 @@ final class Subscriptions {
     return rooms.size();
   }
 
-  /** The session ends: closes every slot, leaves fan-out, and returns the rooms that were live. */
-  Set<String> closeAll() {
-    Set<String> live = new HashSet<>();
+  /** The joined rooms with the session's position in each, now. */
+  Map<String, Long> positions() {
+    Map<String, Long> positions = new HashMap<>();
+    rooms.forEach(
+        (roomId, slot) -> {
+          if (slot.joined()) {
+            positions.put(roomId, slot.position());
+          }
+        });
+    return positions;
+  }
+
+  /** The session ends: closes every slot, leaves fan-out, and returns the joined rooms with their positions. */
+  Map<String, Long> closeAll() {
+    Map<String, Long> positions = new HashMap<>();
     for (Map.Entry<String, RoomSlot> entry : rooms.entrySet()) {
-      if (entry.getValue().close() == RoomSlot.State.LIVE) {
-        live.add(entry.getKey());
+      RoomSlot slot = entry.getValue();
+      if (slot.joined()) {
+        positions.put(entry.getKey(), slot.position());
       }
+      slot.close();
       services.fanout().unregister(entry.getKey(), session);
     }
     rooms.clear();
-    return live;
+    return positions;
   }
 
-  void subscribe(String frameId, List<String> roomIds) {
+  /**
+   * A subscribe frame (or a resume): {@code positions} gives, for rooms the device already has
+   * events of, the sequence of its newest one; those rooms are filled from there.
+   */
+  void subscribe(String frameId, List<String> roomIds, Map<String, Long> positions) {
     if (roomIds.isEmpty() || roomIds.size() > MAX_ROOMS_PER_FRAME) {
       session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "subscribe needs 1 to " + MAX_ROOMS_PER_FRAME + " room ids");
       return;
     }
-    Round round = new Round(frameId, roomIds);
+    for (Map.Entry<String, Long> position : positions.entrySet()) {
+      if (position.getValue() < 0 || !roomIds.contains(position.getKey())) {
+        session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, "positions must name rooms of the frame, each with a sequence of 0 or more: " + Ids.clip(position.getKey()));
+        return;
+      }
+    }
+    Round round = new Round(frameId, roomIds, positions);
     for (int i = 0; i < roomIds.size(); i++) {
       String roomId = roomIds.get(i);
       if (!Ids.isRoomId(roomId)) {
@@ -167,6 +194,7 @@ final class Subscriptions {
   private static final class Round {
     final String frameId;
     final List<String> roomIds;
+    final Map<String, Long> positions;
     final RoomSubscriptionResult[] results;
     /** New slots by index in {@link #roomIds}: they hold events until the answer. */
     final Map<Integer, RoomSlot> created = new HashMap<>();
@@ -174,9 +202,10 @@ final class Subscriptions {
     final List<Integer> toCheck = new ArrayList<>();
     int unanswered;
 
-    Round(String frameId, List<String> roomIds) {
+    Round(String frameId, List<String> roomIds, Map<String, Long> positions) {
       this.frameId = frameId;
       this.roomIds = roomIds;
+      this.positions = positions;
       this.results = new RoomSubscriptionResult[roomIds.size()];
     }
   }
@@ -217,37 +246,49 @@ final class Subscriptions {
     RoomSubscriptionResult[] results = round.results;
     for (int i = 0; i < results.length; i++) {
       if (results[i].getOk()) {
-        // Who is here already: one frame, however many people.
-        results[i] = results[i].toBuilder().addAllPresent(services.presence().snapshot(round.roomIds.get(i), session.profileId())).build();
+        String roomId = round.roomIds.get(i);
+        RoomSubscriptionResult.Builder result = results[i].toBuilder().addAllPresent(services.presence().snapshot(roomId, session.profileId()));
+        RoomSlot slot = round.created.get(i);
+        Long position = round.positions.get(roomId);
+        if (slot == null) {
+          result.setRecovered(true).setPosition(rooms.containsKey(roomId) ? rooms.get(roomId).position() : 0);
+        } else if (position == null) {
+          result.setRecovered(true);
+        } else {
+          long from = Math.min(position, result.getLastSequence());
+          result.setPosition(from).setRecovered(result.getLastSequence() - from <= config.resumeMaxEvents());
+        }
+        results[i] = result.build();
       }
     }
+    // The answer goes first: the events a fill sends, then live ones, follow it.
     session.enqueue(session.events().builder(round.frameId).setSubscribed(SubscribedEvent.newBuilder().addAllResults(List.of(results))).build());
     for (Map.Entry<Integer, RoomSlot> entry : round.created.entrySet()) {
       String roomId = round.roomIds.get(entry.getKey());
       RoomSlot slot = entry.getValue();
       RoomSubscriptionResult result = results[entry.getKey()];
-      if (result.getOk()) {
-        if (activate(slot, result.getLastSequence())) {
-          services.presence().roomJoined(session, roomId);
-        }
-      } else {
+      if (!result.getOk()) {
         slot.close();
         rooms.remove(roomId, slot);
         services.fanout().unregister(roomId, session);
+      } else if (round.positions.containsKey(roomId) && result.getRecovered()) {
+        // History covers the position up to the events held since the slot registered.
+        slot.startAt(result.getPosition());
+        gapFill.catchUp(roomId, slot, () -> services.presence().roomJoined(session, roomId));
+      } else if (release(roomId, slot, result.getLastSequence()) != RoomSlot.State.CLOSED) {
+        services.presence().roomJoined(session, roomId);
       }
     }
     services.directory().sessionChanged(session.snapshot());
   }
 
-  /** Releases events held back while membership was checked, skipping those the device will fetch. */
-  private boolean activate(RoomSlot slot, long lastSequence) {
-    return slot.activate(
-        held -> {
-          ServerEvent event = held.event();
-          if (!event.hasRoomEvent() || event.getRoomEvent().getSequence() > lastSequence) {
-            session.enqueue(held);
-          }
-        });
+  /** The device starts at {@code upTo}: releases what was held after it, and fills a gap if one shows. */
+  private RoomSlot.State release(String roomId, RoomSlot slot, long upTo) {
+    RoomSlot.State state = slot.release(upTo, session::enqueue);
+    if (state == RoomSlot.State.HOLDING) {
+      gapFill.catchUp(roomId, slot, () -> {});
+    }
+    return state;
   }
 
   void unsubscribe(String frameId, List<String> roomIds) {

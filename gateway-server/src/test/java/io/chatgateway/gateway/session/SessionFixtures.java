@@ -7,6 +7,7 @@ import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.gateway.env.EnvReader;
 import io.chatgateway.gateway.engine.InMemoryEngine;
+import io.chatgateway.gateway.engine.InMemoryResumeRecords;
 import io.chatgateway.gateway.forward.GrpcCoreCalls;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import java.time.Clock;
@@ -33,6 +34,7 @@ final class SessionFixtures {
             new InMemoryEngine(),
             JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", "x".repeat(32)))), null),
             SessionDirectory.LOCAL,
+            new InMemoryResumeRecords(config.resumeTtl(), 1_000, System::nanoTime),
             SessionMetrics.NONE,
             Runnable::run,
             // Daemon: these services are never closed, and must not keep the test JVM alive.

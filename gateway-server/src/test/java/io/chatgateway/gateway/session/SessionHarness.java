@@ -12,9 +12,11 @@ import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.gateway.backplane.SessionDirectory;
 import io.chatgateway.gateway.engine.InMemoryEngine;
+import io.chatgateway.gateway.engine.InMemoryResumeRecords;
 import io.chatgateway.gateway.env.EnvReader;
 import io.chatgateway.gateway.testing.Await;
 import io.chatgateway.gateway.testing.TestTokens;
+import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.ServerEvent;
@@ -45,6 +47,8 @@ import java.util.function.UnaryOperator;
 final class SessionHarness implements AutoCloseable {
 
   final FakeClock clock = new FakeClock();
+  /** Envelopes the core publishes that never reach fan-out, as if the bus lost them. */
+  volatile Predicate<BusEnvelope> lost = envelope -> false;
   final SessionConfig config;
   final SessionServices services;
   private final Server core;
@@ -67,12 +71,12 @@ final class SessionHarness implements AutoCloseable {
     Map<String, String> env = new HashMap<>(environment);
     config = SessionConfig.fromEnvironment(new EnvReader(env));
     String name = "session-harness-" + UUID.randomUUID();
-    core = InProcessServerBuilder.forName(name).directExecutor().addService(new EmbeddedChatService(new ChatCore(engine, clock, "core")).bindWithIdentity()).build().start();
+    core = InProcessServerBuilder.forName(name).directExecutor().addService(new EmbeddedChatService(new ChatCore(this::publish, clock, "core")).bindWithIdentity()).build().start();
     UpstreamConfig upstreamConfig = new UpstreamConfig(Duration.ofSeconds(5), 5, Duration.ofSeconds(5), 1, false);
     upstream = ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), upstreamConfig, new CircuitBreaker(5, Duration.ofSeconds(5), clock, state -> {}));
     JwtVerifier verifier =
         JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", TestTokens.SECRET, "OAUTH2_ISSUER", TestTokens.ISSUER))), null);
-    services = new SessionServices("gw-test", config, between.apply(GrpcCoreCalls.over(upstream.channel())), engine, verifier, SessionDirectory.LOCAL, SessionMetrics.NONE, Runnable::run, scheduler, clock, clock);
+    services = new SessionServices("gw-test", config, between.apply(GrpcCoreCalls.over(upstream.channel())), engine, verifier, SessionDirectory.LOCAL, new InMemoryResumeRecords(config.resumeTtl(), 1_000, clock), SessionMetrics.NONE, Runnable::run, scheduler, clock, clock);
     engine.start(services.fanout());
   }
 
@@ -100,6 +104,12 @@ final class SessionHarness implements AutoCloseable {
       return upstream.blockingStub().createRoom(request.build()).getRoom().getId();
     } finally {
       asOwner.detach(previous);
+    }
+  }
+
+  private void publish(BusEnvelope envelope) {
+    if (!lost.test(envelope)) {
+      engine.publish(envelope);
     }
   }
 

@@ -1,0 +1,25 @@
+package io.chatgateway.gateway.backplane;
+
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where a session's resume state lives: under its resume token, its profile and its position in each
+ * room (the sequence of the newest event delivered to it). In memory a token works on this gateway;
+ * in Redis on any gateway, also after this one died. Records last the resume TTL.
+ *
+ * <p>Thread-safe. {@link #save} never blocks (a Redis write is sent and not awaited); {@link #take}
+ * completes on any thread.
+ */
+public interface ResumeRecords {
+
+  /** Records {@code positions} (room to sequence) under {@code token}, replacing what was there. */
+  void save(String token, String profileId, Map<String, Long> positions);
+
+  /**
+   * The positions recorded under {@code token} for {@code profileId}, removed; empty when unknown,
+   * expired or unreachable. Another profile presenting the token gets nothing and leaves the record
+   * for its owner.
+   */
+  CompletionStage<Map<String, Long>> take(String token, String profileId);
+}

@@ -1,0 +1,184 @@
+package io.chatgateway.gateway.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatgateway.gateway.testing.Await;
+import io.chatgateway.proto.v1.ConnectRequest;
+import io.chatgateway.proto.v1.EventType;
+import io.chatgateway.proto.v1.HelloFrame;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.RoomSubscriptionResult;
+import io.chatgateway.proto.v1.SendFrame;
+import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.SubscribeFrame;
+import io.chatgateway.proto.v1.TextPayload;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Positions, without sockets: a device that subscribes or resumes from a position gets every event
+ * after it from history before live ones, once each and in order; a live event that skips ahead
+ * (the bus lost one) makes the session fetch the gap first; and a gap beyond RESUME_MAX_EVENTS is
+ * reported instead of sent.
+ */
+class ResumeAndGapFillTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(5);
+
+  @Test
+  void aSubscribeFromAPositionGetsWhatCameAfterItBeforeLiveEvents() throws Exception {
+    try (SessionHarness harness = new SessionHarness(Map.of())) {
+      String room = harness.room("bob", "ann");
+      SessionHarness.Device bob = live(harness, "bob", room);
+      send(bob, room, 5);
+
+      SessionHarness.Device ann = harness.open("ann");
+      ann.send(SessionCoreTest.hello());
+      ann.send(ConnectRequest.newBuilder().setFrameId("sub").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(room).putPositions(room, 2)));
+      RoomSubscriptionResult result = ann.await(ServerEvent::hasSubscribed, "subscribed").getSubscribed().getResults(0);
+      assertTrue(result.getRecovered(), result.toString());
+      assertEquals(2, result.getPosition());
+      assertEquals(5, result.getLastSequence());
+      awaitSequences(ann, room, List.of(3L, 4L, 5L));
+
+      send(bob, room, 1);
+      awaitSequences(ann, room, List.of(3L, 4L, 5L, 6L));
+    }
+  }
+
+  @Test
+  void aDeviceTooFarBehindIsToldSoAndStartsLive() throws Exception {
+    try (SessionHarness harness = new SessionHarness(Map.of("RESUME_MAX_EVENTS", "3"))) {
+      String room = harness.room("bob", "ann");
+      SessionHarness.Device bob = live(harness, "bob", room);
+      send(bob, room, 5);
+
+      SessionHarness.Device ann = harness.open("ann");
+      ann.send(SessionCoreTest.hello());
+      ann.send(ConnectRequest.newBuilder().setFrameId("sub").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(room).putPositions(room, 1)));
+      RoomSubscriptionResult result = ann.await(ServerEvent::hasSubscribed, "subscribed").getSubscribed().getResults(0);
+      assertFalse(result.getRecovered(), "four missed, three allowed: " + result);
+      assertEquals(1, result.getPosition());
+      assertEquals(5, result.getLastSequence());
+      send(bob, room, 1);
+      awaitSequences(ann, room, List.of(6L));
+    }
+  }
+
+  @Test
+  void aResumeTokenBringsBackTheRoomsAndWhatWasMissedWhileAway() throws Exception {
+    try (SessionHarness harness = new SessionHarness(Map.of())) {
+      String room = harness.room("bob", "ann");
+      SessionHarness.Device bob = live(harness, "bob", room);
+      SessionHarness.Device ann = live(harness, "ann", room);
+      send(bob, room, 3);
+      awaitSequences(ann, room, List.of(1L, 2L, 3L));
+      String token = ann.matching(ServerEvent::hasReady).get(0).getReady().getResumeToken();
+      ann.session.onTransportClosed(); // the connection dropped
+      send(bob, room, 4);
+
+      SessionHarness.Device back = harness.open("ann");
+      back.send(ConnectRequest.newBuilder().setFrameId("hello").setHello(HelloFrame.newBuilder().setResumeToken(token)));
+      assertEquals(List.of(room), back.await(ServerEvent::hasReady, "ready").getReady().getResumedRoomIdsList());
+      ServerEvent subscribed = back.await(ServerEvent::hasSubscribed, "subscribed");
+      assertEquals("hello", subscribed.getFrameId());
+      assertEquals(3, subscribed.getSubscribed().getResults(0).getPosition());
+      assertTrue(subscribed.getSubscribed().getResults(0).getRecovered());
+      awaitSequences(back, room, List.of(4L, 5L, 6L, 7L));
+    }
+  }
+
+  @Test
+  void positionsInHelloWinOverTheResumeRecordAndNeedNoToken() throws Exception {
+    try (SessionHarness harness = new SessionHarness(Map.of())) {
+      String room = harness.room("bob", "ann");
+      SessionHarness.Device bob = live(harness, "bob", room);
+      send(bob, room, 4);
+
+      SessionHarness.Device ann = harness.open("ann");
+      ann.send(ConnectRequest.newBuilder().setFrameId("hello").setHello(HelloFrame.newBuilder().putPositions(room, 1)));
+      assertEquals(List.of(room), ann.await(ServerEvent::hasReady, "ready").getReady().getResumedRoomIdsList());
+      awaitSequences(ann, room, List.of(2L, 3L, 4L));
+      send(bob, room, 1);
+      awaitSequences(ann, room, List.of(2L, 3L, 4L, 5L));
+    }
+  }
+
+  @Test
+  void aLiveEventThatSkipsAheadIsPrecededByTheOnesTheBusLost() throws Exception {
+    try (SessionHarness harness = new SessionHarness(Map.of())) {
+      String room = harness.room("bob", "ann");
+      SessionHarness.Device bob = live(harness, "bob", room);
+      SessionHarness.Device ann = live(harness, "ann", room);
+      harness.lost = envelope -> envelope.hasRoomEvent() && (envelope.getRoomEvent().getSequence() == 2 || envelope.getRoomEvent().getSequence() == 3);
+      send(bob, room, 5);
+      awaitSequences(ann, room, List.of(1L, 2L, 3L, 4L, 5L));
+    }
+  }
+
+  @Test
+  void aLiveGapLargerThanTheBoundIsReportedNotSent() throws Exception {
+    try (SessionHarness harness = new SessionHarness(Map.of("RESUME_MAX_EVENTS", "2"))) {
+      String room = harness.room("bob", "ann");
+      SessionHarness.Device bob = live(harness, "bob", room);
+      SessionHarness.Device ann = live(harness, "ann", room);
+      harness.lost = envelope -> envelope.hasRoomEvent() && envelope.getRoomEvent().getSequence() >= 2 && envelope.getRoomEvent().getSequence() <= 4;
+      send(bob, room, 5);
+      awaitSequences(ann, room, List.of(1L, 5L));
+      RoomSubscriptionResult lost = ann.matching(e -> e.hasSubscribed() && e.getFrameId().isEmpty()).get(0).getSubscribed().getResults(0);
+      assertFalse(lost.getRecovered());
+      assertEquals(1, lost.getPosition());
+      assertEquals(4, lost.getLastSequence());
+      List<ServerEvent> events = ann.events();
+      assertTrue(events.indexOf(ann.matching(e -> e.hasSubscribed() && e.getFrameId().isEmpty()).get(0)) < events.indexOf(roomEvents(ann, room).get(1)), "told before the live event");
+    }
+  }
+
+  /** A device of {@code profile}, subscribed to {@code room} and live in it. */
+  static SessionHarness.Device live(SessionHarness harness, String profile, String room) {
+    SessionHarness.Device device = harness.open(profile);
+    device.send(SessionCoreTest.hello());
+    device.send(ConnectRequest.newBuilder().setFrameId("sub-" + room).setSubscribe(SubscribeFrame.newBuilder().addRoomIds(room)));
+    RoomSubscriptionResult result = device.await(e -> e.hasSubscribed() && e.getFrameId().equals("sub-" + room), "subscribed").getSubscribed().getResults(0);
+    assertTrue(result.getOk(), result.toString());
+    return device;
+  }
+
+  private static int sent;
+
+  /** {@code device} sends {@code count} messages to {@code room} and waits for their acks. */
+  static void send(SessionHarness.Device device, String room, int count) {
+    int acked = device.matching(ServerEvent::hasAck).size();
+    for (int i = 0; i < count; i++) {
+      String id = "m" + (++sent);
+      device.send(
+          ConnectRequest.newBuilder()
+              .setFrameId(id)
+              .setSend(SendFrame.newBuilder().addEvents(RoomEvent.newBuilder().setRoomId(room).setType(EventType.EVENT_TYPE_MESSAGE).setClientEventId(id).setText(TextPayload.newBuilder().setText(id)))));
+    }
+    Await.until(WAIT, () -> device.matching(ServerEvent::hasAck).size() == acked + count, () -> "acks; got " + device.events());
+  }
+
+  static List<ServerEvent> roomEvents(SessionHarness.Device device, String room) {
+    return device.matching(e -> e.hasRoomEvent() && e.getRoomEvent().getRoomId().equals(room));
+  }
+
+  /** Waits until the device has exactly {@code expected} (in this order) of the room's events, and no more for a moment. */
+  static void awaitSequences(SessionHarness.Device device, String room, List<Long> expected) {
+    Await.until(WAIT, () -> roomEvents(device, room).size() >= expected.size(), () -> "waiting for " + expected + "; got " + sequences(device, room));
+    assertEquals(expected, sequences(device, room));
+  }
+
+  static List<Long> sequences(SessionHarness.Device device, String room) {
+    return roomEvents(device, room).stream().map(e -> e.getRoomEvent().getSequence()).toList();
+  }
+
+  static List<Long> range(long from, long to) {
+    return LongStream.rangeClosed(from, to).boxed().toList();
+  }
+}
