@@ -107,6 +107,9 @@ public final class ChatCore {
               .clearEditTime()
               .clearRedacted()
               .build();
+      // Published before it is stored: an event the bus refused is not stored either, so the sender's
+      // UNAVAILABLE means "not sent" and a retry with the same client_event_id sends it once.
+      store.publish(store.envelope(roomId).setRoomEvent(stored));
       room.append(stored);
       if (parent != null) {
         RoomEvent changed = EventRules.applyToParent(parent, stored, now);
@@ -114,7 +117,6 @@ public final class ChatCore {
           room.replaceEvent(changed);
         }
       }
-      store.publish(store.envelope(roomId).setRoomEvent(stored));
       return stored;
     }
   }

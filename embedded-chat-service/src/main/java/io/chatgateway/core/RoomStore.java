@@ -88,8 +88,8 @@ final class RoomStore {
             .setSequence(room.lastSequence() + 1)
             .setSentTime(now)
             .build();
+    publish(envelope(room.id()).setRoomEvent(system)); // before it is stored, as every event
     room.append(system);
-    publish(envelope(room.id()).setRoomEvent(system));
   }
 
   BusEnvelope.Builder envelope(String roomId) {

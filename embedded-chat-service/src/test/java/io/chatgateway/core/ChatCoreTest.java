@@ -57,7 +57,18 @@ class ChatCoreTest {
   static final CallerIdentity STRANGER = new CallerIdentity("stan", "phone");
 
   private final ConcurrentLinkedQueue<BusEnvelope> published = new ConcurrentLinkedQueue<>();
-  private final ChatCore core = new ChatCore(published::add, Clock.systemUTC(), "test-core");
+  /** While set, the bus refuses envelopes, as a publisher does while Redis is away. */
+  private volatile boolean busDown;
+  private final ChatCore core =
+      new ChatCore(
+          envelope -> {
+            if (busDown) {
+              throw Status.UNAVAILABLE.withDescription("Redis unavailable").asRuntimeException();
+            }
+            published.add(envelope);
+          },
+          Clock.systemUTC(),
+          "test-core");
 
   private Room room(String id, RoomVisibility visibility) {
     return core.createRoom(
@@ -92,6 +103,28 @@ class ChatCoreTest {
         Status.Code.INVALID_ARGUMENT,
         () -> core.createRoom(OWNER, CreateRoomRequest.newBuilder().setName("x".repeat(201)).build()));
     assertTrue(core.createRoom(OWNER, CreateRoomRequest.newBuilder().setName("generated").build()).getRoom().getId().startsWith("r_"));
+  }
+
+  @Test
+  void anEventTheBusRefusedIsNotStoredAndItsRetrySendsItOnce() {
+    room("outage", RoomVisibility.ROOM_VISIBILITY_PRIVATE);
+    long before = core.getRoom(MEMBER, GetRoomRequest.newBuilder().setRoomId("outage").build()).getRoom().getLastSequence();
+    SendEventRequest send =
+        SendEventRequest.newBuilder()
+            .setRoomId("outage")
+            .setEvent(RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).setClientEventId("c-1").setText(TextPayload.newBuilder().setText("hi")))
+            .build();
+    busDown = true;
+    assertStatus(Status.Code.UNAVAILABLE, () -> core.sendEvent(MEMBER, send));
+    assertEquals(before, core.getRoom(MEMBER, GetRoomRequest.newBuilder().setRoomId("outage").build()).getRoom().getLastSequence(), "not stored");
+    assertTrue(core.getHistory(MEMBER, GetHistoryRequest.newBuilder().setRoomId("outage").setAfterSequence(before).build()).getEventsList().isEmpty());
+
+    busDown = false;
+    RoomEvent stored = core.sendEvent(MEMBER, send);
+    assertEquals(before + 1, stored.getSequence(), "the retry takes the next sequence: no hole");
+    assertEquals(stored, core.sendEvent(MEMBER, send), "and a second retry is answered with the stored event");
+    assertEquals(1, core.getHistory(MEMBER, GetHistoryRequest.newBuilder().setRoomId("outage").setAfterSequence(before).build()).getEventsCount());
+    assertEquals(1, published.stream().filter(e -> e.hasRoomEvent() && e.getRoomEvent().getClientEventId().equals("c-1")).count(), "published once");
   }
 
   @Test

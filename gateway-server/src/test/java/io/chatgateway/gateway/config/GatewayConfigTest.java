@@ -92,6 +92,9 @@ class GatewayConfigTest {
         "HELLO_TIMEOUT_SEC|soon",
         "MAX_UNAUTHENTICATED_CONNECTIONS|-1",
         "MAX_UNAUTHENTICATED_CONNECTIONS|lots",
+        "RESUME_MAX_EVENTS|0",
+        "RESUME_MAX_EVENTS|100001",
+        "RESUME_MAX_EVENTS|all",
         "ALLOWED_ORIGINS|chat.example.com"
       })
   void aBadValueStopsStartUpNamingTheVariable(String name, String value) {

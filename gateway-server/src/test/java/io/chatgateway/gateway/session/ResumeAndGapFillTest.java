@@ -139,6 +139,36 @@ class ResumeAndGapFillTest {
     }
   }
 
+  @Test
+  void positionsOutsideTheFrameOrBelowZeroAreRefused() throws Exception {
+    try (SessionHarness harness = new SessionHarness(Map.of())) {
+      String room = harness.room("bob", "ann");
+      SessionHarness.Device ann = harness.open("ann");
+      ann.send(SessionCoreTest.hello());
+      ann.send(ConnectRequest.newBuilder().setFrameId("neg").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(room).putPositions(room, -1)));
+      assertEquals(io.chatgateway.proto.v1.ErrorCode.ERROR_CODE_INVALID_ARGUMENT, ann.last().getError().getCode(), ann.last().toString());
+      ann.send(ConnectRequest.newBuilder().setFrameId("other").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(room).putPositions("elsewhere", 3)));
+      assertEquals(io.chatgateway.proto.v1.ErrorCode.ERROR_CODE_INVALID_ARGUMENT, ann.last().getError().getCode(), ann.last().toString());
+      assertTrue(ann.matching(ServerEvent::hasSubscribed).isEmpty(), "nothing subscribed");
+      ann.send(ConnectRequest.newBuilder().setFrameId("hello-again").setHello(HelloFrame.newBuilder().putPositions(room, -5)));
+      assertEquals(io.chatgateway.proto.v1.ErrorCode.ERROR_CODE_HELLO_REQUIRED, ann.last().getError().getCode(), "hello only once: " + ann.last());
+    }
+  }
+
+  @Test
+  void aHelloWithBadPositionsIsAnsweredWithAnErrorAndTheSessionStaysOpen() throws Exception {
+    try (SessionHarness harness = new SessionHarness(Map.of())) {
+      String room = harness.room("bob", "ann");
+      SessionHarness.Device ann = harness.open("ann");
+      ann.send(ConnectRequest.newBuilder().setFrameId("hello").setHello(HelloFrame.newBuilder().putPositions(room, -5).putPositions("bad room!", 1)));
+      assertTrue(ann.await(ServerEvent::hasReady, "ready").hasReady());
+      ServerEvent refused = ann.await(ServerEvent::hasError, "the refused positions");
+      assertEquals(io.chatgateway.proto.v1.ErrorCode.ERROR_CODE_INVALID_ARGUMENT, refused.getError().getCode());
+      assertEquals("hello", refused.getFrameId());
+      assertTrue(ann.transport.closed == null, "the session stays open");
+    }
+  }
+
   /** A device of {@code profile}, subscribed to {@code room} and live in it. */
   static SessionHarness.Device live(SessionHarness harness, String profile, String room) {
     SessionHarness.Device device = harness.open(profile);
