@@ -3,10 +3,12 @@ package io.chatgateway.gateway.session;
 import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.GetHistoryRequest;
 import io.chatgateway.proto.v1.GetRoomRequest;
+import io.chatgateway.proto.v1.HistoryDirection;
 import io.chatgateway.proto.v1.RoomEvent;
 import io.chatgateway.proto.v1.RoomSubscriptionResult;
 import io.chatgateway.proto.v1.SubscribedEvent;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,6 +16,10 @@ import java.util.concurrent.TimeUnit;
  * slot's position, page by page (GetHistory after_sequence), each once and in order, then the events
  * the slot held back meanwhile. The same fill serves a resume, a subscribe from a position, and a
  * live gap (an event that skipped ahead: a pub/sub message lost, a core that published late).
+ *
+ * <p>Events come from the gateway's {@link RecentEvents} when it reaches back far enough, from the
+ * core otherwise; pages read from the core are added to it, so the next device of the room that
+ * comes back finds them there.
  *
  * <p>Bounds: at most {@code RESUME_MAX_EVENTS} per room and fill. A larger gap is not sent: the
  * slot jumps to the newest sequence and the device is told with a {@code SubscribedEvent} whose
@@ -53,9 +59,19 @@ final class GapFill {
       giveUp(roomId, slot, after, heldFrom - 1, then); // known to be too large: do not fetch it
       return;
     }
+    List<RoomEvent> cached = services.recentEvents().after(roomId, after, maxEvents - sent);
+    if (cached != null && !cached.isEmpty()) {
+      services.metrics().historyRead(true, cached.size());
+      for (RoomEvent event : cached) {
+        session.enqueue(session.events().roomEvent(event));
+      }
+      // The cache ends at the newest event fan-out has seen: what follows is held, or still to come.
+      release(roomId, slot, cached.get(cached.size() - 1).getSequence(), then);
+      return;
+    }
     int pageSize = Math.max(1, Math.min(PAGE_SIZE, maxEvents - sent));
     session.whenCoreAnswers(
-        session.core().getHistory(GetHistoryRequest.newBuilder().setRoomId(roomId).setAfterSequence(after).setPageSize(pageSize).build()),
+        session.core().getHistory(GetHistoryRequest.newBuilder().setRoomId(roomId).setDirection(HistoryDirection.HISTORY_DIRECTION_FORWARD).setAfterSequence(after).setPageSize(pageSize).build()),
         (history, failure) -> {
           if (session.isClosed() || slot.isClosed()) {
             return;
@@ -64,6 +80,8 @@ final class GapFill {
             retry(roomId, slot, after, sent, attempt, then, failure);
             return;
           }
+          services.metrics().historyRead(false, history.getEventsCount());
+          services.recentEvents().addHistory(roomId, history.getEventsList());
           long position = after;
           int count = sent;
           for (RoomEvent event : history.getEventsList()) {

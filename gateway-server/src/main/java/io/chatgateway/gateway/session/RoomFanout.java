@@ -37,10 +37,12 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
   private final SessionDirectory directory;
   private final SessionMetrics metrics;
   private final ServerEvents events;
+  private final RecentEvents recent;
   private final FanoutLanes lanes;
   private final PresenceCopies presenceCopies = new PresenceCopies();
 
-  public RoomFanout(Engine engine, SessionDirectory directory, SessionMetrics metrics, ServerEvents events, int lanes) {
+  public RoomFanout(Engine engine, SessionDirectory directory, SessionMetrics metrics, ServerEvents events, RecentEvents recent, int lanes) {
+    this.recent = requireNonNull(recent, "recent");
     this.engine = requireNonNull(engine, "engine");
     this.directory = requireNonNull(directory, "directory");
     this.metrics = requireNonNull(metrics, "metrics");
@@ -60,6 +62,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
             }
           }
           if (sessions.length == 0) {
+            recent.track(room);
             engine.roomActive(room);
           }
           DeviceSession[] grown = Arrays.copyOf(sessions, sessions.length + 1);
@@ -86,6 +89,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
           }
           if (sessions.length == 1) {
             engine.roomInactive(room);
+            recent.forget(room);
             directory.roomSubscribers(room, 0);
             return null;
           }
@@ -133,7 +137,10 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
 
   private void deliver(BusEnvelope envelope, String roomId, DeviceSession[] sessions, DrainBatch drains) {
     switch (envelope.getPayloadCase()) {
-      case ROOM_EVENT -> deliverToAll(roomId, sessions, events.roomEvent(envelope.getRoomEvent()), drains);
+      case ROOM_EVENT -> {
+        recent.add(envelope.getRoomEvent());
+        deliverToAll(roomId, sessions, events.roomEvent(envelope.getRoomEvent()), drains);
+      }
       case RECEIPT -> deliverToAll(roomId, sessions, events.builder("").setReceipt(envelope.getReceipt()).build(), drains);
       case READ_MARKER -> deliverToAll(roomId, sessions, events.builder("").setReadMarker(envelope.getReadMarker()).build(), drains);
       case PRESENCE -> {

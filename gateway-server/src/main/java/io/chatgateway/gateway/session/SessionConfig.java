@@ -27,6 +27,10 @@ import java.time.Duration;
  * @param resumeMaxEvents {@code RESUME_MAX_EVENTS}: events per room a resume, a subscribe from a
  *     position or a live gap repair sends from history at most; beyond it the room is reported not
  *     recovered and the device reads the gap itself
+ * @param recentEventsPerRoom {@code RECENT_EVENTS_PER_ROOM}: newest events kept per room for
+ *     resumes (0: none)
+ * @param recentEventsMaxBytes {@code RECENT_EVENTS_MAX_BYTES}: encoded bytes of recent events kept
+ *     in all
  */
 public record SessionConfig(
     int maxRoomsPerSession,
@@ -41,7 +45,9 @@ public record SessionConfig(
     Duration typingTtl,
     Duration resumeTtl,
     Duration helloTimeout,
-    int resumeMaxEvents) {
+    int resumeMaxEvents,
+    int recentEventsPerRoom,
+    long recentEventsMaxBytes) {
 
   /** Reads the session variables; the heartbeat must be shorter than the connection timeout. */
   public static SessionConfig fromEnvironment(EnvReader env) {
@@ -65,6 +71,8 @@ public record SessionConfig(
         Duration.ofSeconds(env.integer("TYPING_TTL_SEC", 10, 1, 600)),
         Duration.ofSeconds(env.integer("RESUME_TTL_SEC", 300, 0, 86_400)),
         Duration.ofSeconds(env.integer("HELLO_TIMEOUT_SEC", 10, 1, 300)),
-        env.integer("RESUME_MAX_EVENTS", 1_000, 1, 100_000));
+        env.integer("RESUME_MAX_EVENTS", 1_000, 1, 100_000),
+        env.integer("RECENT_EVENTS_PER_ROOM", 1_000, 0, 100_000),
+        env.integer("RECENT_EVENTS_MAX_BYTES", 64 * 1024 * 1024, 0, Integer.MAX_VALUE));
   }
 }

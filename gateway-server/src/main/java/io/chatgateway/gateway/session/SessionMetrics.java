@@ -27,6 +27,9 @@ public interface SessionMetrics {
   /** One envelope was offered to {@code recipients} local sessions in {@code nanos}. */
   void fannedOut(int recipients, long nanos);
 
+  /** A gap fill read {@code events} events of a room from the recent-events cache, or from the core. */
+  void historyRead(boolean fromCache, int events);
+
   SessionMetrics NONE =
       new SessionMetrics() {
         @Override
@@ -49,5 +52,8 @@ public interface SessionMetrics {
 
         @Override
         public void fannedOut(int recipients, long nanos) {}
+
+        @Override
+        public void historyRead(boolean fromCache, int events) {}
       };
 }

@@ -43,6 +43,7 @@ public final class SessionServices implements AutoCloseable {
   private final Clock clock;
   private final LongSupplier ticker;
   private final ServerEvents events;
+  private final RecentEvents recentEvents;
   private final RoomFanout fanout;
   private final SessionRegistry registry;
   private final PresenceTracker presence;
@@ -84,7 +85,8 @@ public final class SessionServices implements AutoCloseable {
     this.directory = requireNonNull(directory, "directory");
     this.metrics = requireNonNull(metrics, "metrics");
     this.events = new ServerEvents(gatewayId, clock);
-    this.fanout = new RoomFanout(engine, directory, metrics, events, Math.max(2, Runtime.getRuntime().availableProcessors()));
+    this.recentEvents = new RecentEvents(config.recentEventsPerRoom(), config.recentEventsMaxBytes());
+    this.fanout = new RoomFanout(engine, directory, metrics, events, recentEvents, Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.registry = new SessionRegistry(config.maxConnectionsPerDevice());
     this.presence = new PresenceTracker(engine, directory, clock, gatewayId, config.presenceTtl());
     this.resumes = requireNonNull(resumes, "resumes");
@@ -236,6 +238,10 @@ public final class SessionServices implements AutoCloseable {
       total += session.roomCount();
     }
     return total;
+  }
+
+  RecentEvents recentEvents() {
+    return recentEvents;
   }
 
   ResumeRecords resumes() {

@@ -38,6 +38,10 @@ public final class GatewayMetrics implements SessionMetrics {
   private final LongCounter slowConsumersCut;
   private final LongCounter eventsSent;
   private final LongCounter fanoutDeliveries;
+  private final LongCounter historyReads;
+  private final LongCounter historyEvents;
+  private static final Attributes FROM_CACHE = Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("source"), "cache");
+  private static final Attributes FROM_CORE = Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("source"), "core");
   private final DoubleHistogram fanoutDuration;
   private final DoubleHistogram upstreamDuration;
   // Attributes are built once per distinct value: the value sets are small and fixed.
@@ -69,6 +73,9 @@ public final class GatewayMetrics implements SessionMetrics {
     slowConsumersCut = meter.counterBuilder("chat.gateway.slow_consumers.cut").setDescription("Sessions cut for reading too slowly").build();
     eventsSent = meter.counterBuilder("chat.gateway.events.sent").setDescription("Events written to devices").build();
     fanoutDeliveries = meter.counterBuilder("chat.gateway.fanout.deliveries").setDescription("Envelope deliveries offered to local sessions").build();
+    historyReads =
+        meter.counterBuilder("chat.gateway.history.reads").setDescription("Reads of missed events by resumes, subscribes from a position and gap repairs, by source (cache or core)").build();
+    historyEvents = meter.counterBuilder("chat.gateway.history.events").setDescription("Missed events sent from history, by source (cache or core)").build();
     fanoutDuration =
         meter.histogramBuilder("chat.gateway.fanout.duration").setUnit("s").setDescription("Time to offer one envelope to all its local subscribers")
             .setExplicitBucketBoundariesAdvice(List.of(0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1)).build();
@@ -133,6 +140,12 @@ public final class GatewayMetrics implements SessionMetrics {
   public void fannedOut(int recipients, long nanos) {
     fanoutDeliveries.add(recipients);
     fanoutDuration.record(nanos / 1e9);
+  }
+
+  @Override
+  public void historyRead(boolean fromCache, int events) {
+    historyReads.add(1, fromCache ? FROM_CACHE : FROM_CORE);
+    historyEvents.add(events, fromCache ? FROM_CACHE : FROM_CORE);
   }
 
   /** Records one finished call to the core. */

@@ -15,7 +15,11 @@ import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscribeFrame;
 import io.chatgateway.proto.v1.TextPayload;
 import java.time.Duration;
+import io.chatgateway.proto.v1.GetHistoryRequest;
+import io.chatgateway.proto.v1.GetHistoryResponse;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -140,6 +144,47 @@ class ResumeAndGapFillTest {
   }
 
   @Test
+  void devicesCatchingUpAreServedFromRecentEventsAndOnlyTheFirstOfAQuietRoomAsksTheCore() throws Exception {
+    AtomicInteger historyReads = new AtomicInteger();
+    try (SessionHarness harness =
+        new SessionHarness(
+            Map.of(),
+            real ->
+                device ->
+                    new ForwardingCoreCalls(real.open(device)) {
+                      @Override
+                      public CompletionStage<GetHistoryResponse> getHistory(GetHistoryRequest request) {
+                        historyReads.incrementAndGet();
+                        return real.getHistory(request);
+                      }
+                    })) {
+      String busy = harness.room("bob", "ann", "amy");
+      SessionHarness.Device bob = live(harness, "bob", busy);
+      send(bob, busy, 5);
+      awaitSequences(bob, busy, range(1, 5)); // fan-out has seen them all
+      SessionHarness.Device ann = harness.open("ann");
+      ann.send(SessionCoreTest.hello());
+      ann.send(ConnectRequest.newBuilder().setFrameId("sub").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(busy).putPositions(busy, 2)));
+      awaitSequences(ann, busy, List.of(3L, 4L, 5L));
+      assertEquals(0, historyReads.get(), "bob's room was live here: its events were at hand");
+
+      String quiet = harness.room("bob", "ann", "amy");
+      // Nobody on this gateway listens to it yet: its envelopes never reach this gateway.
+      harness.lost = envelope -> envelope.getRoomId().equals(quiet);
+      send(bob, quiet, 3);
+      harness.lost = envelope -> false;
+      ann.send(ConnectRequest.newBuilder().setFrameId("sub-quiet").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(quiet).putPositions(quiet, 0)));
+      awaitSequences(ann, quiet, List.of(1L, 2L, 3L));
+      assertEquals(1, historyReads.get(), "the first device of the quiet room reads the core");
+      SessionHarness.Device amy = harness.open("amy");
+      amy.send(SessionCoreTest.hello());
+      amy.send(ConnectRequest.newBuilder().setFrameId("sub-quiet").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(quiet).putPositions(quiet, 0)));
+      awaitSequences(amy, quiet, List.of(1L, 2L, 3L));
+      assertEquals(1, historyReads.get(), "the next finds what the first read");
+    }
+  }
+
+  @Test
   void positionsOutsideTheFrameOrBelowZeroAreRefused() throws Exception {
     try (SessionHarness harness = new SessionHarness(Map.of())) {
       String room = harness.room("bob", "ann");
@@ -200,7 +245,10 @@ class ResumeAndGapFillTest {
 
   /** Waits until the device has exactly {@code expected} (in this order) of the room's events, and no more for a moment. */
   static void awaitSequences(SessionHarness.Device device, String room, List<Long> expected) {
-    Await.until(WAIT, () -> roomEvents(device, room).size() >= expected.size(), () -> "waiting for " + expected + "; got " + sequences(device, room));
+    Await.until(
+        WAIT,
+        () -> roomEvents(device, room).size() >= expected.size(),
+        () -> device.profile + " waiting for " + expected + "; got " + sequences(device, room) + "; subscribed: " + device.matching(ServerEvent::hasSubscribed));
     assertEquals(expected, sequences(device, room));
   }
 

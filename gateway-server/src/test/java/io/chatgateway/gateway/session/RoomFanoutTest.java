@@ -63,7 +63,7 @@ class RoomFanoutTest {
   @Test
   void concurrentJoinsAndLeavesKeepTheEngineInStep() throws Exception {
     CountingEngine engine = new CountingEngine();
-    try (RoomFanout fanout = new RoomFanout(engine, SessionDirectory.LOCAL, SessionMetrics.NONE, new ServerEvents("gw", Clock.systemUTC()), 2)) {
+    try (RoomFanout fanout = new RoomFanout(engine, SessionDirectory.LOCAL, SessionMetrics.NONE, new ServerEvents("gw", Clock.systemUTC()), new RecentEvents(100, 1 << 20), 2)) {
       // Sessions are only used as identities here, so a real-but-idle session per thread is enough.
       int threads = 8;
       List<DeviceSession> sessions = SessionFixtures.idleSessions(threads);

@@ -7,19 +7,13 @@ import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.gateway.testing.Await;
 import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.EventType;
-import io.chatgateway.proto.v1.GetHistoryRequest;
-import io.chatgateway.proto.v1.GetHistoryResponse;
 import io.chatgateway.proto.v1.GetRoomRequest;
 import io.chatgateway.proto.v1.GetRoomResponse;
 import io.chatgateway.proto.v1.RoomEvent;
-import io.chatgateway.proto.v1.SendEventRequest;
-import io.chatgateway.proto.v1.SendEventResponse;
 import io.chatgateway.proto.v1.SendFrame;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscribeFrame;
 import io.chatgateway.proto.v1.TextPayload;
-import io.chatgateway.proto.v1.UpdateReceiptRequest;
-import io.chatgateway.proto.v1.UpdateReceiptResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,41 +50,20 @@ class SubscribeRaceTest {
 
     @Override
     public CoreCalls open(CallerIdentity device) {
-      CoreCalls calls = real.open(device);
-      return new CoreCalls() {
-        @Override
-        public CompletionStage<SendEventResponse> sendEvent(SendEventRequest request) {
-          return calls.sendEvent(request);
-        }
-
+      return new ForwardingCoreCalls(real.open(device)) {
         @Override
         public CompletionStage<GetRoomResponse> getRoom(GetRoomRequest request) {
           if (!device.profileId().equals("ann")) {
-            return calls.getRoom(request);
+            return real.getRoom(request);
           }
           CompletableFuture<GetRoomResponse> answer = new CompletableFuture<>();
-          Supplier<CompletionStage<GetRoomResponse>> ask = () -> calls.getRoom(request);
+          Supplier<CompletionStage<GetRoomResponse>> ask = () -> real.getRoom(request);
           if (askWhenReleased) {
             waiting.add(() -> ask.get().whenComplete((response, error) -> complete(answer, response, error)));
           } else {
             ask.get().whenComplete((response, error) -> waiting.add(() -> complete(answer, response, error)));
           }
           return answer;
-        }
-
-        @Override
-        public CompletionStage<UpdateReceiptResponse> updateReceipt(UpdateReceiptRequest request) {
-          return calls.updateReceipt(request);
-        }
-
-        @Override
-        public CompletionStage<GetHistoryResponse> getHistory(GetHistoryRequest request) {
-          return calls.getHistory(request);
-        }
-
-        @Override
-        public void close() {
-          calls.close();
         }
       };
     }

@@ -1,0 +1,46 @@
+package io.chatgateway.gateway.session;
+
+import io.chatgateway.proto.v1.GetHistoryRequest;
+import io.chatgateway.proto.v1.GetHistoryResponse;
+import io.chatgateway.proto.v1.GetRoomRequest;
+import io.chatgateway.proto.v1.GetRoomResponse;
+import io.chatgateway.proto.v1.SendEventRequest;
+import io.chatgateway.proto.v1.SendEventResponse;
+import io.chatgateway.proto.v1.UpdateReceiptRequest;
+import io.chatgateway.proto.v1.UpdateReceiptResponse;
+import java.util.concurrent.CompletionStage;
+
+/** {@link CoreCalls} that pass every call to the real ones: tests override the calls they fake or count. */
+class ForwardingCoreCalls implements CoreCalls {
+
+  protected final CoreCalls real;
+
+  ForwardingCoreCalls(CoreCalls real) {
+    this.real = real;
+  }
+
+  @Override
+  public CompletionStage<SendEventResponse> sendEvent(SendEventRequest request) {
+    return real.sendEvent(request);
+  }
+
+  @Override
+  public CompletionStage<GetRoomResponse> getRoom(GetRoomRequest request) {
+    return real.getRoom(request);
+  }
+
+  @Override
+  public CompletionStage<UpdateReceiptResponse> updateReceipt(UpdateReceiptRequest request) {
+    return real.updateReceipt(request);
+  }
+
+  @Override
+  public CompletionStage<GetHistoryResponse> getHistory(GetHistoryRequest request) {
+    return real.getHistory(request);
+  }
+
+  @Override
+  public void close() {
+    real.close();
+  }
+}
