@@ -84,6 +84,14 @@ class TelemetryEndToEndTest {
     assertTrue(afterTraffic.contains("chat_gateway_fanout_duration_seconds_bucket"), afterTraffic);
     assertTrue(!afterTraffic.contains("metric-owner") && !afterTraffic.contains(roomId), "no user or room ids in labels");
 
+    // A device catching up from position 0 is served from the gateway's recent events (the room is live here).
+    DeviceClient late = DeviceClient.connect(gateway.channel(), TestTokens.valid("metric-owner", "c"), "late");
+    late.hello(io.chatgateway.proto.v1.HelloFrame.newBuilder().putPositions(roomId, 0).build());
+    late.await(ServerEvent::hasRoomEvent, "the message, from history");
+    Await.until(Duration.ofSeconds(10), () -> value(scrape(), "chat_gateway_history_reads_total", "source=\"cache\"") >= 1, () -> "a cache read counted: " + scrape());
+    assertTrue(value(scrape(), "chat_gateway_history_events_total", "source=\"cache\"") >= 1);
+    late.close();
+
     one.close();
     Await.until(Duration.ofSeconds(10), () -> value(scrape(), GatewayMetrics.ACTIVE_CONNECTIONS_PROMETHEUS, "transport=\"grpc\"") == before + 1, "gauge down by one");
     assertTrue(value(scrape(), "chat_gateway_sessions_closed_total", "reason=\"DISCONNECTED\"") >= 1);
