@@ -92,7 +92,7 @@ public final class BenchMain {
       results.add(ReconnectStorm.run(
           new ReconnectStorm.Options(
               integer(options, "devices", full ? 10_000 : 1_000),
-              options.containsKey("restart") ? List.of(options.get("restart")) : List.of("kill", "drain"),
+              options.containsKey("restart") ? List.of(options.get("restart")) : List.of("kill", "drain", "kill-no-cache"),
               jar),
           progress));
     }

@@ -57,6 +57,7 @@ public final class DeviceFleet implements AutoCloseable {
   private final InetSocketAddress target;
   private final EventLoopGroup loop;
   private final boolean reconnect;
+  private final boolean resume;
   private final AtomicInteger subscribed = new AtomicInteger();
   private final AtomicLong streamsOpened = new AtomicLong();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
@@ -70,9 +71,38 @@ public final class DeviceFleet implements AutoCloseable {
    * @param reconnect whether devices come back after their stream ends
    */
   public DeviceFleet(InetSocketAddress target, int eventLoopThreads, boolean reconnect) {
+    this(target, eventLoopThreads, reconnect, false);
+  }
+
+  /**
+   * @param resume whether a device that comes back presents its last resume token and its position
+   *     in each room ({@code hello.positions}) instead of subscribing afresh, as the README tells
+   *     devices to
+   */
+  public DeviceFleet(InetSocketAddress target, int eventLoopThreads, boolean reconnect, boolean resume) {
     this.target = target;
     this.loop = new NioEventLoopGroup(eventLoopThreads);
     this.reconnect = reconnect;
+    this.resume = resume;
+  }
+
+  /** Devices whose position in each of their rooms reached {@code targets}' sequence for it. */
+  public int caughtUp(Map<String, Long> targets) {
+    int count = 0;
+    for (Device device : devices) {
+      boolean all = true;
+      for (String room : device.rooms) {
+        Long target = targets.get(room);
+        if (target == null || device.positions.getOrDefault(room, 0L) < target) {
+          all = false;
+          break;
+        }
+      }
+      if (all) {
+        count++;
+      }
+    }
+    return count;
   }
 
   /**
@@ -165,6 +195,9 @@ public final class DeviceFleet implements AutoCloseable {
     private volatile ClientCallStreamObserver<ConnectRequest> stream;
     private volatile boolean reading = true;
     private int attempt;
+    // Written on the device's event loop, read by caughtUp().
+    private final Map<String, Long> positions = new ConcurrentHashMap<>();
+    private volatile String resumeToken = "";
 
     private Device(ManagedChannel channel, String token, List<String> rooms, RoomEventListener listener) {
       this.channel = channel;
@@ -194,6 +227,12 @@ public final class DeviceFleet implements AutoCloseable {
           ChatServiceGrpc.newStub(channel).withWaitForReady().withCallCredentials(BearerCredentials.of(token)).connect(new Observer());
       // Like a real client library, the load generator unpacks batches: a device reading behind
       // its rooms then gets what queued up in one message.
+      if (resume && !positions.isEmpty()) {
+        // Back from where it was: the rooms return with the hello, and what was missed comes first.
+        requests.onNext(
+            ConnectRequest.newBuilder().setHello(HelloFrame.newBuilder().addCapabilities("batch").setResumeToken(resumeToken).putAllPositions(positions)).build());
+        return;
+      }
       requests.onNext(ConnectRequest.newBuilder().setHello(HelloFrame.newBuilder().addCapabilities("batch")).build());
       if (!rooms.isEmpty()) {
         requests.onNext(ConnectRequest.newBuilder().setSubscribe(SubscribeFrame.newBuilder().addAllRoomIds(rooms)).build());
@@ -247,8 +286,12 @@ public final class DeviceFleet implements AutoCloseable {
 
       private void handle(ServerEvent event) {
         switch (event.getEventCase()) {
-          case ROOM_EVENT -> listener.onRoomEvent(Device.this, event.getRoomEvent());
+          case ROOM_EVENT -> {
+            positions.merge(event.getRoomEvent().getRoomId(), event.getRoomEvent().getSequence(), Math::max);
+            listener.onRoomEvent(Device.this, event.getRoomEvent());
+          }
           case READY -> {
+            resumeToken = event.getReady().getResumeToken();
             if (rooms.isEmpty()) {
               countSubscribed();
             }

@@ -19,12 +19,13 @@ import java.util.function.LongSupplier;
 
 /**
  * A load-generator process: {@code --transport grpc|ws --host H --port P --source 127.0.0.x --first F
- * --count C --room-size S [--reconnect true]}. Opens devices {@code F .. F+C-1} (see {@link
+ * --count C --room-size S [--reconnect true] [--resume true]}. Opens devices {@code F .. F+C-1} (see {@link
  * DeviceTokens}), at most {@link #CONNECTING} still connecting at a time, and keeps them open.
  *
- * <p>Talks to the harness by lines: prints {@code progress subscribed=N opened=N errors=N} four times
- * a second and {@code errors {...}} when sent {@code errors}; exits when sent {@code stop} or when its
- * input closes, so it never outlives the harness.
+ * <p>Talks to the harness by lines: prints {@code progress subscribed=N opened=N errors=N caughtup=N}
+ * four times a second and {@code errors {...}} when sent {@code errors}; takes {@code target ROOM
+ * SEQUENCE} (a device is caught up once it holds that room's events up to the sequence); exits when
+ * sent {@code stop} or when its input closes, so it never outlives the harness.
  */
 public final class LoadGenMain {
 
@@ -45,6 +46,9 @@ public final class LoadGenMain {
     int count = Integer.parseInt(options.get("count"));
     int roomSize = Integer.parseInt(options.getOrDefault("room-size", "1000"));
     boolean reconnect = Boolean.parseBoolean(options.getOrDefault("reconnect", "false"));
+    boolean resume = Boolean.parseBoolean(options.getOrDefault("resume", "false"));
+    Map<String, Long> targets = new java.util.concurrent.ConcurrentHashMap<>();
+    IntSupplier caughtUp = () -> 0;
     InetAddress source = InetAddress.getByName(options.getOrDefault("source", "127.0.0.1"));
 
     AutoCloseable fleet;
@@ -70,8 +74,9 @@ public final class LoadGenMain {
         sockets.open(DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)));
       };
     } else {
-      DeviceFleet devices = new DeviceFleet(new InetSocketAddress(host, port), 1, reconnect);
+      DeviceFleet devices = new DeviceFleet(new InetSocketAddress(host, port), 1, reconnect, resume);
       fleet = devices;
+      caughtUp = () -> devices.caughtUp(targets);
       subscribed = devices::subscribed;
       errors = devices::errorCount;
       opened = devices::streamsOpened;
@@ -85,8 +90,9 @@ public final class LoadGenMain {
       };
     }
     ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
+    IntSupplier caughtUpCount = caughtUp;
     reporter.scheduleAtFixedRate(
-        () -> System.out.printf("progress subscribed=%d opened=%d errors=%d%n", subscribed.getAsInt(), opened.getAsLong(), errors.getAsLong()),
+        () -> System.out.printf("progress subscribed=%d opened=%d errors=%d caughtup=%d%n", subscribed.getAsInt(), opened.getAsLong(), errors.getAsLong(), caughtUpCount.getAsInt()),
         0, 250, TimeUnit.MILLISECONDS);
     Thread opener =
         new Thread(() -> {
@@ -111,6 +117,9 @@ public final class LoadGenMain {
       while ((line = input.readLine()) != null && !line.equals("stop")) {
         if (line.equals("errors")) {
           errorReport.run();
+        } else if (line.startsWith("target ")) {
+          String[] parts = line.split(" ");
+          targets.put(parts[1], Long.parseLong(parts[2]));
         }
       }
     }

@@ -19,12 +19,13 @@ public final class LoadGenerators implements AutoCloseable {
   /** Devices per load-generator process: well under the 20,000 open files a process may have here. */
   public static final int PER_PROCESS = 10_000;
 
-  private static final Pattern PROGRESS = Pattern.compile("progress subscribed=(\\d+) opened=(\\d+) errors=(\\d+)");
+  private static final Pattern PROGRESS = Pattern.compile("progress subscribed=(\\d+) opened=(\\d+) errors=(\\d+) caughtup=(\\d+)");
 
   private final List<ChildProcess> processes = new ArrayList<>();
   private final AtomicLongArray subscribed;
   private final AtomicLongArray opened;
   private final AtomicLongArray errors;
+  private final AtomicLongArray caughtUp;
   private final List<String> errorReports = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<String> errorSamples = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -32,6 +33,7 @@ public final class LoadGenerators implements AutoCloseable {
     subscribed = new AtomicLongArray(count);
     opened = new AtomicLongArray(count);
     errors = new AtomicLongArray(count);
+    caughtUp = new AtomicLongArray(count);
   }
 
   /**
@@ -40,6 +42,11 @@ public final class LoadGenerators implements AutoCloseable {
    * @param transport {@code grpc} or {@code ws}
    */
   public static LoadGenerators start(String transport, int port, int first, int count, int roomSize, boolean reconnect) {
+    return start(transport, port, first, count, roomSize, reconnect, false);
+  }
+
+  /** As above; with {@code resume}, devices come back with their resume token and positions. */
+  public static LoadGenerators start(String transport, int port, int first, int count, int roomSize, boolean reconnect, boolean resume) {
     int processCount = Math.max(1, (count + PER_PROCESS - 1) / PER_PROCESS);
     LoadGenerators generators = new LoadGenerators(processCount);
     for (int k = 0; k < processCount; k++) {
@@ -53,7 +60,7 @@ public final class LoadGenerators implements AutoCloseable {
               LoadGenMain.class.getName(),
               List.of("--transport", transport, "--port", Integer.toString(port), "--source", "127.0.0." + (10 + k),
                   "--first", Integer.toString(from), "--count", Integer.toString(n), "--room-size", Integer.toString(roomSize),
-                  "--reconnect", Boolean.toString(reconnect)),
+                  "--reconnect", Boolean.toString(reconnect), "--resume", Boolean.toString(resume)),
               Map.of(),
               line -> generators.onLine(index, line)));
     }
@@ -66,6 +73,7 @@ public final class LoadGenerators implements AutoCloseable {
       subscribed.set(index, Long.parseLong(progress.group(1)));
       opened.set(index, Long.parseLong(progress.group(2)));
       errors.set(index, Long.parseLong(progress.group(3)));
+      caughtUp.set(index, Long.parseLong(progress.group(4)));
     } else if (line.startsWith("error-samples ")) {
       errorSamples.add(line.substring("error-samples ".length()));
     } else if (line.startsWith("errors ")) {
@@ -84,6 +92,23 @@ public final class LoadGenerators implements AutoCloseable {
 
   public long errors() {
     return sum(errors);
+  }
+
+  /** Tells every process that a device of {@code room} is caught up once it holds {@code sequence}. */
+  public void target(String room, long sequence) {
+    processes.forEach(p -> p.sendLine("target " + room + " " + sequence));
+  }
+
+  /** Waits until {@code target} devices are caught up with the {@link #target}s, failing if a process dies or time runs out. */
+  public void awaitCaughtUp(long target, Duration timeout) {
+    processes.get(0).awaitCondition(target + " caught-up devices (" + sum(caughtUp) + " so far)", timeout, () -> {
+      for (ChildProcess process : processes) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(process.name() + " died: " + process.describe());
+        }
+      }
+      return sum(caughtUp) >= target;
+    });
   }
 
   /** Waits until {@code target} devices are subscribed, failing if a process dies or time runs out. */

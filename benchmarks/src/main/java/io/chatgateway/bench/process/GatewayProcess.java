@@ -120,6 +120,21 @@ public final class GatewayProcess implements AutoCloseable {
     }
   }
 
+  /** The gateway's Prometheus scrape ({@code /metrics}), as text. */
+  public String scrapeMetrics() {
+    try {
+      java.net.http.HttpResponse<String> response =
+          java.net.http.HttpClient.newHttpClient()
+              .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      return response.body();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("scraping the gateway's metrics", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while scraping the gateway's metrics", e);
+    }
+  }
+
   @Override
   public void close() {
     process.close();

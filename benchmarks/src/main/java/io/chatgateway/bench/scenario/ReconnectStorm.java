@@ -31,9 +31,19 @@ public final class ReconnectStorm {
   public record Options(int devices, List<String> restarts, Path gatewayJar) {}
 
   private record Result(
-      String restart, double secondsUntilListening, double secondsUntilAllBack, long streamsOpened, List<String> errors, List<String> errorSamples) {}
+      String restart,
+      double secondsUntilListening,
+      double secondsUntilAllBack,
+      double secondsUntilCaughtUp,
+      long streamsOpened,
+      long cacheReads,
+      long coreReads,
+      List<String> errors,
+      List<String> errorSamples) {}
 
   private static final int ROOM_SIZE = 1_000;
+  /** Events published to every room while the gateway is down: what each device must catch up on. */
+  static final int MISSED_PER_ROOM = 50;
   private static final int DRAIN_GRACE_SEC = 6;
 
   private ReconnectStorm() {}
@@ -57,9 +67,13 @@ public final class ReconnectStorm {
       Map<String, String> env = Map.of(
           "CHAT_SERVICE_URI", "127.0.0.1:" + corePort, "CACHE_URI", cacheUri, "SHUTDOWN_GRACE_SEC", Integer.toString(DRAIN_GRACE_SEC));
       GatewayProcess gateway = GatewayProcess.start(options.gatewayJar(), grpcPort, env);
-      try (LoadGenerators devices = startDevices(gateway, options.devices())) {
+      try (LoadGenerators devices = startDevices(gateway, options.devices());
+          CorePublisher publisher = new CorePublisher(corePort, rooms(options.devices()))) {
         devices.awaitSubscribed(options.devices(), Duration.ofMinutes(5));
         for (String restart : options.restarts()) {
+          // Every device holds a position before the restart: one event per room, caught up.
+          publisher.publish(1).forEach(devices::target);
+          devices.awaitCaughtUp(options.devices(), Duration.ofMinutes(5));
           long opened = devices.opened();
           long start = System.nanoTime();
           if (restart.equals("drain")) {
@@ -68,15 +82,28 @@ public final class ReconnectStorm {
             gateway.process().kill();
           }
           gateway.close();
-          gateway = GatewayProcess.start(options.gatewayJar(), grpcPort, gateway.httpPort(), env);
+          // What the devices miss while no gateway serves them.
+          publisher.publish(MISSED_PER_ROOM).forEach(devices::target);
+          Map<String, String> restartEnv = new java.util.HashMap<>(env);
+          if (restart.endsWith("no-cache")) {
+            restartEnv.put("RECENT_EVENTS_PER_ROOM", "0");
+          }
+          gateway = GatewayProcess.start(options.gatewayJar(), grpcPort, gateway.httpPort(), restartEnv);
           double listening = (System.nanoTime() - start) / 1e9;
           devices.awaitSubscribed(options.devices(), Duration.ofMinutes(5));
-          double seconds = (System.nanoTime() - start) / 1e9;
+          double back = (System.nanoTime() - start) / 1e9;
+          devices.awaitCaughtUp(options.devices(), Duration.ofMinutes(5));
+          double caughtUp = (System.nanoTime() - start) / 1e9;
+          String metrics = gateway.scrapeMetrics();
           List<String> errors = devices.errorReports(Duration.ofSeconds(10));
-          Result result = new Result(restart, listening, seconds, devices.opened() - opened, errors, devices.errorSamples());
+          Result result = new Result(
+              restart, listening, back, caughtUp, devices.opened() - opened,
+              counter(metrics, "chat_gateway_history_reads_total", "cache"), counter(metrics, "chat_gateway_history_reads_total", "core"),
+              errors, devices.errorSamples());
           results.add(result);
-          progress.accept(String.format(Locale.ROOT, "reconnect (%s): new gateway listening after %.1f s, all %d back after %.1f s, %d streams opened, failures %s",
-              restart, listening, options.devices(), seconds, result.streamsOpened(), result.errors()));
+          progress.accept(String.format(Locale.ROOT,
+              "reconnect (%s): new gateway listening after %.1f s, all %d back after %.1f s and caught up after %.1f s, %d streams opened, history reads %d from cache / %d from the core, failures %s",
+              restart, listening, options.devices(), back, caughtUp, result.streamsOpened(), result.cacheReads(), result.coreReads(), result.errors()));
         }
       } finally {
         gateway.close();
@@ -95,24 +122,49 @@ public final class ReconnectStorm {
 
   private static LoadGenerators startDevices(GatewayProcess gateway, int devices) {
     gateway.createRooms(devices, ROOM_SIZE);
-    return LoadGenerators.start("grpc", gateway.grpcPort(), 0, devices, ROOM_SIZE, true);
+    return LoadGenerators.start("grpc", gateway.grpcPort(), 0, devices, ROOM_SIZE, true, true);
+  }
+
+  private static List<String> rooms(int devices) {
+    List<String> rooms = new ArrayList<>();
+    for (int first = 0; first < devices; first += ROOM_SIZE) {
+      rooms.add(io.chatgateway.bench.loadgen.DeviceTokens.room(first, ROOM_SIZE));
+    }
+    return rooms;
+  }
+
+  /** The value of a Prometheus counter with {@code source="..."} in a scrape; 0 when absent. */
+  static long counter(String scrape, String name, String source) {
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(name + "{") && line.contains("source=\"" + source + "\"")) {
+        return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
   }
 
   private static ScenarioResult report(Options options, List<Result> results) {
     StringBuilder md = new StringBuilder("## Reconnect storm\n\n")
         .append(String.format(Locale.ROOT,
             "%,d devices (each its own connection, subscribed to 1 room) on a gateway with a standalone core and Redis. The gateway is replaced "
-                + "on the same port; devices reconnect with full-jitter exponential backoff (200 ms doubling, 5 s cap) and subscribe again. "
-                + "`drain` is SIGTERM with SHUTDOWN_GRACE_SEC=%d (devices are told to reconnect, spread over the grace); `kill` is SIGKILL. "
-                + "Time runs from the signal until every device is subscribed again, including the new gateway's start-up.%n%n",
-            options.devices(), DRAIN_GRACE_SEC))
-        .append("| restart | until the new gateway listens (s) | until all back (s) | streams opened | failures seen by devices (per load generator) |\n")
-        .append("|---|---:|---:|---:|---|\n");
+                + "on the same port; devices reconnect with full-jitter exponential backoff (200 ms doubling, 5 s cap) and resume: `hello` with "
+                + "their last resume token and their position in the room. While no gateway serves them, %d events are published to every room "
+                + "(straight to the core), so every device has them to catch up on. "
+                + "`drain` is SIGTERM with SHUTDOWN_GRACE_SEC=%d (devices are told to reconnect, spread over the grace); `kill` is SIGKILL; "
+                + "`kill, no cache` is SIGKILL with the new gateway's recent-events cache off (RECENT_EVENTS_PER_ROOM=0), every catch-up read from the core. "
+                + "Time runs from the signal until every device is subscribed again (back) and holds every event (caught up), including the new gateway's "
+                + "start-up. History reads are the new gateway's `chat_gateway_history_reads_total` by source.%n%n",
+            options.devices(), MISSED_PER_ROOM, DRAIN_GRACE_SEC))
+        .append("| restart | until the new gateway listens (s) | until all back (s) | until all caught up (s) | streams opened | history reads from cache | from the core | core reads per resumed device | failures seen by devices (per load generator) |\n")
+        .append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     List<JsonObject> rows = new ArrayList<>();
     for (Result r : results) {
-      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %,d | %s |%n", r.restart(), r.secondsUntilListening(), r.secondsUntilAllBack(), r.streamsOpened(), String.join("; ", r.errors())));
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %,d | %,d | %,d | %.3f | %s |%n",
+          r.restart().replace("-", ", ").replace("no, cache", "no cache"), r.secondsUntilListening(), r.secondsUntilAllBack(), r.secondsUntilCaughtUp(), r.streamsOpened(),
+          r.cacheReads(), r.coreReads(), (double) r.coreReads() / options.devices(), String.join("; ", r.errors())));
       rows.add(new JsonObject().put("restart", r.restart()).put("secondsUntilListening", r.secondsUntilListening()).put("secondsUntilAllBack", r.secondsUntilAllBack())
-          .put("streamsOpened", r.streamsOpened()).put("errors", String.join("; ", r.errors())).put("errorSamples", String.join("; ", r.errorSamples())));
+          .put("secondsUntilCaughtUp", r.secondsUntilCaughtUp()).put("streamsOpened", r.streamsOpened()).put("historyReadsFromCache", r.cacheReads())
+          .put("historyReadsFromCore", r.coreReads()).put("errors", String.join("; ", r.errors())).put("errorSamples", String.join("; ", r.errorSamples())));
     }
     md.append("\nFailure counts add up over the restarts, as each load generator has seen them. What each kind of failure said, first seen:\n\n");
     for (Result r : results) {
