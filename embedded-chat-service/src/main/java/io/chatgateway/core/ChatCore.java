@@ -41,6 +41,8 @@ import io.chatgateway.proto.v1.UpdateRoomResponse;
 import io.chatgateway.proto.v1.UpdateSubscriptionRoleRequest;
 import io.chatgateway.proto.v1.UpdateSubscriptionRoleResponse;
 import io.grpc.Status;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,8 +71,25 @@ public final class ChatCore {
    * @param originId names this core in published envelopes
    */
   public ChatCore(EventPublisher publisher, Clock clock, String originId) {
-    this.store = new RoomStore(publisher, clock, originId);
+    this(new RoomStore(publisher, clock, originId));
+  }
+
+  private ChatCore(RoomStore store) {
+    this.store = store;
     this.members = new RoomMembers(store);
+  }
+
+  /**
+   * A core that keeps every change in {@code journalFile} and starts from what it holds, so it
+   * survives its own restart; see {@link CoreJournal}. Throws when the file cannot be read or written.
+   */
+  public static ChatCore recover(EventPublisher publisher, Clock clock, String originId, Path journalFile) throws IOException {
+    return new ChatCore(new RoomStore(publisher, clock, originId, journalFile));
+  }
+
+  /** Rooms held now (for logs at start). */
+  public int roomCount() {
+    return store.rooms().size();
   }
 
   // ---------------------------------------------------------------- events
@@ -107,14 +126,14 @@ public final class ChatCore {
               .clearEditTime()
               .clearRedacted()
               .build();
-      // Published before it is stored: an event the bus refused is not stored either, so the sender's
+      // Published before it is kept: an event the bus refused is not stored either, so the sender's
       // UNAVAILABLE means "not sent" and a retry with the same client_event_id sends it once.
-      store.publish(store.envelope(roomId).setRoomEvent(stored));
-      room.append(stored);
+      store.storeEvent(room, stored);
       if (parent != null) {
         RoomEvent changed = EventRules.applyToParent(parent, stored, now);
         if (changed != parent) {
           room.replaceEvent(changed);
+          store.journal().eventReplaced(changed);
         }
       }
       return stored;
@@ -199,6 +218,7 @@ public final class ChatCore {
       }
       RoomSubscription result = updated.build();
       room.putMember(result);
+      store.journal().memberPut(result);
       if (readMoved) {
         store.publish(
             store.envelope(room.id())
@@ -250,10 +270,11 @@ public final class ChatCore {
         state.putMember(RoomStore.subscription(roomId, profileId, RoomPermissions.orMember(spec.getRole()), now));
       }
     }
-    if (store.rooms().putIfAbsent(roomId, state) != null) {
-      throw Status.ALREADY_EXISTS.withDescription("room " + roomId + " already exists").asRuntimeException();
-    }
     synchronized (state) {
+      if (store.rooms().putIfAbsent(roomId, state) != null) {
+        throw Status.ALREADY_EXISTS.withDescription("room " + roomId + " already exists").asRuntimeException();
+      }
+      store.journal().roomCreated(state);
       return CreateRoomResponse.newBuilder().setRoom(state.snapshot()).build();
     }
   }
@@ -337,6 +358,7 @@ public final class ChatCore {
         }
       }
       room.replaceRoom(updated.setUpdateTime(store.now()).build());
+      store.journal().roomUpdated(room.room());
       return UpdateRoomResponse.newBuilder().setRoom(room.snapshot()).build();
     }
   }
@@ -351,6 +373,7 @@ public final class ChatCore {
       }
       room.markDeleted();
       store.rooms().remove(room.id(), room);
+      store.journal().roomDeleted(room.id());
       store.publish(store.envelope(room.id()).setRoomDeleted(RoomDeleted.newBuilder().setRoomId(room.id())));
     }
   }

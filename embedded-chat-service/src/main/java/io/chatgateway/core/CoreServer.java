@@ -35,10 +35,16 @@ public final class CoreServer implements AutoCloseable {
   /** Starts a core on {@code port} (0 for any free port) publishing accepted changes to {@code publisher}. */
   public static CoreServer start(int port, EventPublisher publisher, String originId) throws IOException {
     requireNonNull(publisher, "publisher");
-    CoreServer core = new CoreServer(port, new ChatCore(publisher, Clock.systemUTC(), originId));
-    core.server.start();
-    core.health.setStatus("", ServingStatus.SERVING);
-    return core;
+    return start(port, new ChatCore(publisher, Clock.systemUTC(), originId));
+  }
+
+  /** Starts {@code core} on {@code port} (0 for any free port). */
+  public static CoreServer start(int port, ChatCore core) throws IOException {
+    requireNonNull(core, "core");
+    CoreServer server = new CoreServer(port, core);
+    server.server.start();
+    server.health.setStatus("", ServingStatus.SERVING);
+    return server;
   }
 
   public int port() {

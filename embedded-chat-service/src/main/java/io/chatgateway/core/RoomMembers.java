@@ -75,6 +75,7 @@ final class RoomMembers {
         if (current == null) {
           current = RoomStore.subscription(room.id(), entry.getKey(), entry.getValue(), now);
           room.putMember(current);
+          store.journal().memberPut(current);
           added.add(entry.getKey());
         }
         response.addSubscriptions(current);
@@ -118,7 +119,10 @@ final class RoomMembers {
             .withDescription("room " + room.id() + " must keep at least one owner; delete the room instead")
             .asRuntimeException();
       }
-      removed.forEach(room::removeMember);
+      for (String profileId : removed) {
+        room.removeMember(profileId);
+        store.journal().memberRemoved(room.id(), profileId);
+      }
       if (!removed.isEmpty()) {
         Timestamp now = store.now();
         store.publish(store.envelope(room.id()).setMembershipChange(MembershipChange.newBuilder().setRoomId(room.id()).addAllRemovedProfileIds(removed)));
@@ -152,6 +156,7 @@ final class RoomMembers {
       }
       RoomSubscription updated = member.toBuilder().setRole(role).build();
       room.putMember(updated);
+      store.journal().memberPut(updated);
       return UpdateSubscriptionRoleResponse.newBuilder().setSubscription(updated).build();
     }
   }

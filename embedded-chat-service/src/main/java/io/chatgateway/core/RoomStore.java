@@ -16,6 +16,8 @@ import io.chatgateway.proto.v1.RoomSubscription;
 import io.chatgateway.proto.v1.RoomVisibility;
 import io.chatgateway.proto.v1.SystemPayload;
 import io.grpc.Status;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
@@ -33,11 +35,41 @@ final class RoomStore {
   private final EventPublisher publisher;
   private final Clock clock;
   private final String originId;
+  private final CoreJournal journal;
 
+  /** Rooms in memory only. */
   RoomStore(EventPublisher publisher, Clock clock, String originId) {
     this.publisher = requireNonNull(publisher, "publisher");
     this.clock = requireNonNull(clock, "clock");
     this.originId = requireNonNull(originId, "originId");
+    this.journal = CoreJournal.NONE;
+  }
+
+  /** Rooms replayed from {@code journalFile}, and every change appended to it. */
+  RoomStore(EventPublisher publisher, Clock clock, String originId, Path journalFile) throws IOException {
+    this.publisher = requireNonNull(publisher, "publisher");
+    this.clock = requireNonNull(clock, "clock");
+    this.originId = requireNonNull(originId, "originId");
+    this.journal = CoreJournal.open(journalFile, rooms);
+  }
+
+  CoreJournal journal() {
+    return journal;
+  }
+
+  /**
+   * Stores {@code event} as its room's next one: journaled, then published, then kept; an event the
+   * bus refuses is withdrawn and not kept, and the refusal is thrown. Call while holding the room.
+   */
+  void storeEvent(RoomState room, RoomEvent event) {
+    journal.eventStored(event);
+    try {
+      publish(envelope(room.id()).setRoomEvent(event));
+    } catch (RuntimeException refused) {
+      journal.eventWithdrawn(event);
+      throw refused;
+    }
+    room.append(event);
   }
 
   /** Every room by id, deleted ones until their deletion completes. */
@@ -88,8 +120,7 @@ final class RoomStore {
             .setSequence(room.lastSequence() + 1)
             .setSentTime(now)
             .build();
-    publish(envelope(room.id()).setRoomEvent(system)); // before it is stored, as every event
-    room.append(system);
+    storeEvent(room, system);
   }
 
   BusEnvelope.Builder envelope(String roomId) {

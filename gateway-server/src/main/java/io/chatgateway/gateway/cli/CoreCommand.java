@@ -3,10 +3,13 @@ package io.chatgateway.gateway.cli;
 import io.chatgateway.bus.RedisConnector;
 import io.chatgateway.bus.RedisEventPublisher;
 import io.chatgateway.bus.RedisTarget;
+import io.chatgateway.core.ChatCore;
 import io.chatgateway.core.CoreServer;
 import io.chatgateway.gateway.env.ConfigException;
 import io.chatgateway.gateway.env.EnvReader;
 import io.chatgateway.gateway.config.GatewayConfig;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.logging.Logger;
@@ -16,7 +19,8 @@ import java.util.logging.Logger;
  * (they set {@code CHAT_SERVICE_URI} to it). It publishes accepted events to Redis ({@code
  * CACHE_URI}, required), from where every gateway with subscribers receives them. Listens on {@code
  * CORE_PORT} (default 50052). Its port must only be reachable by gateways, because the core trusts
- * the caller identity they send.
+ * the caller identity they send. With {@code CORE_DATA_FILE} it keeps every change in that file and
+ * starts from it, so it survives a restart; without, it lives in memory.
  */
 public final class CoreCommand {
 
@@ -46,14 +50,27 @@ public final class CoreCommand {
     int port = env.integer("CORE_PORT", 50052, 0, 65535);
     Duration timeout = Duration.ofMillis(env.integer("REDIS_COMMAND_TIMEOUT_MS", 2_000, 10, 60_000));
     RedisConnector redis = RedisConnector.connect(target, timeout);
+    String dataFile = env.string("CORE_DATA_FILE", "");
+    ChatCore chat;
+    try {
+      chat =
+          dataFile.isEmpty()
+              ? new ChatCore(new RedisEventPublisher(redis), Clock.systemUTC(), env.string("CORE_ID", "core"))
+              : ChatCore.recover(new RedisEventPublisher(redis), Clock.systemUTC(), env.string("CORE_ID", "core"), Path.of(dataFile));
+    } catch (java.io.IOException | RuntimeException e) {
+      redis.close();
+      throw new ConfigException("CORE_DATA_FILE: cannot use " + dataFile + ": " + e.getMessage());
+    }
     CoreServer core;
     try {
-      core = CoreServer.start(port, new RedisEventPublisher(redis), env.string("CORE_ID", "core"));
+      core = CoreServer.start(port, chat);
     } catch (java.io.IOException e) {
       redis.close();
       throw new java.io.IOException("cannot listen on CORE_PORT " + port + ": " + e.getMessage(), e);
     }
-    log.info(() -> "chat core listening on port " + core.port() + ", publishing to " + target.display());
+    log.info(
+        () -> "chat core listening on port " + core.port() + ", publishing to " + target.display()
+            + (dataFile.isEmpty() ? ", in memory only" : ", " + chat.roomCount() + " rooms recovered from " + dataFile));
     return new Running(core, redis);
   }
 }

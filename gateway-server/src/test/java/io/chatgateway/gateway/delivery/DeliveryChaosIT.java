@@ -44,7 +44,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * of the packaged jar; 30 devices in one room spread over the gateways; a publisher sending a steady
  * stream through a gateway and retrying each event with its {@code client_event_id} until acked.
  * During the run device connections blip (they resume on the same gateway), one gateway is killed
- * with SIGKILL (its devices resume on the others), and Redis is killed and started again. Devices
+ * with SIGKILL (its devices resume on the others), Redis is killed and started again, and the core
+ * is killed and started again from its journal ({@code CORE_DATA_FILE}). Devices
  * do what the README tells a device to do: reconnect with the resume token of their last {@code
  * ready} and the position of the newest event they hold. Afterwards every device holds every stored
  * event exactly once, in sequence order, and every acked send is stored once.
@@ -138,14 +139,24 @@ class DeliveryChaosIT {
     }
   }
 
+  /** Devices whose stream the gateway ended (a fill that could not reach the core) come back, as a device would. */
+  private void reconnectClosed(List<Device> devices) {
+    for (Device device : devices) {
+      if (device.current().closedWith() != null && device.gateway != 2) {
+        device.connect(device.gateway);
+      }
+    }
+  }
+
   @Test
-  void everyDeviceGetsEveryStoredEventOnceInOrderThroughBlipsAGatewayKillAndARedisRestart() throws Exception {
+  void everyDeviceGetsEveryStoredEventOnceInOrderThroughBlipsAGatewayKillAndRedisAndCoreRestarts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) throws Exception {
     List<Device> devices = new ArrayList<>();
     Publisher publisher = null;
     Thread publishing = null;
     try {
       int corePort = JarProcess.freePort();
-      JarProcess core = JarProcess.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", Integer.toString(corePort)), "core");
+      Map<String, String> coreEnv = Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", Integer.toString(corePort), "CORE_DATA_FILE", data.resolve("core.journal").toString());
+      JarProcess core = JarProcess.start(coreEnv, "core");
       processes.add(core);
       core.awaitOutput("chat core listening on port " + corePort, Duration.ofSeconds(60));
       for (String id : List.of("gw-a", "gw-b", "gw-c")) {
@@ -202,6 +213,14 @@ class DeliveryChaosIT {
       redis.server().restart();
       publisher.awaitMore(40, "after Redis came back");
 
+      core.kill(); // SIGKILL: the core comes back from its journal
+      JarProcess restarted = JarProcess.start(coreEnv, "core");
+      processes.add(restarted);
+      restarted.awaitOutput("chat core listening on port " + corePort, Duration.ofSeconds(60));
+      assertTrue(restarted.output().contains("1 rooms recovered"), restarted.output());
+      publisher.awaitMore(40, "after the core came back");
+      reconnectClosed(devices);
+
       publisher.running.set(false);
       publishing.join(TimeUnit.SECONDS.toMillis(40));
       ChatServiceGrpc.ChatServiceBlockingStub reader =
@@ -209,7 +228,13 @@ class DeliveryChaosIT {
       long last = reader.getRoom(GetRoomRequest.newBuilder().setRoomId(ROOM).build()).getRoom().getLastSequence();
       List<Long> all = LongStream.rangeClosed(1, last).boxed().toList();
       for (Device device : devices) {
-        Await.until(WAIT, () -> device.position() >= last, () -> device.profile + " reaching " + last + "; at " + device.position() + " on gateway " + device.gateway);
+        Await.until(
+            WAIT,
+            () -> {
+              reconnectClosed(List.of(device));
+              return device.position() >= last;
+            },
+            () -> device.profile + " reaching " + last + "; at " + device.position() + " on gateway " + device.gateway + ", stream " + device.current().closedWith());
         assertEquals(all, device.sequences(), device.profile + " holds every event once, in order");
       }
 
