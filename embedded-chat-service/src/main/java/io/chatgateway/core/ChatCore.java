@@ -56,7 +56,7 @@ import java.util.Locale;
  * room's envelopes in sequence order. Operations on different rooms run in parallel. Every method
  * throws {@link io.grpc.StatusRuntimeException} with the status documented on its RPC.
  */
-public final class ChatCore {
+public final class ChatCore implements AutoCloseable {
 
   static final int DEFAULT_HISTORY_PAGE = 50;
   static final int MAX_HISTORY_PAGE = 200;
@@ -85,6 +85,12 @@ public final class ChatCore {
    */
   public static ChatCore recover(EventPublisher publisher, Clock clock, String originId, Path journalFile) throws IOException {
     return new ChatCore(new RoomStore(publisher, clock, originId, journalFile));
+  }
+
+  /** Closes the journal, if any; the core answers nothing after this. */
+  @Override
+  public void close() {
+    store.journal().close();
   }
 
   /** Rooms held now (for logs at start). */

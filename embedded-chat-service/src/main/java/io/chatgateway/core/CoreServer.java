@@ -21,9 +21,11 @@ import java.util.concurrent.TimeUnit;
 public final class CoreServer implements AutoCloseable {
 
   private final Server server;
+  private final ChatCore core;
   private final HealthStatusManager health = new HealthStatusManager();
 
   private CoreServer(int port, ChatCore core) {
+    this.core = core;
     this.server =
         NettyServerBuilder.forAddress(new InetSocketAddress(port))
             .directExecutor() // the core never blocks on I/O; per-room locks are held for microseconds
@@ -38,7 +40,7 @@ public final class CoreServer implements AutoCloseable {
     return start(port, new ChatCore(publisher, Clock.systemUTC(), originId));
   }
 
-  /** Starts {@code core} on {@code port} (0 for any free port). */
+  /** Starts {@code core} on {@code port} (0 for any free port); closing the server closes the core. */
   public static CoreServer start(int port, ChatCore core) throws IOException {
     requireNonNull(core, "core");
     CoreServer server = new CoreServer(port, core);
@@ -64,5 +66,6 @@ public final class CoreServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    core.close();
   }
 }
