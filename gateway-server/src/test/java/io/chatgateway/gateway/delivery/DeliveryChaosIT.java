@@ -161,18 +161,7 @@ class DeliveryChaosIT {
       core.awaitOutput("chat core listening on port " + corePort, Duration.ofSeconds(60));
       for (String id : List.of("gw-a", "gw-b", "gw-c")) {
         int grpcPort = JarProcess.freePort();
-        Map<String, String> env = new HashMap<>();
-        env.put("GATEWAY_ID", id);
-        env.put("GRPC_PORT", Integer.toString(grpcPort));
-        env.put("HTTP_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("CACHE_URI", redis.cacheUri());
-        env.put("CHAT_SERVICE_URI", "localhost:" + corePort);
-        env.put("JWT_HMAC_SECRET", TestTokens.SECRET);
-        env.put("OAUTH2_ISSUER", TestTokens.ISSUER);
-        env.put("GATEWAY_HEARTBEAT_SEC", "1");
-        JarProcess gateway = JarProcess.start(env);
-        processes.add(gateway);
-        gateway.awaitOutput("listening for gRPC on port " + grpcPort, Duration.ofSeconds(60));
+        processes.add(JarProcess.startGateway(id, grpcPort, redis.cacheUri(), corePort));
         channels.add(NettyChannelBuilder.forAddress("localhost", grpcPort).usePlaintext().build());
       }
       CreateRoomRequest.Builder room = CreateRoomRequest.newBuilder().setRoomId(ROOM).setName(ROOM);

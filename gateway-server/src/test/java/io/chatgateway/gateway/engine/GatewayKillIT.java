@@ -21,7 +21,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -52,18 +51,7 @@ class GatewayKillIT {
       List<Integer> grpcPorts = new ArrayList<>();
       for (String id : List.of("gw-a", "gw-b", "gw-c")) {
         int grpcPort = JarProcess.freePort();
-        Map<String, String> env = new HashMap<>();
-        env.put("GATEWAY_ID", id);
-        env.put("GRPC_PORT", Integer.toString(grpcPort));
-        env.put("HTTP_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("CACHE_URI", redis.cacheUri());
-        env.put("CHAT_SERVICE_URI", "localhost:" + corePort);
-        env.put("JWT_HMAC_SECRET", TestTokens.SECRET);
-        env.put("OAUTH2_ISSUER", TestTokens.ISSUER);
-        env.put("GATEWAY_HEARTBEAT_SEC", "1");
-        JarProcess gateway = JarProcess.start(env);
-        processes.add(gateway);
-        gateway.awaitOutput("listening for gRPC on port " + grpcPort, Duration.ofSeconds(60));
+        processes.add(JarProcess.startGateway(id, grpcPort, redis.cacheUri(), corePort));
         grpcPorts.add(grpcPort);
         channels.add(NettyChannelBuilder.forAddress("localhost", grpcPort).usePlaintext().build());
       }

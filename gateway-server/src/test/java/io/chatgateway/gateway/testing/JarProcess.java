@@ -58,6 +58,25 @@ public final class JarProcess implements AutoCloseable {
     return new JarProcess(process);
   }
 
+  /**
+   * A gateway process on {@code grpcPort} (and a free HTTP port) with Redis at {@code cacheUri} and
+   * the shared core on {@code corePort}, accepting {@link TestTokens}; returns once it listens.
+   */
+  public static JarProcess startGateway(String gatewayId, int grpcPort, String cacheUri, int corePort) throws IOException {
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("GATEWAY_ID", gatewayId);
+    env.put("GRPC_PORT", Integer.toString(grpcPort));
+    env.put("HTTP_PORT", Integer.toString(freePort()));
+    env.put("CACHE_URI", cacheUri);
+    env.put("CHAT_SERVICE_URI", "localhost:" + corePort);
+    env.put("JWT_HMAC_SECRET", TestTokens.SECRET);
+    env.put("OAUTH2_ISSUER", TestTokens.ISSUER);
+    env.put("GATEWAY_HEARTBEAT_SEC", "1");
+    JarProcess gateway = start(env);
+    gateway.awaitOutput("listening for gRPC on port " + grpcPort, Duration.ofSeconds(60));
+    return gateway;
+  }
+
   /** Waits for a line containing {@code text} in the output. */
   public void awaitOutput(String text, Duration timeout) {
     Await.until(timeout, () -> output.toString().contains(text) || !process.isAlive(), () -> "'" + text + "' in the output of the process; output:\n" + output);
