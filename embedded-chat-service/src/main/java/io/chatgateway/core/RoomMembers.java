@@ -11,6 +11,11 @@ import io.chatgateway.proto.v1.MembershipChange;
 import io.chatgateway.proto.v1.RemoveRoomSubscriptionsRequest;
 import io.chatgateway.proto.v1.RemoveRoomSubscriptionsResponse;
 import io.chatgateway.proto.v1.RoomRole;
+import io.chatgateway.proto.v1.UpdateReceiptResponse;
+import io.chatgateway.proto.v1.UpdateReceiptRequest;
+import io.chatgateway.proto.v1.ReceiptEvent;
+import io.chatgateway.proto.v1.ReadMarkerEvent;
+import io.chatgateway.proto.v1.ReceiptKind;
 import io.chatgateway.proto.v1.RoomSubscription;
 import io.chatgateway.proto.v1.RoomVisibility;
 import io.chatgateway.proto.v1.SearchRoomSubscriptionsRequest;
@@ -27,8 +32,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The members of rooms: adding, removing, roles and member pages, with the permission rules of the
- * RPCs. Holds each room's monitor for the whole read-check-write, as {@link ChatCore} does.
+ * The members of rooms: adding, removing, roles, member pages and each member's receipts, with the
+ * permission rules of the RPCs. Holds each room's monitor for the whole read-check-write, as {@link ChatCore} does.
  * Thread-safe.
  */
 final class RoomMembers {
@@ -190,6 +195,54 @@ final class RoomMembers {
         last = member.getProfileId();
       }
       return page.build();
+    }
+  }
+
+  /** Records a read marker or delivery receipt and relays it when it moved forward. */
+  UpdateReceiptResponse updateReceipt(CallerIdentity caller, UpdateReceiptRequest request) {
+    RoomState room = store.existing(RequestLimits.roomId(request.getRoomId()));
+    ReceiptKind kind = request.getKind();
+    if (kind != ReceiptKind.RECEIPT_KIND_READ && kind != ReceiptKind.RECEIPT_KIND_DELIVERED) {
+      throw invalid("kind must be RECEIPT_KIND_READ or RECEIPT_KIND_DELIVERED");
+    }
+    long upTo = request.getUpToSequence();
+    synchronized (room) {
+      RoomSubscription self = RoomStore.requireMember(room, caller);
+      if (upTo < 0 || upTo > room.lastSequence()) {
+        throw invalid("up_to_sequence must be 0 to the room's last sequence " + room.lastSequence() + ", got " + upTo);
+      }
+      RoomSubscription.Builder updated = self.toBuilder();
+      // Reading implies delivery.
+      boolean deliveredMoved = upTo > self.getLastDeliveredSequence();
+      if (deliveredMoved) {
+        updated.setLastDeliveredSequence(upTo);
+      }
+      boolean readMoved = kind == ReceiptKind.RECEIPT_KIND_READ && upTo > self.getLastReadSequence();
+      if (readMoved) {
+        updated.setLastReadSequence(upTo);
+      }
+      RoomSubscription result = updated.build();
+      room.putMember(result);
+      store.journal().memberPut(result);
+      if (readMoved) {
+        store.publish(
+            store.envelope(room.id())
+                .setReadMarker(
+                    ReadMarkerEvent.newBuilder()
+                        .setRoomId(room.id())
+                        .setProfileId(caller.profileId())
+                        .setUpToSequence(upTo)));
+      } else if (deliveredMoved) {
+        store.publish(
+            store.envelope(room.id())
+                .setReceipt(
+                    ReceiptEvent.newBuilder()
+                        .setRoomId(room.id())
+                        .setProfileId(caller.profileId())
+                        .setDeviceId(caller.deviceId())
+                        .setUpToSequence(upTo)));
+      }
+      return UpdateReceiptResponse.newBuilder().setSubscription(result).build();
     }
   }
 }

@@ -54,8 +54,7 @@ public final class DeviceSession {
   private final InboundFrames inbound;
   private volatile long lastActivityNanos; // written on the executor, read by the sweeper
   private String closeLabel = "DISCONNECTED"; // the metric's reason; executor only
-  private String resumeToken = ""; // executor only
-  private Map<String, Long> checkpointed = Map.of(); // executor only
+  private final ResumeRecorder resume;
 
   private DeviceSession(SessionServices services, SessionTransport transport, VerifiedToken token) {
     this.services = services;
@@ -65,6 +64,7 @@ public final class DeviceSession {
     this.id = services.gatewayId() + "." + services.newToken().substring(0, 12);
     this.token = new SessionToken(token);
     this.core = services.core().open(token.identity());
+    this.resume = new ResumeRecorder(services.resumes(), token.identity().profileId());
     this.connectedAt = services.clock().instant();
     this.outbound = new OutboundPump(new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes()), transport, services.metrics());
     this.subscriptions = new Subscriptions(this, services, executor);
@@ -121,13 +121,12 @@ public final class DeviceSession {
   /** The stream is gone (cancelled, connection lost, or closed by us): clean up. */
   public void onTransportClosed() {
     lifecycle.beginClosing();
-    executor.execute(
-        () -> {
-          if (lifecycle.close()) {
-            outbound.close(false, List.of());
-            cleanup();
-          }
-        });
+    executor.execute(() -> {
+      if (lifecycle.close()) {
+        outbound.close(false, List.of());
+        cleanup();
+      }
+    });
   }
 
   /** Starts a drain on the executor (one a {@link DrainBatch} owed, or one this session claimed). */
@@ -196,10 +195,6 @@ public final class DeviceSession {
         id, profileId(), deviceId(), transport.kind(), transport.remoteAddress(), connectedAt, lastActivityMillis(), subscriptions.sortedIds());
   }
 
-  String deviceKey() {
-    return profileId() + '\n' + deviceId();
-  }
-
   long lastActivityNanos() {
     return lastActivityNanos;
   }
@@ -207,11 +202,6 @@ public final class DeviceSession {
   /** When the device last sent a frame, on the wall clock (for the directory). */
   public long lastActivityMillis() {
     return services.clock().millis() - TimeUnit.NANOSECONDS.toMillis(services.nanoTime() - lastActivityNanos);
-  }
-
-  /** Rooms this session listens to or is joining. */
-  public int roomCount() {
-    return subscriptions.count();
   }
 
   /** Whether the session finished its handshake. */
@@ -222,11 +212,6 @@ public final class DeviceSession {
   /** Whether the session is still open (not ending or ended). */
   public boolean open() {
     return lifecycle.open();
-  }
-
-  /** Events waiting to be written (for tests and metrics). */
-  public int queuedEvents() {
-    return outbound.size();
   }
 
   /** Whether the session has ended; executor only. */
@@ -260,7 +245,7 @@ public final class DeviceSession {
 
   /** The device said hello: from now on the session is identified. Executor only. */
   void identified(String resumeToken, boolean sendBatches) {
-    this.resumeToken = resumeToken;
+    resume.issued(resumeToken);
     lifecycle.identify();
     if (sendBatches) {
       outbound.sendBatches();
@@ -273,14 +258,11 @@ public final class DeviceSession {
    */
   void checkpoint() {
     if (lifecycle.identified() && lifecycle.open()) {
-      executor.execute(
-          () -> {
-            Map<String, Long> positions = subscriptions.positions();
-            if (!lifecycle.closed() && !positions.equals(checkpointed)) {
-              checkpointed = positions;
-              services.resumes().save(resumeToken, profileId(), positions);
-            }
-          });
+      executor.execute(() -> {
+        if (!lifecycle.closed()) {
+          resume.checkpoint(subscriptions.positions());
+        }
+      });
     }
   }
 
@@ -358,7 +340,7 @@ public final class DeviceSession {
     services.registry().closed(this);
     if (lifecycle.identified()) {
       // Saved before presence turns offline, so a device that sees itself offline can resume.
-      services.resumes().save(resumeToken, profileId(), positions);
+      resume.closed(positions);
       services.directory().sessionClosed(snapshot());
       services.presence().sessionClosed(this);
     }

@@ -31,7 +31,7 @@ public final class SessionRegistry {
   void identified(DeviceSession session) {
     List<DeviceSession> replaced = new ArrayList<>();
     devices.compute(
-        session.deviceKey(),
+        deviceKey(session),
         (key, queue) -> {
           ArrayDeque<DeviceSession> open = queue == null ? new ArrayDeque<>(2) : queue;
           synchronized (open) {
@@ -63,7 +63,7 @@ public final class SessionRegistry {
   void closed(DeviceSession session) {
     sessions.remove(session.id(), session);
     devices.computeIfPresent(
-        session.deviceKey(),
+        deviceKey(session),
         (key, open) -> {
           synchronized (open) {
             open.remove(session);
@@ -84,5 +84,10 @@ public final class SessionRegistry {
 
   public int size() {
     return sessions.size();
+  }
+
+  /** Sessions of one profile's device share this key. */
+  private static String deviceKey(DeviceSession session) {
+    return session.profileId() + '\n' + session.deviceId();
   }
 }

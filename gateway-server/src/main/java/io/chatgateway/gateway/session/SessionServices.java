@@ -235,7 +235,7 @@ public final class SessionServices implements AutoCloseable {
   public long subscriptions() {
     long total = 0;
     for (DeviceSession session : registry.all()) {
-      total += session.roomCount();
+      total += session.subscriptions().count();
     }
     return total;
   }

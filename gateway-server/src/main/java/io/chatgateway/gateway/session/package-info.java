@@ -18,8 +18,12 @@
  * protocol, fan-out into each {@link io.chatgateway.gateway.session.RoomSlot}), {@link
  * io.chatgateway.gateway.session.SendPipeline} (ordered sends, inbound back-pressure), {@link
  * io.chatgateway.gateway.session.TypingRelay}, {@link io.chatgateway.gateway.session.SessionToken},
- * {@link io.chatgateway.gateway.session.OutboundPump} (queue, drain, batches) and {@link
- * io.chatgateway.gateway.session.SessionLifecycle}.
+ * {@link io.chatgateway.gateway.session.OutboundPump} (queue, drain, batches), {@link
+ * io.chatgateway.gateway.session.GapFill} (what the device missed, from history, before live
+ * events), {@link io.chatgateway.gateway.session.ResumeRecorder} and {@link
+ * io.chatgateway.gateway.session.SessionLifecycle}. Each slot knows the session's position in its
+ * room and lets through only the next event in sequence; gateway-wide, {@link
+ * io.chatgateway.gateway.session.RecentEvents} keeps the newest events of each room for fills.
  *
  * <p>Ports: the session knows no transport and no RPC library. Transports implement {@link
  * io.chatgateway.gateway.session.SessionTransport} and map its {@link
