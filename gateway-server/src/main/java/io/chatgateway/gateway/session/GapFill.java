@@ -9,6 +9,7 @@ import io.chatgateway.proto.v1.RoomSubscriptionResult;
 import io.chatgateway.proto.v1.SubscribedEvent;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,6 +55,9 @@ final class GapFill {
   }
 
   private void page(String roomId, RoomSlot slot, long after, int sent, int attempt, Runnable then) {
+    if (session.isClosed() || slot.isClosed()) {
+      return;
+    }
     long heldFrom = slot.firstHeldSequence();
     if (heldFrom != 0 && heldFrom - 1 - after > maxEvents - sent) {
       giveUp(roomId, slot, after, heldFrom - 1, then); // known to be too large: do not fetch it
@@ -69,10 +73,20 @@ final class GapFill {
       release(roomId, slot, cached.get(cached.size() - 1).getSequence(), then);
       return;
     }
+    CompletableFuture<Void> underWay = services.recentEvents().claimRead(roomId);
+    if (underWay != null) {
+      // Another session of this gateway is reading the room: what it reads lands in the cache.
+      underWay.whenComplete((done, error) -> session.execute(() -> page(roomId, slot, after, sent, attempt, then)));
+      return;
+    }
     int pageSize = Math.max(1, Math.min(PAGE_SIZE, maxEvents - sent));
     session.whenCoreAnswers(
         session.core().getHistory(GetHistoryRequest.newBuilder().setRoomId(roomId).setDirection(HistoryDirection.HISTORY_DIRECTION_FORWARD).setAfterSequence(after).setPageSize(pageSize).build()),
         (history, failure) -> {
+          if (failure == null) {
+            services.recentEvents().addHistory(roomId, history.getEventsList());
+          }
+          services.recentEvents().readDone(roomId);
           if (session.isClosed() || slot.isClosed()) {
             return;
           }
@@ -81,7 +95,6 @@ final class GapFill {
             return;
           }
           services.metrics().historyRead(false, history.getEventsCount());
-          services.recentEvents().addHistory(roomId, history.getEventsList());
           long position = after;
           int count = sent;
           for (RoomEvent event : history.getEventsList()) {

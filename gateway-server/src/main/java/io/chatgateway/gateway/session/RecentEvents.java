@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,6 +44,8 @@ final class RecentEvents {
   private final int perRoom;
   private final long maxBytes;
   private final ConcurrentHashMap<String, Run> rooms = new ConcurrentHashMap<>();
+  // Core reads under way, by room: one session reads, the others of the room wait and look here again.
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> reading = new ConcurrentHashMap<>();
   private final AtomicLong bytes = new AtomicLong();
 
   RecentEvents(int perRoom, long maxBytes) {
@@ -145,6 +148,27 @@ final class RecentEvents {
         }
       }
       return found;
+    }
+  }
+
+  /**
+   * Claims the core read of {@code roomId}'s history: null when the caller got it (it reads, then
+   * calls {@link #readDone}); otherwise the read already under way, after which the caller looks here
+   * again instead of asking the core the same. After a gateway dies, its devices come back to a room
+   * at once; this makes the first one read for all of them. Rooms not kept here are never claimed.
+   */
+  CompletableFuture<Void> claimRead(String roomId) {
+    if (perRoom == 0 || !rooms.containsKey(roomId)) {
+      return null;
+    }
+    return reading.putIfAbsent(roomId, new CompletableFuture<>());
+  }
+
+  /** The read {@link #claimRead} gave the caller is over (answered or failed): whoever waited looks again. */
+  void readDone(String roomId) {
+    CompletableFuture<Void> done = reading.remove(roomId);
+    if (done != null) {
+      done.complete(null);
     }
   }
 

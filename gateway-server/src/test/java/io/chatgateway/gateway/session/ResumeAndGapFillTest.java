@@ -185,6 +185,52 @@ class ResumeAndGapFillTest {
   }
 
   @Test
+  void devicesComingBackToARoomAtOnceShareOneCoreRead() throws Exception {
+    List<Runnable> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicInteger historyReads = new AtomicInteger();
+    try (SessionHarness harness =
+        new SessionHarness(
+            Map.of(),
+            real ->
+                device ->
+                    new ForwardingCoreCalls(real.open(device)) {
+                      @Override
+                      public CompletionStage<GetHistoryResponse> getHistory(GetHistoryRequest request) {
+                        historyReads.incrementAndGet();
+                        java.util.concurrent.CompletableFuture<GetHistoryResponse> answer = new java.util.concurrent.CompletableFuture<>();
+                        held.add(() -> real.getHistory(request).whenComplete((response, error) -> {
+                          if (error == null) {
+                            answer.complete(response);
+                          } else {
+                            answer.completeExceptionally(error);
+                          }
+                        }));
+                        return answer;
+                      }
+                    })) {
+      String room = harness.room("bob", "ann", "amy", "abe");
+      SessionHarness.Device bob = harness.open("bob");
+      bob.send(SessionCoreTest.hello());
+      harness.lost = envelope -> envelope.getRoomId().equals(room); // the gateway was not in the room
+      send(bob, room, 4);
+      harness.lost = envelope -> false;
+      List<SessionHarness.Device> back = new java.util.ArrayList<>();
+      for (String profile : List.of("ann", "amy", "abe")) {
+        SessionHarness.Device device = harness.open(profile);
+        device.send(ConnectRequest.newBuilder().setFrameId("hello").setHello(HelloFrame.newBuilder().putPositions(room, 1)));
+        back.add(device);
+      }
+      Await.until(WAIT, () -> back.stream().allMatch(d -> !d.matching(ServerEvent::hasSubscribed).isEmpty()), "all three subscribed");
+      assertEquals(1, historyReads.get(), "one read under way for the room; the others wait for it");
+      held.forEach(Runnable::run);
+      for (SessionHarness.Device device : back) {
+        awaitSequences(device, room, List.of(2L, 3L, 4L));
+      }
+      assertEquals(1, historyReads.get(), "and find what it read");
+    }
+  }
+
+  @Test
   void positionsOutsideTheFrameOrBelowZeroAreRefused() throws Exception {
     try (SessionHarness harness = new SessionHarness(Map.of())) {
       String room = harness.room("bob", "ann");
