@@ -30,14 +30,12 @@ final class InboundFrames {
   private final DeviceSession session;
   private final SessionServices services;
   private final SessionConfig config;
-  private final Handshake handshake;
   private final FloodGuard flood;
 
   InboundFrames(DeviceSession session, SessionServices services, long nowNanos) {
     this.session = session;
     this.services = services;
     this.config = services.config();
-    this.handshake = new Handshake(session, services);
     this.flood = new FloodGuard(config.maxEventsPerSecond(), nowNanos);
   }
 
@@ -60,7 +58,7 @@ final class InboundFrames {
         return;
       }
       // The next frame is requested once the session is ready, so nothing overtakes `ready`.
-      handshake.hello(frameId, request.getHello(), () -> session.sends().frameDone());
+      new Handshake(session, services).hello(frameId, request.getHello(), () -> session.sends().frameDone()); // once per session
       return;
     } else {
       services.presence().touched(session);

@@ -41,14 +41,13 @@ final class Subscriptions {
   // Sized for the few rooms most devices subscribe to: per-session state is multiplied by every idle
   // connection (the idle-capacity benchmark's class histogram), so default capacities cost real memory.
   private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
-  private final GapFill gapFill;
+  private GapFill gapFill; // made on first use (executor only): most sessions never miss anything
 
   Subscriptions(DeviceSession session, SessionServices services, SerialExecutor executor) {
     this.session = session;
     this.services = services;
     this.config = services.config();
     this.executor = executor;
-    this.gapFill = new GapFill(session, services);
   }
 
   /**
@@ -66,7 +65,7 @@ final class Subscriptions {
           drains.owe(session);
         }
       }
-      case GAP -> executor.execute(() -> gapFill.catchUp(roomId, slot, () -> {}));
+      case GAP -> executor.execute(() -> gapFill().catchUp(roomId, slot, () -> {}));
       case FULL -> session.cutSlowConsumer();
       case HELD, DUPLICATE, CLOSED -> {}
     }
@@ -274,7 +273,7 @@ final class Subscriptions {
       } else if (round.positions.containsKey(roomId) && result.getRecovered()) {
         // History covers the position up to the events held since the slot registered.
         slot.startAt(result.getPosition());
-        gapFill.catchUp(roomId, slot, () -> services.presence().roomJoined(session, roomId));
+        gapFill().catchUp(roomId, slot, () -> services.presence().roomJoined(session, roomId));
       } else if (release(roomId, slot, result.getLastSequence()) != RoomSlot.State.CLOSED) {
         services.presence().roomJoined(session, roomId);
       }
@@ -282,11 +281,18 @@ final class Subscriptions {
     services.directory().sessionChanged(session.snapshot());
   }
 
+  private GapFill gapFill() {
+    if (gapFill == null) {
+      gapFill = new GapFill(session, services);
+    }
+    return gapFill;
+  }
+
   /** The device starts at {@code upTo}: releases what was held after it, and fills a gap if one shows. */
   private RoomSlot.State release(String roomId, RoomSlot slot, long upTo) {
     RoomSlot.State state = slot.release(upTo, session::enqueue);
     if (state == RoomSlot.State.HOLDING) {
-      gapFill.catchUp(roomId, slot, () -> {});
+      gapFill().catchUp(roomId, slot, () -> {});
     }
     return state;
   }

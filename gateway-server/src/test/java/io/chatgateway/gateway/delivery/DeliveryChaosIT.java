@@ -82,6 +82,24 @@ class DeliveryChaosIT {
       resumeToken = ready.getResumeToken();
     }
 
+    /** Sends one message on the current stream and waits for its ack; returns the stored sequence. */
+    long sendAndAwaitAck(String clientEventId) {
+      String frameId = DeviceClient.frameId();
+      current()
+          .send(
+              io.chatgateway.proto.v1.ConnectRequest.newBuilder()
+                  .setFrameId(frameId)
+                  .setSend(
+                      io.chatgateway.proto.v1.SendFrame.newBuilder()
+                          .addEvents(
+                              RoomEvent.newBuilder()
+                                  .setRoomId(ROOM)
+                                  .setType(EventType.EVENT_TYPE_MESSAGE)
+                                  .setClientEventId(clientEventId)
+                                  .setText(TextPayload.newBuilder().setText(clientEventId)))));
+      return current().await(e -> e.getFrameId().equals(frameId) && e.hasAck(), "ack of " + clientEventId).getAck().getSequence();
+    }
+
     DeviceClient current() {
       return connections.get(connections.size() - 1);
     }
@@ -180,9 +198,15 @@ class DeliveryChaosIT {
       publishing.start();
       publisher.awaitMore(20, "at the start");
 
+      Map<String, Long> deviceSends = new HashMap<>();
       for (Device device : devices.subList(0, 10)) { // blips: resume on the same gateway
+        long acked = device.sendAndAwaitAck(device.profile + "-x");
         device.current().close();
+        device.current().awaitClosed(); // nothing more arrives on it: its events are the device's position
         device.connect(device.gateway);
+        // As if the ack had been lost with the connection: the same send again, after the reconnect.
+        assertEquals(acked, device.sendAndAwaitAck(device.profile + "-x"), "the retry is acked with the stored event");
+        deviceSends.put(device.profile + "-x", acked);
       }
       publisher.awaitMore(20, "after the blips");
 
@@ -237,8 +261,11 @@ class DeliveryChaosIT {
         }
         more = page.getHasMore();
       }
-      for (Map.Entry<String, Long> ack : publisher.acked.entrySet()) {
-        assertEquals(1, stored.getOrDefault(ack.getKey(), 0), "acked send " + ack.getKey() + " stored once");
+      for (String acked : publisher.acked.keySet()) {
+        assertEquals(1, stored.getOrDefault(acked, 0), "acked send " + acked + " stored once");
+      }
+      for (String acked : deviceSends.keySet()) {
+        assertEquals(1, stored.getOrDefault(acked, 0), "a device's send retried after a reconnect is stored once: " + acked);
       }
       assertTrue(publisher.acked.size() >= 100, "enough traffic to mean something: " + publisher.acked.size());
     } finally {
