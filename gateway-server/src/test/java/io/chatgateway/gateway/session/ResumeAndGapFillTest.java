@@ -17,7 +17,11 @@ import io.chatgateway.proto.v1.TextPayload;
 import java.time.Duration;
 import io.chatgateway.proto.v1.GetHistoryRequest;
 import io.chatgateway.proto.v1.GetHistoryResponse;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;
@@ -143,21 +147,53 @@ class ResumeAndGapFillTest {
     }
   }
 
+  /** The real core with its GetHistory calls counted and, while {@link #holding}, answered only on {@link #release}. */
+  static final class CountedHistory implements UnaryOperator<CoreCalls.Factory> {
+    final AtomicInteger reads = new AtomicInteger();
+    final List<Runnable> held = new CopyOnWriteArrayList<>();
+    volatile boolean holding;
+
+    @Override
+    public CoreCalls.Factory apply(CoreCalls.Factory real) {
+      return device ->
+          new ForwardingCoreCalls(real.open(device)) {
+            @Override
+            public CompletionStage<GetHistoryResponse> getHistory(GetHistoryRequest request) {
+              reads.incrementAndGet();
+              if (!holding) {
+                return real.getHistory(request);
+              }
+              CompletableFuture<GetHistoryResponse> answer = new CompletableFuture<>();
+              held.add(() -> real.getHistory(request).whenComplete((response, error) -> {
+                if (error == null) {
+                  answer.complete(response);
+                } else {
+                  answer.completeExceptionally(error);
+                }
+              }));
+              return answer;
+            }
+          };
+    }
+
+    void release() {
+      held.forEach(Runnable::run);
+    }
+  }
+
+  /** A room whose {@code count} events {@code sender} sent while this gateway was not in it: only the core has them. */
+  static String quietRoom(SessionHarness harness, SessionHarness.Device sender, int count, String... members) {
+    String room = harness.room(sender.profile, members);
+    harness.lost = envelope -> envelope.getRoomId().equals(room);
+    send(sender, room, count);
+    harness.lost = envelope -> false;
+    return room;
+  }
+
   @Test
   void devicesCatchingUpAreServedFromRecentEventsAndOnlyTheFirstOfAQuietRoomAsksTheCore() throws Exception {
-    AtomicInteger historyReads = new AtomicInteger();
-    try (SessionHarness harness =
-        new SessionHarness(
-            Map.of(),
-            real ->
-                device ->
-                    new ForwardingCoreCalls(real.open(device)) {
-                      @Override
-                      public CompletionStage<GetHistoryResponse> getHistory(GetHistoryRequest request) {
-                        historyReads.incrementAndGet();
-                        return real.getHistory(request);
-                      }
-                    })) {
+    CountedHistory history = new CountedHistory();
+    try (SessionHarness harness = new SessionHarness(Map.of(), history)) {
       String busy = harness.room("bob", "ann", "amy");
       SessionHarness.Device bob = live(harness, "bob", busy);
       send(bob, busy, 5);
@@ -166,67 +202,41 @@ class ResumeAndGapFillTest {
       ann.send(SessionCoreTest.hello());
       ann.send(ConnectRequest.newBuilder().setFrameId("sub").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(busy).putPositions(busy, 2)));
       awaitSequences(ann, busy, List.of(3L, 4L, 5L));
-      assertEquals(0, historyReads.get(), "bob's room was live here: its events were at hand");
+      assertEquals(0, history.reads.get(), "bob's room was live here: its events were at hand");
 
-      String quiet = harness.room("bob", "ann", "amy");
-      // Nobody on this gateway listens to it yet: its envelopes never reach this gateway.
-      harness.lost = envelope -> envelope.getRoomId().equals(quiet);
-      send(bob, quiet, 3);
-      harness.lost = envelope -> false;
+      String quiet = quietRoom(harness, bob, 3, "ann", "amy");
       ann.send(ConnectRequest.newBuilder().setFrameId("sub-quiet").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(quiet).putPositions(quiet, 0)));
       awaitSequences(ann, quiet, List.of(1L, 2L, 3L));
-      assertEquals(1, historyReads.get(), "the first device of the quiet room reads the core");
+      assertEquals(1, history.reads.get(), "the first device of the quiet room reads the core");
       SessionHarness.Device amy = harness.open("amy");
       amy.send(SessionCoreTest.hello());
       amy.send(ConnectRequest.newBuilder().setFrameId("sub-quiet").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(quiet).putPositions(quiet, 0)));
       awaitSequences(amy, quiet, List.of(1L, 2L, 3L));
-      assertEquals(1, historyReads.get(), "the next finds what the first read");
+      assertEquals(1, history.reads.get(), "the next finds what the first read");
     }
   }
 
   @Test
   void devicesComingBackToARoomAtOnceShareOneCoreRead() throws Exception {
-    List<Runnable> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-    AtomicInteger historyReads = new AtomicInteger();
-    try (SessionHarness harness =
-        new SessionHarness(
-            Map.of(),
-            real ->
-                device ->
-                    new ForwardingCoreCalls(real.open(device)) {
-                      @Override
-                      public CompletionStage<GetHistoryResponse> getHistory(GetHistoryRequest request) {
-                        historyReads.incrementAndGet();
-                        java.util.concurrent.CompletableFuture<GetHistoryResponse> answer = new java.util.concurrent.CompletableFuture<>();
-                        held.add(() -> real.getHistory(request).whenComplete((response, error) -> {
-                          if (error == null) {
-                            answer.complete(response);
-                          } else {
-                            answer.completeExceptionally(error);
-                          }
-                        }));
-                        return answer;
-                      }
-                    })) {
-      String room = harness.room("bob", "ann", "amy", "abe");
+    CountedHistory history = new CountedHistory();
+    try (SessionHarness harness = new SessionHarness(Map.of(), history)) {
       SessionHarness.Device bob = harness.open("bob");
       bob.send(SessionCoreTest.hello());
-      harness.lost = envelope -> envelope.getRoomId().equals(room); // the gateway was not in the room
-      send(bob, room, 4);
-      harness.lost = envelope -> false;
-      List<SessionHarness.Device> back = new java.util.ArrayList<>();
+      String room = quietRoom(harness, bob, 4, "ann", "amy", "abe");
+      history.holding = true;
+      List<SessionHarness.Device> back = new ArrayList<>();
       for (String profile : List.of("ann", "amy", "abe")) {
         SessionHarness.Device device = harness.open(profile);
         device.send(ConnectRequest.newBuilder().setFrameId("hello").setHello(HelloFrame.newBuilder().putPositions(room, 1)));
         back.add(device);
       }
       Await.until(WAIT, () -> back.stream().allMatch(d -> !d.matching(ServerEvent::hasSubscribed).isEmpty()), "all three subscribed");
-      assertEquals(1, historyReads.get(), "one read under way for the room; the others wait for it");
-      held.forEach(Runnable::run);
+      assertEquals(1, history.reads.get(), "one read under way for the room; the others wait for it");
+      history.release();
       for (SessionHarness.Device device : back) {
         awaitSequences(device, room, List.of(2L, 3L, 4L));
       }
-      assertEquals(1, historyReads.get(), "and find what it read");
+      assertEquals(1, history.reads.get(), "and find what it read");
     }
   }
 
