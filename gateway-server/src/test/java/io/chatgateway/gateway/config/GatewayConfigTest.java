@@ -95,6 +95,10 @@ class GatewayConfigTest {
         "RESUME_MAX_EVENTS|0",
         "RESUME_MAX_EVENTS|100001",
         "RESUME_MAX_EVENTS|all",
+        "RECENT_EVENTS_PER_ROOM|-1",
+        "RECENT_EVENTS_PER_ROOM|100001",
+        "RECENT_EVENTS_MAX_BYTES|-1",
+        "RECENT_EVENTS_MAX_BYTES|lots",
         "ALLOWED_ORIGINS|chat.example.com"
       })
   void aBadValueStopsStartUpNamingTheVariable(String name, String value) {

@@ -8,6 +8,7 @@ import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.SendEventResponse;
 import io.chatgateway.proto.v1.UpdateReceiptRequest;
 import io.chatgateway.proto.v1.UpdateReceiptResponse;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** {@link CoreCalls} that pass every call to the real ones: tests override the calls they fake or count. */
@@ -42,5 +43,14 @@ class ForwardingCoreCalls implements CoreCalls {
   @Override
   public void close() {
     real.close();
+  }
+
+  /** Completes {@code answer} as a call ended: with its response, or with its failure. */
+  static <T> void settle(CompletableFuture<T> answer, T response, Throwable error) {
+    if (error == null) {
+      answer.complete(response);
+    } else {
+      answer.completeExceptionally(error);
+    }
   }
 }

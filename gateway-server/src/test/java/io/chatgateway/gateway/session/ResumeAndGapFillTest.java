@@ -164,13 +164,7 @@ class ResumeAndGapFillTest {
                 return real.getHistory(request);
               }
               CompletableFuture<GetHistoryResponse> answer = new CompletableFuture<>();
-              held.add(() -> real.getHistory(request).whenComplete((response, error) -> {
-                if (error == null) {
-                  answer.complete(response);
-                } else {
-                  answer.completeExceptionally(error);
-                }
-              }));
+              held.add(() -> real.getHistory(request).whenComplete((response, error) -> settle(answer, response, error)));
               return answer;
             }
           };

@@ -59,21 +59,13 @@ class SubscribeRaceTest {
           CompletableFuture<GetRoomResponse> answer = new CompletableFuture<>();
           Supplier<CompletionStage<GetRoomResponse>> ask = () -> real.getRoom(request);
           if (askWhenReleased) {
-            waiting.add(() -> ask.get().whenComplete((response, error) -> complete(answer, response, error)));
+            waiting.add(() -> ask.get().whenComplete((response, error) -> ForwardingCoreCalls.settle(answer, response, error)));
           } else {
-            ask.get().whenComplete((response, error) -> waiting.add(() -> complete(answer, response, error)));
+            ask.get().whenComplete((response, error) -> waiting.add(() -> ForwardingCoreCalls.settle(answer, response, error)));
           }
           return answer;
         }
       };
-    }
-
-    private static <T> void complete(CompletableFuture<T> answer, T response, Throwable error) {
-      if (error == null) {
-        answer.complete(response);
-      } else {
-        answer.completeExceptionally(error);
-      }
     }
   }
 
