@@ -1,7 +1,7 @@
 package io.chatgateway.bench.process;
 
 import io.chatgateway.bench.loadgen.DeviceTokens;
-import io.chatgateway.gateway.auth.BearerCredentials;
+import io.chatgateway.device.BearerCredentials;
 import io.chatgateway.proto.v1.AddRoomSubscriptionsRequest;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.CreateRoomRequest;

@@ -6,7 +6,7 @@ import io.chatgateway.bench.report.ScenarioResult;
 import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.core.CoreServer;
 import io.chatgateway.gateway.GatewayServer;
-import io.chatgateway.gateway.auth.BearerCredentials;
+import io.chatgateway.device.BearerCredentials;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.ChatServiceGrpc.ChatServiceBlockingStub;

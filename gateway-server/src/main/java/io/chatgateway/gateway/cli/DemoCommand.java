@@ -1,6 +1,6 @@
 package io.chatgateway.gateway.cli;
 
-import io.chatgateway.gateway.auth.BearerCredentials;
+import io.chatgateway.device.BearerCredentials;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.HelloFrame;

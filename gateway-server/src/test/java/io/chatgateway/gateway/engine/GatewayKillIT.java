@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.chatgateway.gateway.auth.BearerCredentials;
+import io.chatgateway.device.BearerCredentials;
 import io.chatgateway.gateway.testing.Await;
 import io.chatgateway.gateway.testing.DeviceClient;
 import io.chatgateway.gateway.testing.JarProcess;

@@ -5,7 +5,7 @@ import io.chatgateway.gateway.cli.CoreCommand;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.testing.DeviceClient;
 import io.chatgateway.gateway.testing.TestTokens;
-import io.chatgateway.gateway.auth.BearerCredentials;
+import io.chatgateway.device.BearerCredentials;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

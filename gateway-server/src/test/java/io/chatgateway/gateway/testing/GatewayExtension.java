@@ -1,7 +1,7 @@
 package io.chatgateway.gateway.testing;
 
 import io.chatgateway.gateway.GatewayServer;
-import io.chatgateway.gateway.auth.BearerCredentials;
+import io.chatgateway.device.BearerCredentials;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.CreateRoomRequest;

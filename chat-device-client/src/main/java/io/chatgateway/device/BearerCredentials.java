@@ -1,4 +1,4 @@
-package io.chatgateway.gateway.auth;
+package io.chatgateway.device;
 
 import static java.util.Objects.requireNonNull;
 
@@ -8,9 +8,11 @@ import java.util.concurrent.Executor;
 
 /**
  * Client-side call credentials that send {@code authorization: Bearer <token>}: how devices, the demo
- * command, tests and benchmarks authenticate to the gateway.
+ * command, tests and benchmarks authenticate to the gateway. Immutable; safe on any thread.
  */
 public final class BearerCredentials extends CallCredentials {
+
+  private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final String headerValue;
 
@@ -31,7 +33,7 @@ public final class BearerCredentials extends CallCredentials {
   @Override
   public void applyRequestMetadata(RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
     Metadata headers = new Metadata();
-    headers.put(AuthInterceptor.AUTHORIZATION, headerValue);
+    headers.put(AUTHORIZATION, headerValue);
     applier.apply(headers);
   }
 }
