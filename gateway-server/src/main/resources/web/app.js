@@ -1,13 +1,13 @@
-// The chat-gateway demo: one WebSocket session (JSON frames) plus Connect-protocol calls for rooms
-// and history. No framework, no build step.
-'use strict';
+// The chat-gateway demo: one session through the browser device client (/client/chat-client.js,
+// which reconnects, resumes and keeps unacked sends) plus Connect-protocol calls for rooms and
+// history. No framework, no build step.
+import { ChatClient, State } from './client/chat-client.js';
 
 const state = {
-  socket: null,
+  client: null,
   token: null,
   me: null,
   roomId: null,
-  frames: 0,
   messages: new Map(), // sequence -> element
   typingTimers: new Map(), // profile -> timeout
   lastTypingSent: 0,
@@ -21,29 +21,9 @@ function showError(message) {
   $('error').textContent = message || '';
 }
 
-function frameId() {
-  state.frames += 1;
-  return 'f' + state.frames;
-}
-
-function send(frame) {
-  if (state.socket && state.socket.readyState === WebSocket.OPEN) {
-    state.socket.send(JSON.stringify(frame));
-  }
-}
-
-// Unary RPCs over the Connect protocol.
-async function rpc(method, request) {
-  const response = await fetch('/chat.v1.ChatService/' + method, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + state.token },
-    body: JSON.stringify(request),
-  });
-  const body = await response.json();
-  if (!response.ok) {
-    throw new Error(method + ': ' + (body.message || response.status));
-  }
-  return body;
+// Unary RPCs over the Connect protocol, with the client's token.
+function rpc(method, request) {
+  return state.client.rpc(method, request);
 }
 
 async function login(event) {
@@ -71,48 +51,43 @@ async function login(event) {
 }
 
 function connect() {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  // Browsers cannot set headers on a WebSocket: the token travels in the first frame, hello.
-  const socket = new WebSocket(scheme + '//' + location.host + '/ws');
-  state.socket = socket;
-  socket.onopen = () => send({ frameId: frameId(), hello: { accessToken: state.token, userAgent: 'demo-page', capabilities: ['typing', 'receipts', 'presence'] } });
-  socket.onmessage = (message) => onEvent(JSON.parse(message.data));
-  socket.onclose = (close) => {
-    $('status').textContent = 'disconnected (' + close.code + (close.reason ? ': ' + close.reason : '') + ')';
-    $('status').classList.remove('online');
-  };
-  setInterval(() => send({ ping: {} }), 20000);
+  // Browsers cannot set headers on a WebSocket: the client sends the token in hello.
+  state.client = new ChatClient({
+    token: async () => state.token,
+    userAgent: 'demo-page',
+    listener: {
+      onReady: (ready) => { state.me = ready.profileId; },
+      onStateChanged: showState,
+      onSubscribed: (result) => (result.present || []).forEach(showPresence),
+      onUnsubscribed: (roomId, reason, error) => showError('you left the room: ' + ((error && error.message) || reason)),
+      onRoomEvent: (roomEvent) => {
+        showEvent(roomEvent);
+        markRead(roomEvent);
+      },
+      onTyping: showTyping,
+      onReadMarker: (marker) => {
+        state.readBy.set(marker.profileId, Number(marker.upToSequence));
+        renderReadMarkers();
+      },
+      onPresence: showPresence,
+      onError: (error) => showError(error.message),
+    },
+  });
+  state.client.connect();
 }
 
-function onEvent(event) {
-  if (event.ready) {
-    state.me = event.ready.profileId;
-    $('status').textContent = 'connected as ' + state.me;
-    $('status').classList.add('online');
+function showState(change) {
+  const status = $('status');
+  if (change.state === State.CONNECTED) {
+    status.textContent = 'connected as ' + state.me;
+    status.classList.add('online');
     $('login-panel').hidden = true;
     $('room-panel').hidden = false;
-  } else if (event.subscribed) {
-    const result = event.subscribed.results[0];
-    if (!result.ok) {
-      showError('cannot subscribe: ' + result.error.message);
-    }
-    (result.present || []).forEach(showPresence);
-  } else if (event.roomEvent) {
-    showEvent(event.roomEvent);
-    markRead(event.roomEvent);
-  } else if (event.typing) {
-    showTyping(event.typing);
-  } else if (event.readMarker) {
-    state.readBy.set(event.readMarker.profileId, Number(event.readMarker.upToSequence));
-    renderReadMarkers();
-  } else if (event.presence) {
-    showPresence(event.presence);
-  } else if (event.unsubscribed && event.unsubscribed.reason !== 'UNSUBSCRIBE_REASON_REQUESTED') {
-    showError('you left the room: ' + event.unsubscribed.reason);
-  } else if (event.error) {
-    showError(event.error.message);
-  } else if (event.reconnect) {
-    showError('the gateway asks to reconnect: ' + event.reconnect.message);
+  } else {
+    status.classList.remove('online');
+    status.textContent = change.state === State.WAITING
+      ? 'reconnecting in ' + (change.retryInMs / 1000).toFixed(1) + ' s (' + change.cause.toLowerCase() + ')'
+      : change.state.toLowerCase() + (change.message ? ': ' + change.message : '');
   }
 }
 
@@ -124,7 +99,7 @@ async function enterRoom(roomId) {
   $('presence').innerHTML = '';
   $('current-room').textContent = roomId;
   $('chat-panel').hidden = false;
-  send({ frameId: frameId(), subscribe: { roomIds: [roomId] } });
+  state.client.subscribe(roomId).catch((error) => showError('cannot subscribe: ' + error.message));
   const history = await rpc('GetHistory', { roomId: roomId, pageSize: 50 });
   (history.events || []).slice().reverse().forEach(showEvent);
   showPresence({ profileId: state.me, status: 'PRESENCE_STATUS_ONLINE' });
@@ -193,7 +168,7 @@ function showEvent(roomEvent) {
 
 function markRead(roomEvent) {
   if (roomEvent.senderProfileId !== state.me && document.visibilityState === 'visible') {
-    send({ readMarker: { roomId: roomEvent.roomId, upToSequence: roomEvent.sequence } });
+    state.client.markRead(roomEvent.roomId, roomEvent.sequence);
   }
 }
 
@@ -259,7 +234,7 @@ function onComposerInput() {
   const now = Date.now();
   if (now - state.lastTypingSent > 3000) {
     state.lastTypingSent = now;
-    send({ typing: { roomId: state.roomId, state: 'TYPING_STATE_STARTED' } });
+    state.client.typing(state.roomId, true);
   }
   clearTimeout(state.typingStop);
   state.typingStop = setTimeout(stopTyping, 4000);
@@ -267,7 +242,7 @@ function onComposerInput() {
 
 function stopTyping() {
   if (state.lastTypingSent !== 0 && state.roomId) {
-    send({ typing: { roomId: state.roomId, state: 'TYPING_STATE_STOPPED' } });
+    state.client.typing(state.roomId, false);
   }
   state.lastTypingSent = 0;
 }
@@ -278,8 +253,8 @@ function sendMessage(event) {
   if (!text || !state.roomId) {
     return;
   }
-  const clientEventId = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
-  send({ frameId: frameId(), send: { events: [{ roomId: state.roomId, type: 'EVENT_TYPE_MESSAGE', clientEventId: clientEventId, text: { text: text } }] } });
+  // Kept by the client until acked, across reconnects; stored once.
+  state.client.sendText(state.roomId, text).catch((error) => showError('not sent: ' + error.message));
   $('message-input').value = '';
   clearTimeout(state.typingStop);
   stopTyping();

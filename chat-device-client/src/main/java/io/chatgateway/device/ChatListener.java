@@ -3,6 +3,7 @@ package io.chatgateway.device;
 import io.chatgateway.proto.v1.ErrorEvent;
 import io.chatgateway.proto.v1.PresenceEvent;
 import io.chatgateway.proto.v1.ReadMarkerEvent;
+import io.chatgateway.proto.v1.ReadyEvent;
 import io.chatgateway.proto.v1.ReceiptEvent;
 import io.chatgateway.proto.v1.RoomEvent;
 import io.chatgateway.proto.v1.RoomSubscriptionResult;
@@ -55,6 +56,12 @@ public interface ChatListener {
 
   /** A member of a subscribed room changed presence. */
   default void onPresence(PresenceEvent event) {}
+
+  /**
+   * The gateway opened a session (after every reconnect too): who the token names, the session and
+   * gateway ids. Runs right before the {@code CONNECTED} state change.
+   */
+  default void onReady(ReadyEvent ready) {}
 
   /** The connection changed state; {@link StateChange#cause()} says why. */
   default void onStateChanged(StateChange change) {}

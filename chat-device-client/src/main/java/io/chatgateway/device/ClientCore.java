@@ -322,6 +322,7 @@ final class ClientCore {
     refusedToken = null;
     authFailures = 0;
     resumeToken = ready.getResumeToken();
+    listener.call(l -> l.onReady(ready));
     setState(ConnectionState.CONNECTED, StateChange.Cause.READY, "session " + ready.getSessionId() + " on gateway " + ready.getGatewayId(), Duration.ZERO);
     heartbeat = ready.hasHeartbeatInterval() && Durations.toNanos(ready.getHeartbeatInterval()) > 0
         ? Duration.ofNanos(Durations.toNanos(ready.getHeartbeatInterval()))
@@ -352,7 +353,7 @@ final class ClientCore {
     boolean fill = feed.live(event, deliverable);
     deliver(feed, deliverable, calls);
     if (fill) {
-      fill(feed);
+      fill(feed, calls);
     }
   }
 
@@ -387,7 +388,7 @@ final class ClientCore {
       l.onSubscribed(result);
     });
     if (fill) {
-      fill(feed);
+      fill(feed, calls);
     }
   }
 
@@ -434,13 +435,13 @@ final class ClientCore {
 
   // ---- gap fill
 
-  private void fill(RoomFeed feed) {
+  private void fill(RoomFeed feed, List<Consumer<ChatListener>> calls) {
     long backlog = feed.fillBacklog();
     if (backlog > settings.maxRecoveryEvents()) {
       long skipTo = feed.position() + backlog - settings.maxRecoveryEvents();
       long from = feed.position() + 1;
       feed.skip(skipTo);
-      listener.call(l -> l.onGap(feed.roomId, from, skipTo));
+      calls.add(l -> l.onGap(feed.roomId, from, skipTo));
     }
     readPage(feed, feed.fillGeneration());
   }
