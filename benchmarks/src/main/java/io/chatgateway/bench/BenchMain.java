@@ -34,7 +34,7 @@ public final class BenchMain {
              bench/run.sh idle        [--steps 1000,3000] [--ws-steps 1000,2000]
              bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 3]
              bench/run.sh forwarding  [--calls 10000] [--concurrency 32] [--rounds 3]
-             bench/run.sh reconnect   [--devices 1000] [--restart kill|drain]
+             bench/run.sh reconnect   [--devices 1000] [--restart kill|drain|kill-no-cache] [--clients raw|library]
              bench/run.sh slow        [--rooms 10] [--subscribers 50] [--slow-percent 10] [--rate 400] [--warmup 5] [--measure 3]
       Defaults shown are quick's; full runs larger ones. Durations are seconds. Every command also takes --out DIR and --jar GATEWAY_JAR.""";
 
@@ -48,6 +48,10 @@ public final class BenchMain {
       System.exit(2);
     }
     Map<String, String> options = options(args);
+    if (!Set.of("raw", "library").contains(options.getOrDefault("clients", "raw"))) {
+      System.err.println("--clients must be raw or library\n" + USAGE);
+      System.exit(2);
+    }
     List<ScenarioResult> results = run(args[0], options, System.err::println);
     Path out = Path.of(options.getOrDefault("out", "bench/results"));
     write(out, args[0], String.join(" ", args), results);
@@ -93,6 +97,7 @@ public final class BenchMain {
           new ReconnectStorm.Options(
               integer(options, "devices", full ? 10_000 : 1_000),
               options.containsKey("restart") ? List.of(options.get("restart")) : List.of("kill", "drain", "kill-no-cache"),
+              options.getOrDefault("clients", "raw"),
               jar),
           progress));
     }

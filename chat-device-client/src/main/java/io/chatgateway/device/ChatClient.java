@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
@@ -74,7 +75,11 @@ public final class ChatClient implements AutoCloseable {
     this.ownedChannel = builder.channel == null && builder.target != null ? builder.newChannel() : null;
     this.channel = builder.channel == null ? ownedChannel : builder.channel;
     this.tokens = builder.tokens;
-    this.loop = builder.scheduler != null ? builder.scheduler : new LoopScheduler("chat-client-loop");
+    if (builder.scheduler != null) {
+      this.loop = builder.scheduler;
+    } else {
+      this.loop = builder.executor != null ? LoopScheduler.shared(builder.executor) : LoopScheduler.ownThread("chat-client-loop");
+    }
     Executor listenerExecutor;
     if (builder.listenerExecutor != null) {
       this.ownedListenerThread = null;
@@ -230,6 +235,7 @@ public final class ChatClient implements AutoCloseable {
     private TokenSupplier tokens;
     private ChatListener listener = new ChatListener() {};
     private Executor listenerExecutor;
+    private ScheduledExecutorService executor;
     private String userAgent = "chat-device-client-java";
     private Duration backoffBase = Duration.ofMillis(500);
     private Duration backoffCap = Duration.ofSeconds(30);
@@ -283,6 +289,16 @@ public final class ChatClient implements AutoCloseable {
      */
     public Builder listenerExecutor(Executor executor) {
       this.listenerExecutor = requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Runs the client's own work (its loop: frames, timers, ordering) on the application's pool,
+     * serialized per client, instead of a thread of the client's own: for processes with many
+     * clients. The client never shuts the pool down.
+     */
+    public Builder executor(ScheduledExecutorService executor) {
+      this.executor = requireNonNull(executor, "executor");
       return this;
     }
 

@@ -6,6 +6,7 @@ import io.chatgateway.proto.v1.GetHistoryRequest;
 import io.chatgateway.proto.v1.GetHistoryResponse;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -28,6 +29,11 @@ final class GrpcTransport implements StreamTransport {
 
   @Override
   public Stream open(String token, Handler handler) {
+    if (channel instanceof ManagedChannel managed) {
+      // The client's jittered backoff decides when to try; without this the channel's own backoff
+      // (1 s growing to 2 min) would fail every attempt fast long after the gateway is back.
+      managed.resetConnectBackoff();
+    }
     GrpcStream stream = new GrpcStream(handler);
     ChatServiceGrpc.newStub(channel).withCallCredentials(BearerCredentials.of(token)).connect(stream);
     return stream;

@@ -6,12 +6,29 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
-/** The production {@link Scheduler}: one daemon thread of the client's own. */
+/**
+ * The production {@link Scheduler}: tasks run one at a time on a scheduled pool, either a daemon
+ * thread of the client's own or a pool the application shares between many clients (thousands of
+ * clients in one process then need a few threads, not two each).
+ *
+ * <p>Threading: {@link #execute} and {@link #schedule} from any thread; tasks are serialized by a
+ * {@link SerialExecutor}, so a shared pool with many threads still runs one client's tasks in order.
+ */
 final class LoopScheduler implements Scheduler {
 
-  private final ScheduledExecutorService executor;
+  private final ScheduledExecutorService pool;
+  private final SerialExecutor serial;
+  private final boolean owned;
+  private volatile boolean stopped;
 
-  LoopScheduler(String name) {
+  private LoopScheduler(ScheduledExecutorService pool, boolean owned) {
+    this.pool = pool;
+    this.serial = new SerialExecutor(pool);
+    this.owned = owned;
+  }
+
+  /** A loop on a daemon thread of its own, stopped by {@link #shutdown()}. */
+  static LoopScheduler ownThread(String name) {
     ScheduledThreadPoolExecutor pool =
         new ScheduledThreadPoolExecutor(
             1,
@@ -22,22 +39,27 @@ final class LoopScheduler implements Scheduler {
             });
     // Cancelled timers (heartbeats, hello timeouts) leave at once instead of when they were due.
     pool.setRemoveOnCancelPolicy(true);
-    this.executor = pool;
+    return new LoopScheduler(pool, true);
+  }
+
+  /** A loop on the application's pool, which {@link #shutdown()} leaves running. */
+  static LoopScheduler shared(ScheduledExecutorService pool) {
+    return new LoopScheduler(pool, false);
   }
 
   @Override
   public void execute(Runnable task) {
-    if (!executor.isShutdown()) {
-      executor.execute(task);
+    if (!stopped) {
+      serial.execute(task);
     }
   }
 
   @Override
   public Timer schedule(Runnable task, long delayNanos) {
-    if (executor.isShutdown()) {
+    if (stopped) {
       return Timer.NONE;
     }
-    ScheduledFuture<?> future = executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    ScheduledFuture<?> future = pool.schedule(() -> execute(task), delayNanos, TimeUnit.NANOSECONDS);
     return () -> future.cancel(false);
   }
 
@@ -53,6 +75,9 @@ final class LoopScheduler implements Scheduler {
 
   @Override
   public void shutdown() {
-    executor.shutdown();
+    stopped = true;
+    if (owned) {
+      pool.shutdown();
+    }
   }
 }

@@ -8,7 +8,7 @@ import java.util.logging.Logger;
 
 /**
  * Runs tasks one at a time, in submission order, on an executor that may have many threads: what
- * makes the listener's callbacks serial whatever executor the application passes.
+ * makes a client's loop and its listener's callbacks serial whatever executor the application passes.
  *
  * <p>Threading: {@link #execute} from any thread; the queue is guarded by this object's monitor.
  */
@@ -49,7 +49,7 @@ final class SerialExecutor implements Executor {
       try {
         task.run();
       } catch (RuntimeException e) {
-        log.log(Level.WARNING, "a chat client listener callback threw; the next one still runs", e);
+        log.log(Level.WARNING, "a chat client task threw; the next one still runs", e);
       }
     }
   }

@@ -90,19 +90,22 @@ public final class DeviceFleet implements AutoCloseable {
   public int caughtUp(Map<String, Long> targets) {
     int count = 0;
     for (Device device : devices) {
-      boolean all = true;
-      for (String room : device.rooms) {
-        Long target = targets.get(room);
-        if (target == null || device.positions.getOrDefault(room, 0L) < target) {
-          all = false;
-          break;
-        }
-      }
-      if (all) {
+      if (caughtUp(device.positions, device.rooms, targets)) {
         count++;
       }
     }
     return count;
+  }
+
+  /** Whether {@code positions} reached {@code targets}' sequence in every one of {@code rooms}. */
+  static boolean caughtUp(Map<String, Long> positions, List<String> rooms, Map<String, Long> targets) {
+    for (String room : rooms) {
+      Long target = targets.get(room);
+      if (target == null || positions.getOrDefault(room, 0L) < target) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -119,29 +122,36 @@ public final class DeviceFleet implements AutoCloseable {
    * stops reading push back on the gateway after a few events instead of after a megabyte.
    */
   public Device open(InetAddress source, String token, List<String> rooms, RoomEventListener listener, int flowControlWindow) {
-    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(target);
-    if (flowControlWindow > 0) {
-      builder.flowControlWindow(flowControlWindow);
-    }
-    ManagedChannel channel =
-        builder
-            .eventLoopGroup(loop)
-            .channelType(NioSocketChannel.class)
-            .localSocketPicker(
-                new NettyChannelBuilder.LocalSocketPicker() {
-                  @Override
-                  public InetSocketAddress createSocketAddress(java.net.SocketAddress remote, io.grpc.Attributes attrs) {
-                    return new InetSocketAddress(source, 0);
-                  }
-                })
-            .usePlaintext()
-            .directExecutor()
-            .disableRetry()
-            .build();
+    ManagedChannel channel = channel(target, loop, source, flowControlWindow);
     Device device = new Device(channel, token, rooms, listener);
     devices.add(device);
     device.connect();
     return device;
+  }
+
+  /**
+   * A device's own TCP connection to {@code target} from {@code source}, on the shared event loop,
+   * with callbacks run directly on it and no retries of gRPC's own (the device decides).
+   */
+  static ManagedChannel channel(InetSocketAddress target, EventLoopGroup loop, InetAddress source, int flowControlWindow) {
+    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(target);
+    if (flowControlWindow > 0) {
+      builder.flowControlWindow(flowControlWindow);
+    }
+    return builder
+        .eventLoopGroup(loop)
+        .channelType(NioSocketChannel.class)
+        .localSocketPicker(
+            new NettyChannelBuilder.LocalSocketPicker() {
+              @Override
+              public InetSocketAddress createSocketAddress(java.net.SocketAddress remote, io.grpc.Attributes attrs) {
+                return new InetSocketAddress(source, 0);
+              }
+            })
+        .usePlaintext()
+        .directExecutor()
+        .disableRetry()
+        .build();
   }
 
   /** Devices whose current stream has every room subscribed. */

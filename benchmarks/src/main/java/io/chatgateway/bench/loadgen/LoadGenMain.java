@@ -18,9 +18,11 @@ import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * A load-generator process: {@code --transport grpc|ws --host H --port P --source 127.0.0.x --first F
+ * A load-generator process: {@code --transport grpc|ws|library --host H --port P --source 127.0.0.x --first F
  * --count C --room-size S [--reconnect true] [--resume true]}. Opens devices {@code F .. F+C-1} (see {@link
  * DeviceTokens}), at most {@link #CONNECTING} still connecting at a time, and keeps them open.
+ * {@code library}: the devices are clients of the device client library ({@link LibraryFleet}),
+ * which always reconnect and resume.
  *
  * <p>Talks to the harness by lines: prints {@code progress subscribed=N opened=N errors=N caughtup=N}
  * four times a second and {@code errors {...}} when sent {@code errors}; takes {@code target ROOM
@@ -72,6 +74,21 @@ public final class LoadGenMain {
       openNext = () -> {
         int device = first + started.getAndIncrement();
         sockets.open(DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)));
+      };
+    } else if (transport.equals("library")) {
+      LibraryFleet devices = new LibraryFleet(new InetSocketAddress(host, port));
+      fleet = devices;
+      caughtUp = () -> devices.caughtUp(targets);
+      subscribed = devices::subscribed;
+      errors = devices::errorCount;
+      opened = devices::connections;
+      errorReport = () -> {
+        System.out.println("error-samples " + devices.errorSamples());
+        System.out.println("errors " + devices.errors());
+      };
+      openNext = () -> {
+        int device = first + started.getAndIncrement();
+        devices.open(source, DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)));
       };
     } else {
       DeviceFleet devices = new DeviceFleet(new InetSocketAddress(host, port), 1, reconnect, resume);

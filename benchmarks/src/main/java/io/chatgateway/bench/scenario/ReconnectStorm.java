@@ -27,8 +27,13 @@ import java.util.function.Consumer;
  */
 public final class ReconnectStorm {
 
-  /** What to run. */
-  public record Options(int devices, List<String> restarts, Path gatewayJar) {}
+  /**
+   * What to run.
+   *
+   * @param clients {@code raw}: devices written on the generated stubs ({@code DeviceFleet});
+   *     {@code library}: clients of the device client library ({@code LibraryFleet})
+   */
+  public record Options(int devices, List<String> restarts, String clients, Path gatewayJar) {}
 
   private record Result(
       String restart,
@@ -67,7 +72,7 @@ public final class ReconnectStorm {
       Map<String, String> env = Map.of(
           "CHAT_SERVICE_URI", "127.0.0.1:" + corePort, "CACHE_URI", cacheUri, "SHUTDOWN_GRACE_SEC", Integer.toString(DRAIN_GRACE_SEC));
       GatewayProcess gateway = GatewayProcess.start(options.gatewayJar(), grpcPort, env);
-      try (LoadGenerators devices = startDevices(gateway, options.devices());
+      try (LoadGenerators devices = startDevices(gateway, options.devices(), options.clients());
           CorePublisher publisher = new CorePublisher(corePort, rooms(options.devices()))) {
         devices.awaitSubscribed(options.devices(), Duration.ofMinutes(5));
         for (String restart : options.restarts()) {
@@ -120,9 +125,9 @@ public final class ReconnectStorm {
     return core;
   }
 
-  private static LoadGenerators startDevices(GatewayProcess gateway, int devices) {
+  private static LoadGenerators startDevices(GatewayProcess gateway, int devices, String clients) {
     gateway.createRooms(devices, ROOM_SIZE);
-    return LoadGenerators.start("grpc", gateway.grpcPort(), 0, devices, ROOM_SIZE, true, true);
+    return LoadGenerators.start(clients.equals("library") ? "library" : "grpc", gateway.grpcPort(), 0, devices, ROOM_SIZE, true, true);
   }
 
   private static List<String> rooms(int devices) {
@@ -148,13 +153,15 @@ public final class ReconnectStorm {
         .append(String.format(Locale.ROOT,
             "%,d devices (each its own connection, subscribed to 1 room) on a gateway with a standalone core and Redis. The gateway is replaced "
                 + "on the same port; devices reconnect with full-jitter exponential backoff (200 ms doubling, 5 s cap) and resume: `hello` with "
-                + "their last resume token and their position in the room. While no gateway serves them, %d events are published to every room "
+                + "their last resume token and their position in the room. Devices: %s. While no gateway serves them, %d events are published to every room "
                 + "(straight to the core), so every device has them to catch up on. "
                 + "`drain` is SIGTERM with SHUTDOWN_GRACE_SEC=%d (devices are told to reconnect, spread over the grace); `kill` is SIGKILL; "
                 + "`kill, no cache` is SIGKILL with the new gateway's recent-events cache off (RECENT_EVENTS_PER_ROOM=0), every catch-up read from the core. "
                 + "Time runs from the signal until every device is subscribed again (back) and holds every event (caught up), including the new gateway's "
                 + "start-up. History reads are the new gateway's `chat_gateway_history_reads_total` by source.%n%n",
-            options.devices(), MISSED_PER_ROOM, DRAIN_GRACE_SEC))
+            options.devices(),
+            options.clients().equals("library") ? "clients of the device client library (`chat-device-client`), two loop threads and one listener thread for all" : "hand-written on the generated stubs",
+            MISSED_PER_ROOM, DRAIN_GRACE_SEC))
         .append("| restart | until the new gateway listens (s) | until all back (s) | until all caught up (s) | streams opened | history reads from cache | from the core | core reads per resumed device | failures seen by devices (per load generator) |\n")
         .append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     List<JsonObject> rows = new ArrayList<>();
@@ -170,6 +177,6 @@ public final class ReconnectStorm {
     for (Result r : results) {
       md.append("- ").append(r.restart()).append(": ").append(String.join("; ", r.errorSamples())).append('\n');
     }
-    return new ScenarioResult("reconnect", md.toString(), new JsonObject().put("devices", options.devices()).putObjects("runs", rows));
+    return new ScenarioResult("reconnect", md.toString(), new JsonObject().put("devices", options.devices()).put("clients", options.clients()).putObjects("runs", rows));
   }
 }
