@@ -242,6 +242,7 @@ export class ChatClient {
     this.fatal = null;
     this.replacedHint = false;
     this.drainAt = -1;
+    this.lateHelloUntil = -1; // until when a REPLACED may be the late hello of a connection given up on
     this.heartbeatMs = 25000;
     this.lastInbound = 0;
     this.timers = {};
@@ -709,7 +710,12 @@ export class ChatClient {
     }
     const errorCode = why ? why.code : '';
     const message = why ? why.message : 'closed ' + code + (reason ? ': ' + reason : '');
-    if (this.replacedHint || errorCode === 'ERROR_CODE_REPLACED') {
+    const replaced = this.replacedHint || errorCode === 'ERROR_CODE_REPLACED';
+    if (replaced && Date.now() < this.lateHelloUntil) {
+      // Most likely our own connection given up before, whose hello was answered after this one's. Once.
+      this.lateHelloUntil = -1;
+      this.retryLater(Cause.CONNECTION_LOST, 'replaced, probably by the late hello of a connection given up before: ' + message, this.backoff());
+    } else if (replaced) {
       this.fail(Cause.REPLACED, message);
     } else if (errorCode === 'ERROR_CODE_UNAUTHENTICATED') {
       this.refusedToken = this.token;
@@ -731,6 +737,9 @@ export class ChatClient {
   }
 
   abandon(cause, message) {
+    if (cause === Cause.HELLO_TIMEOUT) {
+      this.lateHelloUntil = Date.now() + 2 * this.helloTimeoutMs;
+    }
     const socket = this.socket;
     this.endConnection();
     if (socket) {

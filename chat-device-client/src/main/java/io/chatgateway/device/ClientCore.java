@@ -81,6 +81,8 @@ final class ClientCore {
   private ErrorEvent fatal;
   private boolean replacedHint;
   private long drainAtNanos = -1;
+  /** Until when a REPLACED may be the late hello of a connection this client gave up on (-1: none). */
+  private long lateHelloUntilNanos = -1;
   private Duration heartbeat;
   private long lastInboundNanos;
   private Scheduler.Timer reconnectTimer = Scheduler.Timer.NONE;
@@ -498,7 +500,13 @@ final class ClientCore {
     }
     ErrorCode code = why == null ? ErrorCode.ERROR_CODE_UNSPECIFIED : why.getCode();
     String message = why != null ? why.getMessage() : status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
-    if (replacedHint || code == ErrorCode.ERROR_CODE_REPLACED || status.getCode() == Status.Code.ABORTED) {
+    boolean replaced = replacedHint || code == ErrorCode.ERROR_CODE_REPLACED || status.getCode() == Status.Code.ABORTED;
+    if (replaced && loop.nanoTime() < lateHelloUntilNanos) {
+      // Most likely this client's own connection that it gave up waiting for: its hello was answered
+      // after this one's (a gateway of another instance, or under load). Once, not in a loop.
+      lateHelloUntilNanos = -1;
+      retryLater(StateChange.Cause.CONNECTION_LOST, "replaced, probably by the late hello of a connection given up before: " + message, backoff.next());
+    } else if (replaced) {
       fail(StateChange.Cause.REPLACED, message);
     } else if (code == ErrorCode.ERROR_CODE_UNAUTHENTICATED || status.getCode() == Status.Code.UNAUTHENTICATED) {
       refusedToken = token;
@@ -522,6 +530,9 @@ final class ClientCore {
 
   /** The client gave the connection up (no ready, no heartbeat): cancel it and try again. */
   private void abandon(StateChange.Cause cause, String message) {
+    if (cause == StateChange.Cause.HELLO_TIMEOUT) {
+      lateHelloUntilNanos = loop.nanoTime() + 2 * settings.helloTimeout().toNanos();
+    }
     StreamTransport.Stream abandoned = stream;
     endConnection();
     if (abandoned != null) {

@@ -170,6 +170,28 @@ class ChatClientStateMachineTest {
   }
 
   @Test
+  void aReplaceByItsOwnAbandonedConnectionIsForgivenOnceNotTwice() {
+    ChatClient client = builder().helloTimeout(Duration.ofSeconds(15)).build();
+    client.connect();
+    clock.runDue();
+    clock.advance(Duration.ofSeconds(15)); // no ready: given up, but its hello may still be answered
+    assertEquals(StateChange.Cause.HELLO_TIMEOUT, states.get(states.size() - 1).cause());
+    clock.advance(Duration.ofSeconds(1));
+    gateway.last().push(ready("r"));
+    clock.runDue();
+    gateway.last().push(error("", ErrorCode.ERROR_CODE_REPLACED, true));
+    gateway.last().close(Status.ABORTED);
+    clock.runDue();
+    assertEquals(ConnectionState.WAITING, client.state(), "the late hello of its own abandoned connection: reconnect");
+    clock.advance(Duration.ofSeconds(1));
+    gateway.last().push(ready("r"));
+    gateway.last().push(error("", ErrorCode.ERROR_CODE_REPLACED, true));
+    gateway.last().close(Status.ABORTED);
+    clock.runDue();
+    assertEquals(ConnectionState.FAILED, client.state(), "replaced again: another connection of the device is real");
+  }
+
+  @Test
   void aRefusedTokenIsReplacedFromTheSupplierAndARepeatedOneStopsTheClient() {
     AtomicInteger issued = new AtomicInteger(1);
     ChatClient renewing = connected(builder().tokens(() -> CompletableFuture.completedFuture("token-" + issued.get())));

@@ -43,6 +43,8 @@ public final class DeviceSession {
   private final SessionTransport transport;
   private final SerialExecutor executor;
   private final String id;
+  /** Order of opening on this gateway: of two connections of one device, the later-opened one stays. */
+  private final long openOrder;
   private final SessionToken token;
   private final CoreCalls core;
   private final Instant connectedAt;
@@ -62,6 +64,7 @@ public final class DeviceSession {
     this.transport = transport;
     this.executor = new SerialExecutor(services.pool());
     this.id = services.gatewayId() + "." + services.newToken().substring(0, 12);
+    this.openOrder = services.registry().nextOpenOrder();
     this.token = new SessionToken(token);
     this.core = services.core().open(token.identity());
     this.resume = new ResumeRecorder(services.resumes(), token.identity().profileId());
@@ -179,6 +182,10 @@ public final class DeviceSession {
 
   public String id() {
     return id;
+  }
+
+  long openOrder() {
+    return openOrder;
   }
 
   public String profileId() {

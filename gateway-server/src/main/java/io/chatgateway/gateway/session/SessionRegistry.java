@@ -5,10 +5,13 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The open sessions of this gateway (handshake done or not), and the per-device connection limit: when a profile and device
- * hold more than {@code maxPerDevice} sessions, the oldest ones are replaced. Thread-safe.
+ * hold more than {@code maxPerDevice} sessions, the ones opened first are replaced, whatever order their handshakes
+ * finish in (a device that gave up on a slow connection and opened a new one keeps the new one, even when the old
+ * one's hello is answered last). Thread-safe.
  */
 public final class SessionRegistry {
 
@@ -17,9 +20,15 @@ public final class SessionRegistry {
   // monitor, which kick() also takes to copy it.
   private final ConcurrentHashMap<String, ArrayDeque<DeviceSession>> devices = new ConcurrentHashMap<>();
   private final int maxPerDevice;
+  private final AtomicLong openOrder = new AtomicLong();
 
   public SessionRegistry(int maxPerDevice) {
     this.maxPerDevice = maxPerDevice;
+  }
+
+  /** The next session's place in the order of opening. */
+  long nextOpenOrder() {
+    return openOrder.incrementAndGet();
   }
 
   /** Registers a new session, before its handshake, so the sweeper enforces its clocks from the start. */
@@ -35,7 +44,7 @@ public final class SessionRegistry {
         (key, queue) -> {
           ArrayDeque<DeviceSession> open = queue == null ? new ArrayDeque<>(2) : queue;
           synchronized (open) {
-            open.addLast(session);
+            insertByOpenOrder(open, session);
             while (open.size() > maxPerDevice) {
               replaced.add(open.pollFirst());
             }
@@ -45,6 +54,16 @@ public final class SessionRegistry {
     for (DeviceSession old : replaced) {
       old.replaced();
     }
+  }
+
+  /** Inserts {@code session} keeping {@code open} oldest-opened first (it is nearly always the newest: added last). */
+  private static void insertByOpenOrder(ArrayDeque<DeviceSession> open, DeviceSession session) {
+    List<DeviceSession> newer = new ArrayList<>();
+    while (!open.isEmpty() && open.peekLast().openOrder() > session.openOrder()) {
+      newer.add(0, open.pollLast());
+    }
+    open.addLast(session);
+    open.addAll(newer);
   }
 
   /** Replaces every session of {@code profileId}/{@code deviceId} here: the device connected elsewhere. */

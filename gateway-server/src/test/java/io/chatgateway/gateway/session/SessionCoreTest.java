@@ -58,6 +58,26 @@ class SessionCoreTest {
   }
 
   @Test
+  void ofTwoConnectionsOfADeviceTheLaterOpenedStaysWhicheverHelloIsAnsweredLast() throws Exception {
+    try (SessionHarness harness = new SessionHarness(Map.of())) {
+      // A device gave up on a slow connection and opened a new one; the old one's hello arrives last.
+      SessionHarness.Device abandoned = harness.open("val");
+      SessionHarness.Device current = harness.open("val");
+      current.send(hello());
+      assertTrue(current.last().hasReady());
+      abandoned.send(hello());
+      assertEquals(CloseCode.REPLACED, abandoned.transport.closed.code(), "the earlier-opened connection is the one replaced");
+      assertNull(current.transport.closed, "the device's newest connection stays");
+
+      // In the usual order, a newer connection replaces the older one.
+      SessionHarness.Device newest = harness.open("val");
+      newest.send(hello());
+      assertEquals(CloseCode.REPLACED, current.transport.closed.code());
+      assertNull(newest.transport.closed);
+    }
+  }
+
+  @Test
   void noHelloWithinTheWindowEndsTheSession() throws Exception {
     try (SessionHarness harness = new SessionHarness(Map.of("HELLO_TIMEOUT_SEC", "10"))) {
       SessionHarness.Device silent = harness.open("sid");
