@@ -203,7 +203,7 @@ class RoomFeed {
  *   listener: { onReady(ready), onRoomEvent, onGap(roomId, from, to), onSubscribed, onUnsubscribed(roomId, reason, error),
  *               onTyping, onReceipt, onReadMarker, onPresence, onStateChanged({state, cause, message, retryInMs}), onError }
  *   backoff: { baseMs: 500, capMs: 30000 }, maxOutbox: 1000, maxBufferedMessages: 1000,
- *   maxRecoveryEvents: 10000, helloTimeoutMs: 15000, refreshLeadMs: 60000, userAgent,
+ *   maxRecoveryEvents: 10000, helloTimeoutMs: 30000, refreshLeadMs: 60000, userAgent,
  *   positions: { roomId: sequence } rooms to subscribe from the start, with stored positions
  */
 export class ChatClient {
@@ -221,7 +221,7 @@ export class ChatClient {
     this.maxOutbox = options.maxOutbox || 1000;
     this.maxBuffered = options.maxBufferedMessages || 1000;
     this.maxRecovery = options.maxRecoveryEvents || 10000;
-    this.helloTimeoutMs = options.helloTimeoutMs || 15000;
+    this.helloTimeoutMs = options.helloTimeoutMs || 30000; // long: a slow gateway only gets slower if clients give up on it
     this.refreshLeadMs = options.refreshLeadMs || 60000;
     this.retryDelayMs = options.retryDelayMs || 1000;
     this.userAgent = options.userAgent || 'chat-client-js';

@@ -242,7 +242,7 @@ public final class ChatClient implements AutoCloseable {
     private int maxOutbox = 1000;
     private int maxBufferedMessages = 256;
     private int maxRecoveryEvents = 10_000;
-    private Duration helloTimeout = Duration.ofSeconds(15);
+    private Duration helloTimeout = Duration.ofSeconds(60);
     private Duration tokenRefreshLead = Duration.ofSeconds(60);
     private Duration retryDelay = Duration.ofSeconds(1);
     private Duration historyDeadline = Duration.ofSeconds(10);
@@ -333,7 +333,11 @@ public final class ChatClient implements AutoCloseable {
       return this;
     }
 
-    /** How long to wait for {@code ready} before trying again (default 15 s). */
+    /**
+     * How long to wait for {@code ready} before trying again (default 60 s). Generous on purpose: a
+     * dead connection is found by the channel's keepalive; a gateway that is merely slow (thousands
+     * of devices resuming at once) only gets slower if clients give up on it and come back.
+     */
     public Builder helloTimeout(Duration helloTimeout) {
       this.helloTimeout = requireNonNull(helloTimeout, "helloTimeout");
       return this;

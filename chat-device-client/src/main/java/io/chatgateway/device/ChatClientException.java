@@ -24,7 +24,9 @@ public final class ChatClientException extends RuntimeException {
     INVALID
   }
 
+  /** What kind of failure. */
   private final Kind kind;
+  /** The gateway's error, for {@link Kind#REJECTED}; null otherwise. */
   private final ErrorEvent error;
 
   ChatClientException(Kind kind, String message, ErrorEvent error) {

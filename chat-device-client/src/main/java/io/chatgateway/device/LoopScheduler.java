@@ -39,6 +39,8 @@ final class LoopScheduler implements Scheduler {
             });
     // Cancelled timers (heartbeats, hello timeouts) leave at once instead of when they were due.
     pool.setRemoveOnCancelPolicy(true);
+    // A closed client's timers (heartbeat, refresh) must not keep its thread alive until they are due.
+    pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     return new LoopScheduler(pool, true);
   }
 
