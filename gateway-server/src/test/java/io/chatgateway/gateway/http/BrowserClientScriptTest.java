@@ -3,10 +3,10 @@ package io.chatgateway.gateway.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import io.chatgateway.gateway.testing.Playwright;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +21,7 @@ class BrowserClientScriptTest {
 
   @Test
   void theBrowserClientsStateMachineBehaves() throws Exception {
-    String node = onPath("node");
+    String node = Playwright.onPath("node");
     if (node == null) {
       String reason = "browser client script test skipped: node (Node.js) is not installed";
       System.out.println(reason);
@@ -35,15 +35,5 @@ class BrowserClientScriptTest {
     assertTrue(run.waitFor(2, TimeUnit.MINUTES), "node --test did not finish");
     assertEquals(0, run.exitValue(), output);
     assertTrue(output.contains("# pass 7") && output.contains("# fail 0"), output);
-  }
-
-  private static String onPath(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      File candidate = new File(dir, name);
-      if (candidate.canExecute()) {
-        return candidate.getAbsolutePath();
-      }
-    }
-    return null;
   }
 }

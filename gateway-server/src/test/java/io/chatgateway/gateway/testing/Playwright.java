@@ -131,7 +131,8 @@ public final class Playwright {
     }
   }
 
-  private static String onPath(String name) {
+  /** The absolute path of the executable {@code name} on PATH, or null. */
+  public static String onPath(String name) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       File candidate = new File(dir, name);
       if (candidate.canExecute()) {
