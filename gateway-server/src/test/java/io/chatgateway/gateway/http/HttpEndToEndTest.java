@@ -109,7 +109,10 @@ class HttpEndToEndTest {
   void theDevTokenEndpointExistsOnlyInDevelopmentMode() throws Exception {
     assertEquals(404, status(gateway, "/dev/token?sub=alice"), "the test gateways use an HMAC secret: no dev endpoint");
     assertEquals(200, status(gateway, "/"), "the demo page is served");
-    assertTrue(get(gateway, "/app.js").body().contains("new WebSocket"));
+    assertTrue(get(gateway, "/app.js").body().contains("from './client/chat-client.js'"), "the page is built on the browser client");
+    HttpResponse<String> client = get(gateway, "/client/chat-client.js");
+    assertTrue(client.body().contains("export class ChatClient"), "the browser client is served at its stable path");
+    assertTrue(client.headers().firstValue("Content-Type").orElse("").contains("javascript"), "with a type browsers accept for a module");
   }
 
   private static void assertConnectError(HttpResponse<String> response, int status, String code) throws Exception {
