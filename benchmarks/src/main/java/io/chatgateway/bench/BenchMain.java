@@ -32,7 +32,7 @@ public final class BenchMain {
   static final String USAGE = """
       usage: bench/run.sh quick|full [--out DIR] [--jar GATEWAY_JAR]
              bench/run.sh idle        [--steps 1000,3000] [--ws-steps 1000,2000]
-             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 3]
+             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 3] [--write-delays 1,2,5]
              bench/run.sh forwarding  [--calls 10000] [--concurrency 32] [--rounds 3]
              bench/run.sh reconnect   [--devices 1000] [--restart kill|drain|kill-no-cache] [--clients raw|library]
              bench/run.sh slow        [--rooms 10] [--subscribers 50] [--slow-percent 10] [--rate 400] [--warmup 5] [--measure 3]
@@ -83,6 +83,7 @@ public final class BenchMain {
               integer(options, "window", 32),
               seconds(options, "warmup", full ? 5 : 2),
               seconds(options, "measure", full ? 15 : 3),
+              options.containsKey("write-delays") ? ints(options.get("write-delays")) : full ? List.of(1, 2, 5) : List.of(),
               jar, out),
           progress));
     }

@@ -34,8 +34,14 @@ import java.util.function.LongSupplier;
  */
 public final class Fanout {
 
-  /** What to run. */
-  public record Options(int rooms, int subscribersPerRoom, int publishersPerRoom, int window, Duration warmup, Duration measure, Path gatewayJar, Path outDir) {}
+  /**
+   * What to run.
+   *
+   * @param writeDelaysMs besides the gateway as configured by default ({@code WRITE_DELAY_MS=0}), the
+   *     same runs with each of these write delays: the throughput/latency curve of the setting
+   */
+  public record Options(int rooms, int subscribersPerRoom, int publishersPerRoom, int window, Duration warmup, Duration measure,
+      List<Integer> writeDelaysMs, Path gatewayJar, Path outDir) {}
 
   /** One system in one mode. */
   record Run(String system, String mode, double publishesPerSecond, double deliveriesPerSecond, double p50, double p90, double p99,
@@ -82,6 +88,14 @@ public final class Fanout {
       fixedRate = runs.get(0).publishesPerSecond() / 2;
       runs.add(fixedRate(gateway, options, fixedRate));
       progress.accept("fanout: " + runs.get(runs.size() - 1));
+    }
+    for (int delay : options.writeDelaysMs()) {
+      try (Target delayed = gatewayTarget(options, GATEWAY + ", write delay " + delay + " ms", Map.of("WRITE_DELAY_MS", Integer.toString(delay)), List.of())) {
+        runs.add(maxRate(delayed, options));
+        progress.accept("fanout: " + runs.get(runs.size() - 1));
+        runs.add(fixedRate(delayed, options, fixedRate));
+        progress.accept("fanout: " + runs.get(runs.size() - 1));
+      }
     }
     String redisNote = "";
     Optional<Path> redisServer = Executables.find("redis-server");
@@ -244,6 +258,7 @@ public final class Fanout {
                 + "Max rate: a closed loop keeping %d events per room in flight (published, not yet at the room's sentinel subscriber). "
                 + "Fixed rate: half the gateway's max (with Redis: the lower of that and half its own max). "
                 + "`gateway + Redis` is the same gateway with the Redis engine (CACHE_URI), so every event goes through Redis pub/sub; its server CPU includes redis-server's. "
+                + "`gateway, write delay N ms` is the in-memory gateway with WRITE_DELAY_MS=N (sessions let events gather N ms before writing them), at the same fixed rate. "
                 + "Latency from publish to each delivery, clients on one clock. "
                 + "CPU in cores used (2 = the whole machine); the harness runs every client.%n%n",
             options.rooms(), options.subscribersPerRoom(), options.publishersPerRoom(), options.warmup(), JIT_WARMUP, options.measure(), options.window()))

@@ -112,7 +112,7 @@ public final class DeviceSession {
   /** The transport can take more outbound events. */
   public void onWritable() {
     if (outbound.claimDrain()) {
-      startDrain();
+      executor.execute(outbound::drain); // what waited for the transport goes now, not a write delay later
     }
   }
 
@@ -132,9 +132,18 @@ public final class DeviceSession {
     });
   }
 
-  /** Starts a drain on the executor (one a {@link DrainBatch} owed, or one this session claimed). */
+  /**
+   * Starts a drain on the executor (one a {@link DrainBatch} owed, or one this session claimed for
+   * new events). With {@code WRITE_DELAY_MS}, the drain runs that much later: the drain stays
+   * claimed meanwhile, so what arrives in between queues up and goes out in the same write.
+   */
   void startDrain() {
-    executor.execute(outbound::drain);
+    long delayNanos = config.writeDelay().toNanos();
+    if (delayNanos == 0) {
+      executor.execute(outbound::drain);
+    } else {
+      services.scheduler().schedule(() -> executor.execute(outbound::drain), delayNanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   /** A newer connection of the same device took this one's place. */

@@ -31,6 +31,8 @@ import java.time.Duration;
  *     resumes (0: none)
  * @param recentEventsMaxBytes {@code RECENT_EVENTS_MAX_BYTES}: encoded bytes of recent events kept
  *     in all
+ * @param writeDelay {@code WRITE_DELAY_MS}: how long a session lets events gather before it writes
+ *     them (0: at once); trades latency for fewer writes and larger batches under load
  */
 public record SessionConfig(
     int maxRoomsPerSession,
@@ -47,7 +49,8 @@ public record SessionConfig(
     Duration helloTimeout,
     int resumeMaxEvents,
     int recentEventsPerRoom,
-    long recentEventsMaxBytes) {
+    long recentEventsMaxBytes,
+    Duration writeDelay) {
 
   /** Reads the session variables; the heartbeat must be shorter than the connection timeout. */
   public static SessionConfig fromEnvironment(EnvReader env) {
@@ -73,6 +76,7 @@ public record SessionConfig(
         Duration.ofSeconds(env.integer("HELLO_TIMEOUT_SEC", 10, 1, 300)),
         env.integer("RESUME_MAX_EVENTS", 1_000, 1, 100_000),
         env.integer("RECENT_EVENTS_PER_ROOM", 1_000, 0, 100_000),
-        env.integer("RECENT_EVENTS_MAX_BYTES", 64 * 1024 * 1024, 0, Integer.MAX_VALUE));
+        env.integer("RECENT_EVENTS_MAX_BYTES", 64 * 1024 * 1024, 0, Integer.MAX_VALUE),
+        Duration.ofMillis(env.integer("WRITE_DELAY_MS", 0, 0, 1_000)));
   }
 }

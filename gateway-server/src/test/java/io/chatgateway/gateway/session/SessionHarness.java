@@ -165,6 +165,8 @@ final class SessionHarness implements AutoCloseable {
   /** A transport that records events and the close, and is ready unless told otherwise. */
   static final class RecordingTransport implements SessionTransport {
     private final List<ServerEvent> events = new ArrayList<>(); // guarded by itself
+    /** Messages written: a batch is one. */
+    final java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
     volatile CloseReason closed;
     volatile boolean ready = true;
 
@@ -185,6 +187,7 @@ final class SessionHarness implements AutoCloseable {
 
     @Override
     public void send(OutboundEvent event) {
+      writes.incrementAndGet();
       try {
         ServerEvent decoded = ServerEvent.parseFrom(event.binary());
         synchronized (events) {
