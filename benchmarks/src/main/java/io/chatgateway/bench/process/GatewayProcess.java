@@ -61,6 +61,12 @@ public final class GatewayProcess implements AutoCloseable {
     env.putAll(extraEnv);
     List<String> flags = new ArrayList<>(JVM_FLAGS);
     flags.addAll(ProcessProbe.MEASURED_JVM_FLAGS);
+    // For profiling a run: BENCH_GATEWAY_JVM_FLAGS="-XX:StartFlightRecording=settings=profile", then
+    // `jcmd <gateway pid> JFR.dump filename=...` while it runs (the harness ends gateways with SIGKILL).
+    String extra = System.getenv().getOrDefault("BENCH_GATEWAY_JVM_FLAGS", "").trim();
+    if (!extra.isEmpty()) {
+      flags.addAll(List.of(extra.split("\\s+")));
+    }
     ChildProcess process = ChildProcess.startJar("gateway", flags, jar, List.of(), env, line -> {});
     try {
       process.awaitPort(grpcPort, Duration.ofSeconds(60));
