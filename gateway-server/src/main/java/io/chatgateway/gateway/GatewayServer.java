@@ -123,6 +123,7 @@ public final class GatewayServer implements AutoCloseable {
         GrpcServers.builder(
                 config.grpcPort(),
                 callExecutor,
+                verifier,
                 List.of(
                     ServerInterceptors.intercept(
                         ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),

@@ -20,7 +20,8 @@ import io.grpc.Status;
  */
 public final class AuthInterceptor implements ServerInterceptor {
 
-  static final Metadata.Key<String> AUTHORIZATION =
+  /** The header a caller's bearer token travels in. */
+  public static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final JwtVerifier verifier;

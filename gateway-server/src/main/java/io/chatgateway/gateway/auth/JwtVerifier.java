@@ -47,9 +47,12 @@ public final class JwtVerifier {
   static final int CACHED_TOKENS = 10_000;
 
   private final DefaultJWTProcessor<SecurityContext> processor;
+  /** Keys fetched from a JWKS endpoint: verifying a token may wait for the network. */
+  private final boolean remoteKeys;
   private final VerifiedTokenCache recent = new VerifiedTokenCache(CACHED_TOKENS, java.time.Clock.systemUTC());
 
   private JwtVerifier(JWKSource<SecurityContext> keys, AuthConfig config) {
+    remoteKeys = config.jwksUri().isPresent();
     processor = new DefaultJWTProcessor<>();
     // Plain JWTs and RFC 9068 access tokens; no "typ" at all is accepted too.
     processor.setJWSTypeVerifier(
@@ -97,6 +100,14 @@ public final class JwtVerifier {
     VerifiedToken verified = verify(token);
     recent.put(token, verified);
     return verified;
+  }
+
+  /**
+   * Whether verifying {@code token} is CPU work only: keys held locally (HMAC, development), or a
+   * token {@link #verifyRepeated} remembers when {@code repeated}. Otherwise a JWKS fetch may block.
+   */
+  public boolean verifiesWithoutBlocking(String token, boolean repeated) {
+    return !remoteKeys || (repeated && recent.get(token) != null);
   }
 
   /** Verifies a compact-serialized JWT (without the {@code Bearer } prefix). */

@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.transport.grpc;
 
+import io.chatgateway.gateway.auth.JwtVerifier;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
@@ -14,7 +15,9 @@ public final class GrpcServers {
   private GrpcServers() {}
 
   /**
-   * A server on {@code port} serving {@code services} with callbacks on {@code executor}.
+   * A server on {@code port} serving {@code services} with callbacks on {@code executor}, or on the
+   * transport thread for calls whose token {@code verifier} checks without blocking ({@link
+   * CallExecutors}).
    *
    * @param helloWindow a connection must open a call within it, and one with no call left for that
    *     long gets GOAWAY (clients reconnect on their next call): nobody holds a connection without
@@ -22,10 +25,11 @@ public final class GrpcServers {
    * @param maxConnectionAge zero: connections live as long as they are used
    */
   public static NettyServerBuilder builder(
-      int port, Executor executor, List<ServerServiceDefinition> services, Duration helloWindow, Duration maxConnectionAge, Duration maxConnectionAgeGrace) {
+      int port, Executor executor, JwtVerifier verifier, List<ServerServiceDefinition> services, Duration helloWindow, Duration maxConnectionAge, Duration maxConnectionAgeGrace) {
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(port))
             .executor(executor)
+            .callExecutor(new CallExecutors(verifier))
             .maxInboundMessageSize(4 * 1024 * 1024)
             .maxConcurrentCallsPerConnection(100)
             // RST_STREAM flood protection (CVE-2023-44487): at most 200 resets per 10 s per connection.

@@ -1,0 +1,97 @@
+package io.chatgateway.gateway.transport.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.chatgateway.gateway.auth.AuthConfig;
+import io.chatgateway.gateway.auth.AuthInterceptor;
+import io.chatgateway.gateway.auth.JwtVerifier;
+import io.chatgateway.gateway.env.EnvReader;
+import io.chatgateway.gateway.testing.TestTokens;
+import io.grpc.Attributes;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.Status;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Which calls run on the transport thread: only those whose token verifies without a network wait. */
+class CallExecutorsTest {
+
+  private static final JwtVerifier HMAC =
+      JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", TestTokens.SECRET, "OAUTH2_ISSUER", TestTokens.ISSUER))), null);
+  // Nothing listens there: a verification would wait for the network, then fail.
+  private static final JwtVerifier JWKS =
+      JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("OAUTH2_JWKS_URI", "http://127.0.0.1:9/jwks.json", "OAUTH2_ISSUER", TestTokens.ISSUER))), null);
+
+  @Test
+  void callsWithLocallyVerifiedTokensRunOnTheTransportThread() {
+    String token = TestTokens.valid("alice", "phone");
+    assertNotNull(new CallExecutors(HMAC).getExecutor(call(MethodDescriptor.MethodType.UNARY), bearer(token)), "unary, HMAC");
+    assertNotNull(new CallExecutors(HMAC).getExecutor(call(MethodDescriptor.MethodType.BIDI_STREAMING), bearer(token)), "stream, HMAC");
+  }
+
+  @Test
+  void callsThatMayWaitForKeysOrCarryNoUsableTokenRunOnThePool() {
+    String token = TestTokens.valid("alice", "phone");
+    assertNull(new CallExecutors(JWKS).getExecutor(call(MethodDescriptor.MethodType.UNARY), bearer(token)), "JWKS, token not verified before");
+    assertNull(new CallExecutors(JWKS).getExecutor(call(MethodDescriptor.MethodType.BIDI_STREAMING), bearer(token)), "JWKS, stream");
+    assertNull(new CallExecutors(HMAC).getExecutor(call(MethodDescriptor.MethodType.UNARY), new Metadata()), "no token (health, reflection)");
+    Metadata malformed = new Metadata();
+    malformed.put(AuthInterceptor.AUTHORIZATION, "Basic abc");
+    assertNull(new CallExecutors(HMAC).getExecutor(call(MethodDescriptor.MethodType.UNARY), malformed), "refused on the pool");
+  }
+
+  private static Metadata bearer(String token) {
+    Metadata headers = new Metadata();
+    headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
+    return headers;
+  }
+
+  private static ServerCall<byte[], byte[]> call(MethodDescriptor.MethodType type) {
+    MethodDescriptor.Marshaller<byte[]> bytes =
+        new MethodDescriptor.Marshaller<>() {
+          @Override
+          public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+          }
+
+          @Override
+          public byte[] parse(InputStream stream) {
+            return new byte[0];
+          }
+        };
+    MethodDescriptor<byte[], byte[]> method = MethodDescriptor.newBuilder(bytes, bytes).setFullMethodName("chat.v1.ChatService/Any").setType(type).build();
+    return new ServerCall<>() {
+      @Override
+      public void request(int numMessages) {}
+
+      @Override
+      public void sendHeaders(Metadata headers) {}
+
+      @Override
+      public void sendMessage(byte[] message) {}
+
+      @Override
+      public void close(Status status, Metadata trailers) {}
+
+      @Override
+      public boolean isCancelled() {
+        return false;
+      }
+
+      @Override
+      public Attributes getAttributes() {
+        return Attributes.EMPTY;
+      }
+
+      @Override
+      public MethodDescriptor<byte[], byte[]> getMethodDescriptor() {
+        return method;
+      }
+    };
+  }
+}
