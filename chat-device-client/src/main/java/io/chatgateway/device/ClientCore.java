@@ -210,18 +210,21 @@ final class ClientCore {
     }
   }
 
+  /** Asks {@code tokens} for a token; a supplier that throws instead of failing its stage counts as failed. */
+  static CompletableFuture<String> fetchToken(TokenSupplier tokens) {
+    try {
+      return tokens.token().toCompletableFuture();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   // ---- connecting
 
   private void attempt(StateChange.Cause cause, String message) {
     int attempt = ++generation;
     setState(ConnectionState.CONNECTING, cause, message, Duration.ZERO);
-    CompletableFuture<String> fetched;
-    try {
-      fetched = tokens.token().toCompletableFuture();
-    } catch (RuntimeException e) {
-      fetched = CompletableFuture.failedFuture(e);
-    }
-    fetched.whenComplete((fresh, error) -> loop.execute(() -> open(attempt, fresh, error)));
+    fetchToken(tokens).whenComplete((fresh, error) -> loop.execute(() -> open(attempt, fresh, error)));
   }
 
   private void open(int attempt, String fresh, Throwable error) {
@@ -617,13 +620,7 @@ final class ClientCore {
     if (attempt != generation || state != ConnectionState.CONNECTED) {
       return;
     }
-    CompletableFuture<String> fetched;
-    try {
-      fetched = tokens.token().toCompletableFuture();
-    } catch (RuntimeException e) {
-      fetched = CompletableFuture.failedFuture(e);
-    }
-    fetched.whenComplete((fresh, error) -> loop.execute(() -> refreshed(attempt, expiry, fresh, error)));
+    fetchToken(tokens).whenComplete((fresh, error) -> loop.execute(() -> refreshed(attempt, expiry, fresh, error)));
   }
 
   private void refreshed(int attempt, Instant expiry, String fresh, Throwable error) {

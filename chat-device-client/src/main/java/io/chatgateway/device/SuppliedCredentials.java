@@ -15,16 +15,12 @@ final class SuppliedCredentials extends CallCredentials {
 
   @Override
   public void applyRequestMetadata(RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
-    try {
-      tokens.token().whenComplete((token, error) -> {
-        if (error != null || token == null) {
-          applier.fail(Status.UNAUTHENTICATED.withDescription("the token supplier failed").withCause(error));
-        } else {
-          BearerCredentials.of(token).applyRequestMetadata(requestInfo, appExecutor, applier);
-        }
-      });
-    } catch (RuntimeException e) {
-      applier.fail(Status.UNAUTHENTICATED.withDescription("the token supplier failed").withCause(e));
-    }
+    ClientCore.fetchToken(tokens).whenComplete((token, error) -> {
+      if (error != null || token == null) {
+        applier.fail(Status.UNAUTHENTICATED.withDescription("the token supplier failed").withCause(error));
+      } else {
+        BearerCredentials.of(token).applyRequestMetadata(requestInfo, appExecutor, applier);
+      }
+    });
   }
 }

@@ -7,14 +7,13 @@ import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.AuthInterceptor;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.env.EnvReader;
+import io.chatgateway.gateway.forward.RawBytesMarshaller;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -52,19 +51,7 @@ class CallExecutorsTest {
   }
 
   private static ServerCall<byte[], byte[]> call(MethodDescriptor.MethodType type) {
-    MethodDescriptor.Marshaller<byte[]> bytes =
-        new MethodDescriptor.Marshaller<>() {
-          @Override
-          public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-          }
-
-          @Override
-          public byte[] parse(InputStream stream) {
-            return new byte[0];
-          }
-        };
-    MethodDescriptor<byte[], byte[]> method = MethodDescriptor.newBuilder(bytes, bytes).setFullMethodName("chat.v1.ChatService/Any").setType(type).build();
+    MethodDescriptor<byte[], byte[]> method = MethodDescriptor.newBuilder(RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE).setFullMethodName("chat.v1.ChatService/Any").setType(type).build();
     return new ServerCall<>() {
       @Override
       public void request(int numMessages) {}
