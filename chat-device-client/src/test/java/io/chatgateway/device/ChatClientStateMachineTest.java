@@ -397,6 +397,25 @@ class ChatClientStateMachineTest {
     assertEquals(ChatClientException.Kind.CLOSED, failure(pending).kind());
   }
 
+  @Test
+  void unusableSettingsAndArgumentsAreRefusedSayingWhich() {
+    assertMessage(IllegalStateException.class, "tokens(..) is required", () -> ChatClient.builder().target("localhost:1").build());
+    assertMessage(IllegalStateException.class, "exactly one of target(..) and channel(..)", () -> ChatClient.builder().tokens(TokenSupplier.fixed("t")).build());
+    assertMessage(IllegalArgumentException.class, "maxOutbox must be positive", () -> builder().maxOutbox(0).build());
+    assertMessage(IllegalArgumentException.class, "maxBufferedMessages must be positive", () -> builder().maxBufferedMessages(-1).build());
+    assertMessage(IllegalArgumentException.class, "backoff needs 0 < base <= cap", () -> builder().backoff(Duration.ofSeconds(5), Duration.ofSeconds(1)).build());
+    assertMessage(IllegalArgumentException.class, "helloTimeout must be positive", () -> builder().helloTimeout(Duration.ZERO).build());
+    assertMessage(IllegalArgumentException.class, "position of r1 is negative", () -> builder().positions(Map.of("r1", -1L)));
+    ChatClient client = builder().build();
+    assertMessage(IllegalArgumentException.class, "roomId is empty", () -> client.subscribe(""));
+    assertMessage(IllegalArgumentException.class, "roomId is empty", () -> client.send(RoomEvent.getDefaultInstance()));
+  }
+
+  private static void assertMessage(Class<? extends RuntimeException> type, String text, org.junit.jupiter.api.function.Executable call) {
+    RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(type, call);
+    assertTrue(refused.getMessage().contains(text), refused.getMessage());
+  }
+
   // ---- helpers
 
   private void answerPings(Duration span) {
