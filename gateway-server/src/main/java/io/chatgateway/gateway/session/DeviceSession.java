@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.logging.Logger;
@@ -23,7 +24,8 @@ import java.util.logging.Logger;
  * SendPipeline}, {@link TypingRelay}; {@link OutboundPump} on the way out) and owns the session's
  * lifecycle ({@link SessionLifecycle}).
  *
- * <p>Ownership: all state is confined to this session's {@link SerialExecutor}, except what fan-out
+ * <p>Ownership: all state is confined to this session's {@link SerialExecutor} (on the shared pool,
+ * or on the stream's I/O thread once the transport {@linkplain #runOnIoThread moved it} there), except what fan-out
  * threads touch (the outbound queue, the per-room {@link RoomSlot}s, each guarded by its own monitor)
  * and the volatile clocks the sweeper reads. The transport is only called from the executor.
  *
@@ -107,6 +109,18 @@ public final class DeviceSession {
       lastActivityNanos = services.nanoTime();
       inbound.receive(decoded, lastActivityNanos);
     }
+  }
+
+  /**
+   * From now on the session runs its tasks on {@code ioThread}, the thread that does this stream's
+   * I/O (a Netty event loop, an XNIO I/O thread); the transport calls this from that thread, at most
+   * once. There a session's writes reach the socket without a hand-off to another thread, and while
+   * that thread is busy writing, the events that arrive for the session gather in its queue and leave
+   * in one message: under load, writes grow instead of multiplying. Session tasks never block, so
+   * they may share the thread. Should the thread refuse work (shutting down), the pool takes over.
+   */
+  public void runOnIoThread(Executor ioThread) {
+    executor.moveTo(ioThread);
   }
 
   /** The transport can take more outbound events. */

@@ -5,14 +5,17 @@ import static java.util.Objects.requireNonNull;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs tasks one at a time, in submission order, on a shared pool: the single owner of one session's
- * state. Tasks from any thread may be submitted; at most one pool thread runs them at a time, with
- * happens-before between consecutive tasks. A task that throws is logged and the next one runs.
+ * Runs tasks one at a time, in submission order, on a shared pool or on one I/O thread: the single
+ * owner of one session's state. Tasks from any thread may be submitted; at most one thread runs them
+ * at a time, with happens-before between consecutive tasks. A task that throws is logged and the
+ * next one runs. When the executor refuses work (an I/O thread that is shutting down), the tasks run
+ * on the fallback pool instead, so a session can still finish and clean up.
  */
 final class SerialExecutor implements Executor {
 
@@ -20,7 +23,8 @@ final class SerialExecutor implements Executor {
   /** Tasks run per turn before the pool thread is handed back, so one busy session cannot hog it. */
   private static final int BATCH = 64;
 
-  private final Executor pool;
+  private volatile Executor pool;
+  private final Executor fallback;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   // 1 while a turn is scheduled or running. A field updater, not an AtomicBoolean: one executor per
   // connection.
@@ -29,6 +33,16 @@ final class SerialExecutor implements Executor {
 
   SerialExecutor(Executor pool) {
     this.pool = requireNonNull(pool, "pool");
+    this.fallback = pool;
+  }
+
+  /**
+   * Runs the turns that start from now on on {@code executor}; the pool stays the fallback for when
+   * {@code executor} refuses work. Safe from any thread: a turn runs wholly on one thread, and the
+   * next one, wherever it runs, starts after it.
+   */
+  void moveTo(Executor executor) {
+    this.pool = requireNonNull(executor, "executor");
   }
 
   @Override
@@ -39,7 +53,11 @@ final class SerialExecutor implements Executor {
 
   private void schedule() {
     if (SCHEDULED.compareAndSet(this, 0, 1)) {
-      pool.execute(this::runBatch);
+      try {
+        pool.execute(this::runBatch);
+      } catch (RejectedExecutionException shuttingDown) {
+        fallback.execute(this::runBatch);
+      }
     }
   }
 

@@ -17,7 +17,9 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.netty.util.internal.ThreadExecutorMap;
 import java.net.SocketAddress;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -59,8 +61,11 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
     DeviceSession session = DeviceSession.open(services, new CallTransport(call), token);
     call.request(1);
     return new ServerCall.Listener<>() {
+      private boolean placed; // callbacks of one call never overlap
+
       @Override
       public void onMessage(byte[] frame) {
+        placeOnEventLoop();
         session.onFrame(frame);
       }
 
@@ -81,7 +86,24 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
 
       @Override
       public void onReady() {
+        placeOnEventLoop();
         session.onWritable();
+      }
+
+      /**
+       * Moves the session onto its connection's event loop once a callback runs there (the call's
+       * token verified without blocking, see CallExecutors). grpc-java runs startCall, and the
+       * callbacks queued behind it, on the pool even then; the later ones run on the transport
+       * thread.
+       */
+      private void placeOnEventLoop() {
+        if (!placed) {
+          Executor eventLoop = ThreadExecutorMap.currentExecutor();
+          if (eventLoop != null) {
+            placed = true;
+            session.runOnIoThread(eventLoop);
+          }
+        }
       }
     };
   }

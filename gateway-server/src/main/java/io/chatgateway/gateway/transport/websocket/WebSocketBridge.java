@@ -194,6 +194,8 @@ public final class WebSocketBridge {
 
     void start(VerifiedToken token) {
       DeviceSession opened = DeviceSession.open(services, transport, token);
+      // Undertow calls back on the socket's I/O thread; the session runs there too.
+      opened.runOnIoThread(channel.getIoThread());
       transport.onWritable(opened::onWritable);
       session = opened;
       long every = pingInterval.toMillis();
