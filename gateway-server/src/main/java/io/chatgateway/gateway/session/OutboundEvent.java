@@ -8,25 +8,28 @@ import com.google.protobuf.WireFormat;
 import com.google.protobuf.util.JsonFormat;
 import io.chatgateway.proto.v1.EventBatch;
 import io.chatgateway.proto.v1.ServerEvent;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.StringJoiner;
 
 /**
  * A {@link ServerEvent} with its wire encodings, each made at most once: a fanned-out event is
- * encoded a single time per format and the same bytes or text are written to every recipient. The
- * protobuf encoding is made eagerly (every transport can use it); the JSON one, which only
- * WebSocket text clients need, on first use. Thread-safe.
+ * encoded a single time per format and the same bytes are written to every recipient. The protobuf
+ * encoding is made eagerly (every transport can use it); the JSON one in UTF-8, which only WebSocket
+ * text clients need, on first use. Thread-safe.
  *
  * <p>A {@linkplain #batch batch} is made from events already encoded: its encodings are their
- * bytes and texts framed, never the events encoded again.
+ * bytes framed, never the events encoded again.
  */
 public final class OutboundEvent {
 
   private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
 
   private static final int BATCH_FIELD = ServerEvent.BATCH_FIELD_NUMBER;
+  private static final byte[] BATCH_JSON_START = "{\"batch\":{\"events\":[".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] BATCH_JSON_END = "]}}".getBytes(StandardCharsets.US_ASCII);
   private static final int BATCH_EVENTS_FIELD = EventBatch.EVENTS_FIELD_NUMBER;
 
   // A batch's is built on first use: fan-out only needs its bytes. Benign race, as for json.
@@ -34,7 +37,7 @@ public final class OutboundEvent {
   private final byte[] binary;
   private final List<OutboundEvent> batched; // empty unless this is a batch
   // Benign race: two threads may both print it; both results are equal.
-  private volatile String json;
+  private volatile byte[] jsonUtf8;
 
   private OutboundEvent(ServerEvent event, byte[] binary, List<OutboundEvent> batched) {
     this.event = event;
@@ -106,14 +109,22 @@ public final class OutboundEvent {
     return binary;
   }
 
-  /** The protobuf JSON mapping, as WebSocket text frames carry it. */
-  public String json() {
-    String text = json;
+  /**
+   * The protobuf JSON mapping in UTF-8, as WebSocket text frames carry it: encoded once, written to
+   * every recipient as it is. Callers must not modify it.
+   */
+  public byte[] jsonUtf8() {
+    byte[] text = jsonUtf8;
     if (text == null) {
-      text = isBatch() ? batchJson() : printJson();
-      json = text;
+      text = isBatch() ? batchJson() : printJson().getBytes(StandardCharsets.UTF_8);
+      jsonUtf8 = text;
     }
     return text;
+  }
+
+  /** The protobuf JSON mapping, as a string. */
+  public String json() {
+    return new String(jsonUtf8(), StandardCharsets.UTF_8);
   }
 
   /** Whether this is a batch of several events. */
@@ -134,13 +145,21 @@ public final class OutboundEvent {
     }
   }
 
-  /** What the printer would make of the batch, from the texts its events already have. */
-  private String batchJson() {
-    StringJoiner joined = new StringJoiner(",", "{\"batch\":{\"events\":[", "]}}");
-    for (OutboundEvent part : batched) {
-      joined.add(part.json());
+  /**
+   * What the printer would make of the batch, from the texts its events already have: the
+   * delimiters are ASCII, so joining UTF-8 texts byte by byte gives UTF-8.
+   */
+  private byte[] batchJson() {
+    ByteArrayOutputStream joined = new ByteArrayOutputStream();
+    joined.writeBytes(BATCH_JSON_START);
+    for (int i = 0; i < batched.size(); i++) {
+      if (i > 0) {
+        joined.write(',');
+      }
+      joined.writeBytes(batched.get(i).jsonUtf8());
     }
-    return joined.toString();
+    joined.writeBytes(BATCH_JSON_END);
+    return joined.toByteArray();
   }
 
   /** Encoded size in bytes, what queue bounds count. */

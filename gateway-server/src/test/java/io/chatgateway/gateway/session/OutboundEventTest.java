@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.session;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import io.chatgateway.proto.v1.PongEvent;
 import io.chatgateway.proto.v1.RoomEvent;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.TextPayload;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -45,8 +47,11 @@ class OutboundEventTest {
 
   @Test
   void aBatchPrintsAsThePrinterWould() throws Exception {
-    OutboundEvent batch = OutboundEvent.batch(List.of(roomEvent(1, "a \"quoted\" one"), roomEvent(2, "b")));
-    assertEquals(JsonFormat.printer().omittingInsignificantWhitespace().print(batch.event()), batch.json());
+    // Non-ASCII text too: the batch's UTF-8 is its parts' UTF-8 joined byte by byte.
+    OutboundEvent batch = OutboundEvent.batch(List.of(roomEvent(1, "a \"quoted\" one"), roomEvent(2, "b"), roomEvent(3, "café \uD83D\uDE00 ж")));
+    String printed = JsonFormat.printer().omittingInsignificantWhitespace().print(batch.event());
+    assertEquals(printed, batch.json());
+    assertArrayEquals(printed.getBytes(StandardCharsets.UTF_8), batch.jsonUtf8(), "what a text frame carries");
     ServerEvent.Builder parsed = ServerEvent.newBuilder();
     JsonFormat.parser().merge(batch.json(), parsed);
     assertEquals(batch.event(), parsed.build());

@@ -111,7 +111,7 @@ final class WebSocketTransport implements SessionTransport {
     if (mode == Mode.BINARY) {
       WebSockets.sendBinary(ByteBuffer.wrap(event.binary()), channel, written);
     } else {
-      WebSockets.sendText(event.json(), channel, written);
+      WebSockets.sendText(ByteBuffer.wrap(event.jsonUtf8()), channel, written);
     }
   }
 
