@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import io.chatgateway.bench.loadgen.WebSocketFleet;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class BenchMain {
   static final String USAGE = """
       usage: bench/run.sh quick|full [--out DIR] [--jar GATEWAY_JAR]
              bench/run.sh idle        [--steps 1000,3000] [--ws-steps 1000,2000]
-             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 3] [--write-delays 1,2,5]
+             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 3] [--write-delays 1,2,5] [--websocket json,binary|none] [--jit-settle 90]
              bench/run.sh forwarding  [--calls 10000] [--concurrency 32] [--rounds 3]
              bench/run.sh reconnect   [--devices 1000] [--restart kill|drain|kill-no-cache] [--clients raw|library]
              bench/run.sh slow        [--rooms 10] [--subscribers 50] [--slow-percent 10] [--rate 400] [--warmup 5] [--measure 3]
@@ -84,6 +85,8 @@ public final class BenchMain {
               seconds(options, "warmup", full ? 5 : 2),
               seconds(options, "measure", full ? 15 : 3),
               options.containsKey("write-delays") ? ints(options.get("write-delays")) : full ? List.of(1, 2, 5) : List.of(),
+              framings(options.getOrDefault("websocket", "json,binary")),
+              seconds(options, "jit-settle", 90),
               jar, out),
           progress));
     }
@@ -162,6 +165,18 @@ public final class BenchMain {
 
   private static Duration seconds(Map<String, String> options, String name, int fallback) {
     return Duration.ofSeconds(integer(options, name, fallback));
+  }
+
+  /** WebSocket framings from {@code json,binary}; {@code none} for none. */
+  private static List<WebSocketFleet.Framing> framings(String csv) {
+    if (csv.isBlank() || csv.equals("none")) {
+      return List.of();
+    }
+    return Arrays.stream(csv.split(",")).map(String::trim).map(name -> switch (name) {
+      case "json" -> WebSocketFleet.Framing.JSON;
+      case "binary" -> WebSocketFleet.Framing.BINARY;
+      default -> throw new IllegalArgumentException("--websocket takes json, binary or none, not " + name);
+    }).toList();
   }
 
   private static List<Integer> ints(String csv) {

@@ -38,6 +38,7 @@ class HarnessSmokeTest {
         Map.entry("window", "4"),
         Map.entry("warmup", "1"),
         Map.entry("measure", "1"),
+        Map.entry("jit-settle", "0"),
         Map.entry("calls", "40"),
         Map.entry("concurrency", "4"),
         Map.entry("rounds", "1"),
@@ -66,6 +67,9 @@ class HarnessSmokeTest {
     assertTrue(fanout.contains("\"system\": \"nats-server\"") || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);
     assertTrue(fanout.contains("\"system\": \"gateway + Redis\"") || byName.get("fanout").markdown().contains("redis-server is not installed"), fanout);
     assertTrue(!fanout.contains("\"errors\": 1") && fanout.contains("\"deliveriesPerSecond\""), fanout);
+    assertTrue(fanout.contains("\"system\": \"gateway, WebSocket JSON\"") && fanout.contains("\"system\": \"gateway, WebSocket binary\""), fanout);
+    assertTrue(fanout.contains("\"webSocketJsonToGrpcMaxDeliveries\"") && fanout.contains("\"webSocketBinaryToGrpcMaxDeliveries\""), fanout);
+    assertTrue(fanout.contains("\"gatewayQuarterMaxP99Micros\"") || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);
 
     String forwarding = byName.get("forwarding").markdown();
     assertTrue(forwarding.contains("gateway, pass-through") && forwarding.contains("vs direct"), forwarding);

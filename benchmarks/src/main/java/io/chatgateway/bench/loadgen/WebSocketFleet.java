@@ -5,13 +5,17 @@ import io.chatgateway.proto.v1.HelloFrame;
 import io.chatgateway.proto.v1.RoomSubscriptionResult;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscribeFrame;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -19,11 +23,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
- * Simulated browser devices on the WebSocket bridge, binary (protobuf) frames: each its own TCP
- * connection, all on one shared JDK {@link HttpClient} (one selector thread). Idle after subscribing.
- * Thread-safe.
+ * Simulated browser devices on the WebSocket bridge: each its own TCP connection, all on one shared
+ * JDK {@link HttpClient} (one selector thread). Idle after subscribing, or reading room events in
+ * binary (protobuf) or text (JSON) frames, parsed whole as a browser's {@code JSON.parse} would.
+ * Thread-safe; a device's callbacks run one at a time.
  */
 public final class WebSocketFleet implements AutoCloseable {
 
@@ -41,12 +47,28 @@ public final class WebSocketFleet implements AutoCloseable {
     this.uri = uri;
   }
 
-  /** Opens a device: upgrade with the token in the header, hello, subscribe. Returns at once. */
+  /** How a device frames what it sends and reads. */
+  public enum Framing {
+    BINARY,
+    JSON
+  }
+
+  /** Opens an idle device: upgrade with the token in the header, hello, subscribe, binary frames. Returns at once. */
   public void open(String token, List<String> rooms) {
+    open(token, rooms, Framing.BINARY, null);
+  }
+
+  /**
+   * Opens a device that reads its rooms' events and hands the text of each to {@code roomEventTexts};
+   * it announces the {@code batch} capability, as the gRPC devices do. Returns at once.
+   */
+  public void open(String token, List<String> rooms, Framing framing, Consumer<String> roomEventTexts) {
+    ConnectRequest.Builder hello = ConnectRequest.newBuilder().setHello(roomEventTexts == null ? HelloFrame.getDefaultInstance() : HelloFrame.newBuilder().addCapabilities("batch").build());
+    ConnectRequest.Builder subscribe = ConnectRequest.newBuilder().setSubscribe(SubscribeFrame.newBuilder().addAllRoomIds(rooms));
     client
         .newWebSocketBuilder()
         .header("Authorization", "Bearer " + token)
-        .buildAsync(uri, new Listener())
+        .buildAsync(uri, new Listener(roomEventTexts))
         .whenComplete(
             (socket, failure) -> {
               if (failure != null) {
@@ -54,15 +76,24 @@ public final class WebSocketFleet implements AutoCloseable {
                 return;
               }
               sockets.add(socket);
-              socket
-                  .sendBinary(ByteBuffer.wrap(ConnectRequest.newBuilder().setHello(HelloFrame.getDefaultInstance()).build().toByteArray()), true)
-                  .thenCompose(s -> s.sendBinary(ByteBuffer.wrap(
-                      ConnectRequest.newBuilder().setSubscribe(SubscribeFrame.newBuilder().addAllRoomIds(rooms)).build().toByteArray()), true))
+              send(socket, framing, hello)
+                  .thenCompose(s -> send(s, framing, subscribe))
                   .exceptionally(t -> {
                     failed(t.toString());
                     return null;
                   });
             });
+  }
+
+  private static CompletableFuture<WebSocket> send(WebSocket socket, Framing framing, ConnectRequest.Builder frame) {
+    if (framing == Framing.BINARY) {
+      return socket.sendBinary(ByteBuffer.wrap(frame.build().toByteArray()), true);
+    }
+    try {
+      return socket.sendText(JsonFormat.printer().omittingInsignificantWhitespace().print(frame), true);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public int subscribed() {
@@ -94,6 +125,12 @@ public final class WebSocketFleet implements AutoCloseable {
 
   private final class Listener implements WebSocket.Listener {
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    private final StringBuilder partialText = new StringBuilder();
+    private final Consumer<String> roomEventTexts; // null: idle, reads only what subscribing answers
+
+    Listener(Consumer<String> roomEventTexts) {
+      this.roomEventTexts = roomEventTexts;
+    }
 
     @Override
     public CompletionStage<?> onBinary(WebSocket socket, ByteBuffer data, boolean last) {
@@ -103,10 +140,10 @@ public final class WebSocketFleet implements AutoCloseable {
       if (last) {
         try {
           ServerEvent event = ServerEvent.parseFrom(partial.toByteArray());
-          if (event.hasSubscribed() && event.getSubscribed().getResultsList().stream().allMatch(RoomSubscriptionResult::getOk)) {
-            subscribed.incrementAndGet();
-          } else if (event.hasError()) {
-            failed("error frame " + event.getError().getCode() + ": " + event.getError().getMessage());
+          if (event.hasBatch()) {
+            event.getBatch().getEventsList().forEach(this::handle);
+          } else {
+            handle(event);
           }
         } catch (InvalidProtocolBufferException e) {
           failed(e.toString());
@@ -115,6 +152,58 @@ public final class WebSocketFleet implements AutoCloseable {
       }
       socket.request(1);
       return null;
+    }
+
+    private void handle(ServerEvent event) {
+      if (event.hasRoomEvent()) {
+        if (roomEventTexts != null) {
+          roomEventTexts.accept(event.getRoomEvent().getText().getText());
+        }
+      } else if (event.hasSubscribed() && event.getSubscribed().getResultsList().stream().allMatch(RoomSubscriptionResult::getOk)) {
+        subscribed.incrementAndGet();
+      } else if (event.hasError()) {
+        failed("error frame " + event.getError().getCode() + ": " + event.getError().getMessage());
+      }
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+      partialText.append(data);
+      if (last) {
+        try {
+          JsonObject event = JsonParser.parseString(partialText.toString()).getAsJsonObject();
+          if (event.has("batch")) {
+            event.getAsJsonObject("batch").getAsJsonArray("events").forEach(element -> handleJson(element.getAsJsonObject()));
+          } else {
+            handleJson(event);
+          }
+        } catch (RuntimeException e) {
+          failed("unreadable text frame: " + e);
+        }
+        partialText.setLength(0);
+      }
+      socket.request(1);
+      return null;
+    }
+
+    private void handleJson(JsonObject event) {
+      if (event.has("roomEvent")) {
+        if (roomEventTexts != null) {
+          roomEventTexts.accept(event.getAsJsonObject("roomEvent").getAsJsonObject("text").get("text").getAsString());
+        }
+      } else if (event.has("subscribed")) {
+        boolean all = true;
+        for (var result : event.getAsJsonObject("subscribed").getAsJsonArray("results")) {
+          all &= result.getAsJsonObject().has("ok") && result.getAsJsonObject().get("ok").getAsBoolean();
+        }
+        if (all) {
+          subscribed.incrementAndGet();
+        } else {
+          failed("subscribe refused: " + event);
+        }
+      } else if (event.has("error")) {
+        failed("error frame " + event.get("error"));
+      }
     }
 
     @Override

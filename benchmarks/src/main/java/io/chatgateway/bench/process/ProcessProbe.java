@@ -26,6 +26,8 @@ public final class ProcessProbe {
   // Direct ByteBuffers and Unsafe allocations (Netty's buffers) are NMT's "Other" category.
   private static final Pattern NMT_OTHER = Pattern.compile("Other \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
   private static final long CLOCK_TICKS_PER_SECOND = 100;
+  private static final Pattern JIT_TICKS = Pattern.compile("java\\.ci\\.totalTime=(\\d+)");
+  private static final Pattern TICK_FREQUENCY = Pattern.compile("sun\\.os\\.hrt\\.frequency=(\\d+)");
 
   /** Heap in use right after a full GC, native "Other" (direct buffers) committed, and RSS; bytes. */
   public record Memory(long heapAfterGcBytes, long directBytes, long rssBytes) {
@@ -86,6 +88,48 @@ public final class ProcessProbe {
       boolean quiet = now - cpu < window / 20;
       cpu = now;
       if (quiet) {
+        break;
+      }
+    }
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /**
+   * Time the JIT compilers of {@code pid} (a JVM) have spent compiling so far, from its performance
+   * counters; for the current process, from its compilation bean.
+   */
+  public static long jitCompileNanos(long pid) {
+    if (pid == ProcessHandle.current().pid()) {
+      return TimeUnit.MILLISECONDS.toNanos(java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
+    }
+    String counters = jcmd(pid, "PerfCounter.print");
+    Matcher ticks = JIT_TICKS.matcher(counters);
+    Matcher frequency = TICK_FREQUENCY.matcher(counters);
+    if (!ticks.find() || !frequency.find()) {
+      throw new IllegalStateException("no JIT compile time in the performance counters of " + pid);
+    }
+    return (long) (Long.parseLong(ticks.group(1)) * (1e9 / Long.parseLong(frequency.group(1))));
+  }
+
+  /**
+   * Waits, while load runs on other threads, until the JIT compilers of every JVM in {@code pids}
+   * are settled: together they compiled for less than 5% of a two-second window. Until then a JVM
+   * spends a core or more compiling (seen here: a third of the gateway's CPU ten seconds into a
+   * fan-out run), which a server without a JIT never pays. Gives up after {@code atMost} and returns
+   * how long it waited either way.
+   */
+  public static Duration awaitJitSettled(List<Long> pids, Duration atMost) {
+    long start = System.nanoTime();
+    long deadline = start + atMost.toNanos();
+    long window = TimeUnit.SECONDS.toNanos(2);
+    long compiled = pids.stream().mapToLong(ProcessProbe::jitCompileNanos).sum();
+    while (System.nanoTime() < deadline) {
+      // A measurement window, not a wait for an outcome: the compile time in it is the reading.
+      java.util.concurrent.locks.LockSupport.parkNanos(window);
+      long now = pids.stream().mapToLong(ProcessProbe::jitCompileNanos).sum();
+      boolean settled = now - compiled < window / 20;
+      compiled = now;
+      if (settled) {
         break;
       }
     }

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntSupplier;
 
 /**
  * The room layout the fan-out scenarios share, on one gateway: R rooms, each with P publishing
@@ -33,11 +34,12 @@ final class GatewayRooms {
   private GatewayRooms() {}
 
   /**
-   * Creates the rooms and their members in the gateway's core, opens every device on {@code fleet},
-   * waits until all are subscribed, and returns the traffic that publishes into them.
+   * Creates the rooms and their members in the gateway's core, opens the publishers on {@code fleet}
+   * and the subscribers with {@code subscriberOpener}, waits until {@code subscribed} counts every
+   * device, and returns the traffic that publishes into them.
    */
   static FanoutTraffic open(
-      GatewayProcess gateway, DeviceFleet fleet, int rooms, int subscribers, int publishers, SubscriberOpener subscriberOpener) {
+      GatewayProcess gateway, DeviceFleet fleet, int rooms, int subscribers, int publishers, SubscriberOpener subscriberOpener, IntSupplier subscribed) {
     int roomSize = subscribers + publishers;
     int devices = rooms * roomSize;
     DeviceFleet.Device[] senders = new DeviceFleet.Device[rooms * publishers];
@@ -57,7 +59,7 @@ final class GatewayRooms {
         subscriberOpener.open(fleet, traffic, room, s, DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)));
       }
     }
-    gateway.process().awaitCondition(devices + " devices subscribed", Duration.ofMinutes(2), () -> fleet.subscribed() >= devices);
+    gateway.process().awaitCondition(devices + " devices subscribed", Duration.ofMinutes(2), () -> subscribed.getAsInt() >= devices);
     return traffic;
   }
 }

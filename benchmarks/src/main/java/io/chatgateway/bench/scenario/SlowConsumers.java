@@ -50,7 +50,8 @@ public final class SlowConsumers {
             } else {
               GatewayRooms.READING.open(clients, shared, room, index, token, roomIds);
             }
-          });
+          },
+          fleet::subscribed);
       long pid = gateway.process().pid();
 
       traffic.runFixedRate(options.publishesPerSecond(), options.warmup());
