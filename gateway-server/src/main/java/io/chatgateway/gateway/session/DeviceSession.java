@@ -24,10 +24,11 @@ import java.util.logging.Logger;
  * SendPipeline}, {@link TypingRelay}; {@link OutboundPump} on the way out) and owns the session's
  * lifecycle ({@link SessionLifecycle}).
  *
- * <p>Ownership: all state is confined to this session's {@link SerialExecutor} (on the shared pool,
- * or on the stream's I/O thread once the transport {@linkplain #runOnIoThread moved it} there), except what fan-out
- * threads touch (the outbound queue, the per-room {@link RoomSlot}s, each guarded by its own monitor)
- * and the volatile clocks the sweeper reads. The transport is only called from the executor.
+ * <p>Ownership: all state is confined to this session's {@link SerialExecutor} (on the shared
+ * pool, or on the stream's I/O thread once the transport {@linkplain #runOnIoThread moved it} there),
+ * except what fan-out threads touch (the outbound queue, the per-room {@link RoomSlot}s, each
+ * guarded by its own monitor) and the volatile clocks the sweeper reads. The transport is only
+ * called from the executor.
  *
  * <p>Lifecycle: the transport creates the session and feeds it frames; the first must be {@code
  * hello}. The session ends exactly once: by a fatal condition ({@link #finish}), or because the

@@ -28,11 +28,11 @@ public final class OutboundEvent {
   private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
 
   private static final int BATCH_FIELD = ServerEvent.BATCH_FIELD_NUMBER;
+  private static final int BATCH_EVENTS_FIELD = EventBatch.EVENTS_FIELD_NUMBER;
   private static final byte[] BATCH_JSON_START = "{\"batch\":{\"events\":[".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] BATCH_JSON_END = "]}}".getBytes(StandardCharsets.US_ASCII);
-  private static final int BATCH_EVENTS_FIELD = EventBatch.EVENTS_FIELD_NUMBER;
 
-  // A batch's is built on first use: fan-out only needs its bytes. Benign race, as for json.
+  // A batch's is built on first use: fan-out only needs its bytes. Benign race, as for jsonUtf8.
   private volatile ServerEvent event;
   private final byte[] binary;
   private final List<OutboundEvent> batched; // empty unless this is a batch

@@ -20,11 +20,11 @@ import java.util.logging.Logger;
 final class SerialExecutor implements Executor {
 
   private static final Logger log = Logger.getLogger(SerialExecutor.class.getName());
-  /** Tasks run per turn before the pool thread is handed back, so one busy session cannot hog it. */
+  /** Tasks run per turn before the thread is handed back, so one busy session cannot hog it. */
   private static final int BATCH = 64;
 
-  private volatile Executor pool;
-  private final Executor fallback;
+  private volatile Executor executor; // where turns run: the pool, or an I/O thread after moveTo
+  private final Executor pool;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   // 1 while a turn is scheduled or running. A field updater, not an AtomicBoolean: one executor per
   // connection.
@@ -33,7 +33,7 @@ final class SerialExecutor implements Executor {
 
   SerialExecutor(Executor pool) {
     this.pool = requireNonNull(pool, "pool");
-    this.fallback = pool;
+    this.executor = pool;
   }
 
   /**
@@ -42,7 +42,7 @@ final class SerialExecutor implements Executor {
    * next one, wherever it runs, starts after it.
    */
   void moveTo(Executor executor) {
-    this.pool = requireNonNull(executor, "executor");
+    this.executor = requireNonNull(executor, "executor");
   }
 
   @Override
@@ -54,9 +54,9 @@ final class SerialExecutor implements Executor {
   private void schedule() {
     if (SCHEDULED.compareAndSet(this, 0, 1)) {
       try {
-        pool.execute(this::runBatch);
+        executor.execute(this::runBatch);
       } catch (RejectedExecutionException shuttingDown) {
-        fallback.execute(this::runBatch);
+        pool.execute(this::runBatch);
       }
     }
   }
