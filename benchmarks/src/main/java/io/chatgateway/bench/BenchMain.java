@@ -53,6 +53,12 @@ public final class BenchMain {
       System.err.println("--clients must be raw or library\n" + USAGE);
       System.exit(2);
     }
+    try {
+      framings(options.getOrDefault("websocket", "json,binary"));
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage() + "\n" + USAGE);
+      System.exit(2);
+    }
     List<ScenarioResult> results = run(args[0], options, System.err::println);
     Path out = Path.of(options.getOrDefault("out", "bench/results"));
     write(out, args[0], String.join(" ", args), results);

@@ -5,6 +5,7 @@ import io.chatgateway.gateway.session.OutboundEvent;
 import io.chatgateway.gateway.session.OutboundQueue;
 
 import io.chatgateway.proto.v1.ConnectRequest;
+import io.chatgateway.proto.v1.EventBatch;
 import io.chatgateway.proto.v1.EventType;
 import io.chatgateway.proto.v1.RoomEvent;
 import io.chatgateway.proto.v1.SendFrame;
@@ -12,6 +13,9 @@ import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.TextPayload;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,8 +32,9 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * JMH micro-benchmarks of the session's hot paths: decoding an inbound frame (binary and JSON), fanning
- * one event out to a room's sessions with a single encoding versus one per recipient, and a session's
- * bounded outbound queue. Through the session package's public API.
+ * one event out to a room's sessions with a single encoding versus one per recipient, a session's
+ * bounded outbound queue, and the framed-bytes path (a batch built from encoded events; a
+ * WebSocket text frame's UTF-8 made once). Through the session package's public API.
  * Run with {@code bench/run.sh micro} (JMH options after it, e.g. {@code -f 1 -wi 3 -i 5}).
  */
 @State(Scope.Thread)
@@ -106,6 +111,59 @@ public class SessionHotPathsBenchmark {
   public OutboundEvent sessionEnqueueDequeue(EncodedEvent event) {
     queues[0].offer(event.encoded);
     return queues[0].poll();
+  }
+
+  /**
+   * The framed-bytes path: what a session's drain does with the 16 events that gathered in its queue
+   * (one {@code EventBatch} message built from the events' own bytes), against building the batch
+   * message and encoding it again.
+   */
+  @Benchmark
+  public byte[] batchFromEncodedEvents(QueuedEvents queued) {
+    return OutboundEvent.batch(queued.encoded).binary();
+  }
+
+  @Benchmark
+  public byte[] batchEncodedAgain(QueuedEvents queued) {
+    return ServerEvent.newBuilder().setBatch(EventBatch.newBuilder().addAllEvents(queued.events)).build().toByteArray();
+  }
+
+  /** A WebSocket text client's bytes for one fanned-out event, per recipient: made once and shared. */
+  @Benchmark
+  public void jsonUtf8EncodedOnce(Blackhole sink) {
+    OutboundEvent encoded = OutboundEvent.of(roomEvent);
+    for (int i = 0; i < recipients; i++) {
+      sink.consume(encoded.jsonUtf8());
+    }
+  }
+
+  /** What Undertow did before: the shared JSON string encoded to UTF-8 again for every recipient. */
+  @Benchmark
+  public void jsonUtf8EncodedPerRecipient(Blackhole sink) {
+    String json = OutboundEvent.of(roomEvent).json();
+    for (int i = 0; i < recipients; i++) {
+      sink.consume(json.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Sixteen room events as a session's queue holds them: encoded once each. */
+  @State(Scope.Benchmark)
+  public static class QueuedEvents {
+    List<ServerEvent> events;
+    List<OutboundEvent> encoded;
+
+    @Setup
+    public void setUp() {
+      List<ServerEvent> built = new ArrayList<>();
+      for (int i = 1; i <= 16; i++) {
+        built.add(ServerEvent.newBuilder()
+            .setRoomEvent(RoomEvent.newBuilder().setRoomId("room-42").setSequence(i).setType(EventType.EVENT_TYPE_MESSAGE)
+                .setText(TextPayload.newBuilder().setText("message " + i + " of a typical length, some eighty characters, give or take")))
+            .build());
+      }
+      events = built;
+      encoded = built.stream().map(OutboundEvent::of).toList();
+    }
   }
 
   /** An event encoded once, as fan-out hands it to sessions. */
