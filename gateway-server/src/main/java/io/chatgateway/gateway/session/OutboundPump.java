@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * own bytes; it never waits to fill one.
  *
  * <p>Threading: {@link #offer} and {@link #claimDrain} may be called from any thread (fan-out lanes,
- * the session); they touch only the thread-safe queue and the atomic drain flag. Everything else is
+ * the session); they touch only the thread-safe queue, the atomic drain flag and the transport's
+ * readiness. Everything else is
  * called on the session's executor, which owns the rest of the state.
  */
 final class OutboundPump {
@@ -26,7 +27,7 @@ final class OutboundPump {
     DRAIN,
     /** Queued; a drain is already on its way and will find it. */
     QUEUED,
-    /** The queue is full: the device reads too slowly. */
+    /** The queue is full and the device reads too slowly (or the overdraft is used up too). */
     FULL
   }
 
@@ -52,9 +53,15 @@ final class OutboundPump {
     batching = true;
   }
 
-  /** Queues {@code event}; any thread. */
+  /**
+   * Queues {@code event}; any thread. A full queue counts against the device only while its
+   * transport takes nothing more: while it does, the device keeps up, and the queue filled because
+   * this session's drain waits behind other work on its thread (a connect storm on its event loop
+   * offers hundreds of presence events before the drain's turn comes). Such a queue may grow into
+   * its {@linkplain OutboundQueue#OVERDRAFT overdraft}; beyond that the session is cut either way.
+   */
   Offer offer(OutboundEvent event) {
-    if (!queue.offer(event)) {
+    if (!queue.offer(event) && !(transport.isReady() && queue.offerInOverdraft(event))) {
       return Offer.FULL;
     }
     // A drain that is scheduled but not started yet will find this event: drain() clears the flag

@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 /**
  * A session's outbound events, bounded by count and by encoded bytes. Many fan-out threads offer,
  * only the session's executor polls. An offer that would pass either bound is refused: the session
- * is then too slow to keep, and is cut rather than allowed to grow without limit.
+ * is then too slow to keep, and is cut rather than allowed to grow without limit. {@link
+ * #offerInOverdraft} lets the queue grow to {@link #OVERDRAFT} times its bounds, for a device that
+ * is not the one behind (see {@link OutboundPump#offer}).
  */
 public final class OutboundQueue {
 
@@ -16,6 +18,9 @@ public final class OutboundQueue {
   // would cost 40 bytes each.
   private static final AtomicIntegerFieldUpdater<OutboundQueue> COUNT = AtomicIntegerFieldUpdater.newUpdater(OutboundQueue.class, "count");
   private static final AtomicLongFieldUpdater<OutboundQueue> BYTES = AtomicLongFieldUpdater.newUpdater(OutboundQueue.class, "bytes");
+
+  /** How many times its bounds a queue may hold in overdraft. */
+  static final int OVERDRAFT = 4;
 
   private final Queue<OutboundEvent> events = new ConcurrentLinkedQueue<>();
   private volatile int count;
@@ -30,6 +35,15 @@ public final class OutboundQueue {
 
   /** Adds {@code event}, or returns false, leaving the queue unchanged, when a bound would be passed. */
   public boolean offer(OutboundEvent event) {
+    return offer(event, maxCount, maxBytes);
+  }
+
+  /** As {@link #offer}, with bounds {@link #OVERDRAFT} times as large. */
+  boolean offerInOverdraft(OutboundEvent event) {
+    return offer(event, (int) Math.min(Integer.MAX_VALUE, (long) maxCount * OVERDRAFT), maxBytes * OVERDRAFT);
+  }
+
+  private boolean offer(OutboundEvent event, int maxCount, long maxBytes) {
     int size = event.size();
     // Compare-and-set loops: the counters never pass their bounds, not even for a moment, so a
     // concurrent offer is never refused because of another offer that is itself being refused.

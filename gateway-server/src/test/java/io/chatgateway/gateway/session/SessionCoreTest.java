@@ -11,6 +11,7 @@ import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.HelloFrame;
 import io.chatgateway.proto.v1.PingFrame;
+import io.chatgateway.proto.v1.PongEvent;
 import io.chatgateway.proto.v1.ReadyEvent;
 import io.chatgateway.proto.v1.ReconnectReason;
 import io.chatgateway.proto.v1.RefreshTokenFrame;
@@ -19,8 +20,12 @@ import io.chatgateway.proto.v1.SubscribeFrame;
 import io.chatgateway.proto.v1.TypingFrame;
 import io.chatgateway.proto.v1.TypingState;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Date;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -199,6 +204,41 @@ class SessionCoreTest {
       assertEquals(CloseCode.OVERLOADED, slow.transport.closed.code());
       assertTrue(slow.transport.closed.message().contains("reads too slowly"), slow.transport.closed.message());
     }
+  }
+
+  @Test
+  void aDeviceThatReadsIsNotCutWhileItsSessionWaitsForItsTurnOnTheIoThread() throws Exception {
+    try (SessionHarness harness = new SessionHarness(Map.of("OUTBOUND_QUEUE_MAX_MESSAGES", "5"))) {
+      SessionHarness.Device reader = harness.open("rita");
+      reader.send(hello());
+      // Its I/O thread is busy with other connections: nothing of the session runs until it is free.
+      Queue<Runnable> ioThread = new ArrayDeque<>();
+      reader.session.runOnIoThread(ioThread::add);
+      for (int i = 0; i < 12; i++) {
+        reader.session.enqueue(pong("e" + i));
+      }
+      assertNull(reader.transport.closed, "the device takes what it is sent: twelve queued in overdraft, not cut");
+      while (!ioThread.isEmpty()) {
+        ioThread.poll().run();
+      }
+      List<String> delivered = reader.matching(ServerEvent::hasPong).stream().map(ServerEvent::getFrameId).toList();
+      assertEquals(IntStream.range(0, 12).mapToObj(i -> "e" + i).toList(), delivered, "every event, in order, once the thread was free");
+
+      // The overdraft is bounded too: four times the queue's bound.
+      for (int i = 0; i < 5 * OutboundQueue.OVERDRAFT; i++) {
+        reader.session.enqueue(pong("f" + i));
+      }
+      assertNull(reader.transport.closed, "within the overdraft");
+      reader.session.enqueue(pong("one-too-many"));
+      while (!ioThread.isEmpty()) {
+        ioThread.poll().run(); // the cut, like everything of the session, runs on its thread
+      }
+      assertEquals(CloseCode.OVERLOADED, reader.transport.closed.code());
+    }
+  }
+
+  private static ServerEvent pong(String frameId) {
+    return ServerEvent.newBuilder().setFrameId(frameId).setPong(PongEvent.getDefaultInstance()).build();
   }
 
   @Test
