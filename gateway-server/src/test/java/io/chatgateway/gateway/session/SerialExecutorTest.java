@@ -15,52 +15,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 class SerialExecutorTest {
+
+  private static final int SUBMITTERS = 8;
+  private static final int PER_SUBMITTER = 5_000;
 
   @Test
   void tasksFromManyThreadsRunOneAtATimeAndInEachSubmittersOrder() throws Exception {
     ForkJoinPool pool = new ForkJoinPool(4);
     SerialExecutor serial = new SerialExecutor(pool);
-    int submitters = 8;
-    int perSubmitter = 5_000;
-    AtomicInteger running = new AtomicInteger();
-    AtomicBoolean overlapped = new AtomicBoolean();
-    int[] lastSeen = new int[submitters]; // only touched by serial tasks: no lock needed if they are serial
-    List<String> outOfOrder = new ArrayList<>();
-    CountDownLatch done = new CountDownLatch(submitters * perSubmitter);
-    ExecutorService threads = Executors.newFixedThreadPool(submitters);
-    CountDownLatch start = new CountDownLatch(1);
-    for (int s = 0; s < submitters; s++) {
-      int submitter = s;
-      threads.submit(
-          () -> {
-            start.await();
-            for (int i = 1; i <= perSubmitter; i++) {
-              int n = i;
-              serial.execute(
-                  () -> {
-                    if (running.incrementAndGet() != 1) {
-                      overlapped.set(true);
-                    }
-                    if (lastSeen[submitter] != n - 1) {
-                      outOfOrder.add(submitter + ":" + n);
-                    }
-                    lastSeen[submitter] = n;
-                    running.decrementAndGet();
-                    done.countDown();
-                  });
-            }
-            return null;
-          });
-    }
-    start.countDown();
-    assertEquals(true, done.await(60, TimeUnit.SECONDS));
-    threads.shutdown();
+    submitFromManyThreads(serial, (submitter, n) -> {}, () -> {});
     pool.shutdown();
-    assertFalse(overlapped.get(), "two tasks ran at once");
-    assertEquals(List.of(), outOfOrder);
   }
 
   @Test
@@ -79,48 +47,15 @@ class SerialExecutorTest {
     ForkJoinPool pool = new ForkJoinPool(4);
     ExecutorService ioThread = Executors.newSingleThreadExecutor(task -> new Thread(task, "io-thread"));
     SerialExecutor serial = new SerialExecutor(pool);
-    int submitters = 8;
-    int perSubmitter = 5_000;
-    AtomicInteger running = new AtomicInteger();
-    AtomicBoolean overlapped = new AtomicBoolean();
-    int[] lastSeen = new int[submitters];
-    List<String> outOfOrder = new ArrayList<>();
     Set<String> threadsUsed = ConcurrentHashMap.newKeySet();
-    CountDownLatch done = new CountDownLatch(submitters * perSubmitter);
-    ExecutorService threads = Executors.newFixedThreadPool(submitters);
-    CountDownLatch start = new CountDownLatch(1);
-    for (int s = 0; s < submitters; s++) {
-      int submitter = s;
-      threads.submit(
-          () -> {
-            start.await();
-            for (int i = 1; i <= perSubmitter; i++) {
-              int n = i;
-              if (submitter == 0 && n == perSubmitter / 2) {
-                serial.moveTo(ioThread); // mid-stream, while the others keep submitting
-              }
-              serial.execute(
-                  () -> {
-                    if (running.incrementAndGet() != 1) {
-                      overlapped.set(true);
-                    }
-                    if (lastSeen[submitter] != n - 1) {
-                      outOfOrder.add(submitter + ":" + n);
-                    }
-                    lastSeen[submitter] = n;
-                    threadsUsed.add(Thread.currentThread().getName().startsWith("io-thread") ? "io" : "pool");
-                    running.decrementAndGet();
-                    done.countDown();
-                  });
-            }
-            return null;
-          });
-    }
-    start.countDown();
-    assertEquals(true, done.await(60, TimeUnit.SECONDS));
-    threads.shutdown();
-    assertFalse(overlapped.get(), "two tasks ran at once");
-    assertEquals(List.of(), outOfOrder);
+    submitFromManyThreads(
+        serial,
+        (submitter, n) -> {
+          if (submitter == 0 && n == PER_SUBMITTER / 2) {
+            serial.moveTo(ioThread); // mid-stream, while the others keep submitting
+          }
+        },
+        () -> threadsUsed.add(Thread.currentThread().getName().startsWith("io-thread") ? "io" : "pool"));
     assertEquals(Set.of("io", "pool"), threadsUsed, "tasks ran on the pool, then on the I/O thread");
     AtomicReference<String> after = new AtomicReference<>();
     CountDownLatch ran = new CountDownLatch(1);
@@ -150,5 +85,51 @@ class SerialExecutorTest {
     assertEquals(true, ran.await(5, TimeUnit.SECONDS), "the task ran although the I/O thread refused it");
     assertEquals("pool-thread", ranOn.get());
     pool.shutdown();
+  }
+
+  /**
+   * {@link #SUBMITTERS} threads each submit {@link #PER_SUBMITTER} tasks to {@code serial}, calling
+   * {@code beforeSubmit} before each; every task calls {@code inTask}. Asserts that no two tasks ran
+   * at once and that each submitter's tasks ran in its order.
+   */
+  private static void submitFromManyThreads(SerialExecutor serial, BiConsumer<Integer, Integer> beforeSubmit, Runnable inTask)
+      throws InterruptedException {
+    AtomicInteger running = new AtomicInteger();
+    AtomicBoolean overlapped = new AtomicBoolean();
+    int[] lastSeen = new int[SUBMITTERS]; // only touched by serial tasks: no lock needed if they are serial
+    List<String> outOfOrder = new ArrayList<>();
+    CountDownLatch done = new CountDownLatch(SUBMITTERS * PER_SUBMITTER);
+    ExecutorService threads = Executors.newFixedThreadPool(SUBMITTERS);
+    CountDownLatch start = new CountDownLatch(1);
+    for (int s = 0; s < SUBMITTERS; s++) {
+      int submitter = s;
+      threads.submit(
+          () -> {
+            start.await();
+            for (int i = 1; i <= PER_SUBMITTER; i++) {
+              int n = i;
+              beforeSubmit.accept(submitter, n);
+              serial.execute(
+                  () -> {
+                    if (running.incrementAndGet() != 1) {
+                      overlapped.set(true);
+                    }
+                    if (lastSeen[submitter] != n - 1) {
+                      outOfOrder.add(submitter + ":" + n);
+                    }
+                    lastSeen[submitter] = n;
+                    inTask.run();
+                    running.decrementAndGet();
+                    done.countDown();
+                  });
+            }
+            return null;
+          });
+    }
+    start.countDown();
+    assertEquals(true, done.await(60, TimeUnit.SECONDS));
+    threads.shutdown();
+    assertFalse(overlapped.get(), "two tasks ran at once");
+    assertEquals(List.of(), outOfOrder);
   }
 }
