@@ -37,7 +37,8 @@ public interface CoreCalls {
   interface Factory {
     /**
      * Calls made as {@code device}. Called on the thread that opens the session, and may inherit
-     * what that thread carries (the gRPC stream's trace context and cancellation).
+     * what that thread carries (the gRPC stream's trace context; not its cancellation, see {@code
+     * GrpcCoreCalls}: the session closes its calls when it ends).
      */
     CoreCalls open(CallerIdentity device);
   }
