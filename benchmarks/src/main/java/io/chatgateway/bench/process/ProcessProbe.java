@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -77,21 +78,7 @@ public final class ProcessProbe {
    * up after {@code atMost} and returns how long it waited either way.
    */
   public static Duration awaitQuiet(long pid, Duration atMost) {
-    long start = System.nanoTime();
-    long deadline = start + atMost.toNanos();
-    long window = TimeUnit.MILLISECONDS.toNanos(500);
-    long cpu = cpuNanos(pid);
-    while (System.nanoTime() < deadline) {
-      // A measurement window, not a wait for an outcome: the CPU used in it is the reading.
-      java.util.concurrent.locks.LockSupport.parkNanos(window);
-      long now = cpuNanos(pid);
-      boolean quiet = now - cpu < window / 20;
-      cpu = now;
-      if (quiet) {
-        break;
-      }
-    }
-    return Duration.ofNanos(System.nanoTime() - start);
+    return awaitSlowGrowth(() -> cpuNanos(pid), TimeUnit.MILLISECONDS.toNanos(500), atMost);
   }
 
   /**
@@ -119,17 +106,24 @@ public final class ProcessProbe {
    * how long it waited either way.
    */
   public static Duration awaitJitSettled(List<Long> pids, Duration atMost) {
+    return awaitSlowGrowth(() -> pids.stream().mapToLong(ProcessProbe::jitCompileNanos).sum(), TimeUnit.SECONDS.toNanos(2), atMost);
+  }
+
+  /**
+   * Waits until {@code nanosUsed} (CPU or compile time, in nanoseconds) grows by less than 5% of a
+   * {@code windowNanos} window; gives up after {@code atMost}. Returns how long it waited.
+   */
+  private static Duration awaitSlowGrowth(LongSupplier nanosUsed, long windowNanos, Duration atMost) {
     long start = System.nanoTime();
     long deadline = start + atMost.toNanos();
-    long window = TimeUnit.SECONDS.toNanos(2);
-    long compiled = pids.stream().mapToLong(ProcessProbe::jitCompileNanos).sum();
+    long used = nanosUsed.getAsLong();
     while (System.nanoTime() < deadline) {
-      // A measurement window, not a wait for an outcome: the compile time in it is the reading.
-      java.util.concurrent.locks.LockSupport.parkNanos(window);
-      long now = pids.stream().mapToLong(ProcessProbe::jitCompileNanos).sum();
-      boolean settled = now - compiled < window / 20;
-      compiled = now;
-      if (settled) {
+      // A measurement window, not a wait for an outcome: what is used in it is the reading.
+      java.util.concurrent.locks.LockSupport.parkNanos(windowNanos);
+      long now = nanosUsed.getAsLong();
+      boolean slow = now - used < windowNanos / 20;
+      used = now;
+      if (slow) {
         break;
       }
     }
