@@ -91,10 +91,9 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
       }
 
       /**
-       * Moves the session onto its connection's event loop once a callback runs there (the call's
-       * token verified without blocking, see CallExecutors). grpc-java runs startCall, and the
-       * callbacks queued behind it, on the pool even then; the later ones run on the transport
-       * thread.
+       * Moves the session onto its connection's event loop once a callback runs there: every
+       * callback does when the call's token verified without blocking (see CallExecutors). The
+       * callbacks of a call whose token needed the network run on the pool, and so does its session.
        */
       private void placeOnEventLoop() {
         if (!placed) {

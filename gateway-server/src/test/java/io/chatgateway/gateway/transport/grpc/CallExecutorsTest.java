@@ -1,7 +1,6 @@
 package io.chatgateway.gateway.transport.grpc;
 
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.AuthInterceptor;
@@ -15,6 +14,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 
 /** Which calls run on the transport thread: only those whose token verifies without a network wait. */
@@ -26,22 +26,24 @@ class CallExecutorsTest {
   private static final JwtVerifier JWKS =
       JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("OAUTH2_JWKS_URI", "http://127.0.0.1:9/jwks.json", "OAUTH2_ISSUER", TestTokens.ISSUER))), null);
 
+  private static final Executor POOL = command -> {};
+
   @Test
   void callsWithLocallyVerifiedTokensRunOnTheTransportThread() {
     String token = TestTokens.valid("alice", "phone");
-    assertNotNull(new CallExecutors(HMAC).getExecutor(call(MethodDescriptor.MethodType.UNARY), bearer(token)), "unary, HMAC");
-    assertNotNull(new CallExecutors(HMAC).getExecutor(call(MethodDescriptor.MethodType.BIDI_STREAMING), bearer(token)), "stream, HMAC");
+    assertSame(CallExecutors.TRANSPORT_THREAD, new CallExecutors(HMAC, POOL).getExecutor(call(MethodDescriptor.MethodType.UNARY), bearer(token)), "unary, HMAC");
+    assertSame(CallExecutors.TRANSPORT_THREAD, new CallExecutors(HMAC, POOL).getExecutor(call(MethodDescriptor.MethodType.BIDI_STREAMING), bearer(token)), "stream, HMAC");
   }
 
   @Test
   void callsThatMayWaitForKeysOrCarryNoUsableTokenRunOnThePool() {
     String token = TestTokens.valid("alice", "phone");
-    assertNull(new CallExecutors(JWKS).getExecutor(call(MethodDescriptor.MethodType.UNARY), bearer(token)), "JWKS, token not verified before");
-    assertNull(new CallExecutors(JWKS).getExecutor(call(MethodDescriptor.MethodType.BIDI_STREAMING), bearer(token)), "JWKS, stream");
-    assertNull(new CallExecutors(HMAC).getExecutor(call(MethodDescriptor.MethodType.UNARY), new Metadata()), "no token (health, reflection)");
+    assertSame(POOL, new CallExecutors(JWKS, POOL).getExecutor(call(MethodDescriptor.MethodType.UNARY), bearer(token)), "JWKS, token not verified before");
+    assertSame(POOL, new CallExecutors(JWKS, POOL).getExecutor(call(MethodDescriptor.MethodType.BIDI_STREAMING), bearer(token)), "JWKS, stream");
+    assertSame(POOL, new CallExecutors(HMAC, POOL).getExecutor(call(MethodDescriptor.MethodType.UNARY), new Metadata()), "no token (health, reflection)");
     Metadata malformed = new Metadata();
     malformed.put(AuthInterceptor.AUTHORIZATION, "Basic abc");
-    assertNull(new CallExecutors(HMAC).getExecutor(call(MethodDescriptor.MethodType.UNARY), malformed), "refused on the pool");
+    assertSame(POOL, new CallExecutors(HMAC, POOL).getExecutor(call(MethodDescriptor.MethodType.UNARY), malformed), "refused on the pool");
   }
 
   private static Metadata bearer(String token) {
