@@ -338,11 +338,15 @@ public final class DeviceSession {
   }
 
   void cutSlowConsumer() {
+    cutSlowConsumer("outbound queue full (" + outbound.size() + " events, " + outbound.bytes() + " bytes): the device reads too slowly; reconnect and resume");
+  }
+
+  /** Ends the session as one that cannot be kept up to date; {@code why} tells the device which bound it passed. Any thread. */
+  void cutSlowConsumer(String why) {
     if (!lifecycle.beginClosing()) {
       return;
     }
     services.metrics().slowConsumerCut();
-    String why = "outbound queue full (" + outbound.size() + " events, " + outbound.bytes() + " bytes): the device reads too slowly; reconnect and resume";
     executor.execute(() -> finish(new CloseReason(CloseCode.OVERLOADED, why), List.of(), false));
   }
 

@@ -1,7 +1,10 @@
 package io.chatgateway.gateway.session;
 
+import io.chatgateway.proto.v1.ServerEvent;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -12,6 +15,13 @@ import java.util.function.Consumer;
  * it is the next in sequence, drops one the device already has, and turns back to holding when one
  * skips ahead, so the session fetches what is missing first. Events without a sequence (typing,
  * presence, receipts) pass whenever the slot is live.
+ *
+ * <p>What a holding slot keeps is bounded: at most {@code maxHeld} room events, and of the events
+ * without a sequence only the newest state of each member (a presence, typing, receipt or read
+ * marker event replaces the held one of the same member and kind, in its place), at most {@link
+ * OutboundQueue#OVERDRAFT} times {@code maxHeld} events in all. Without that, a device joining a
+ * large room while its members reconnect (each announcing its presence to the room) was cut for
+ * the presence events held during its join.
  *
  * <p>Threading: fan-out lanes ({@link #offer}) and the session's executor (everything else) both use
  * it; all state is guarded by this object's monitor, which {@link #release} holds while it hands
@@ -47,17 +57,15 @@ final class RoomSlot {
   private boolean joined; // membership confirmed once: true from the first release on
   private long position;
   private List<OutboundEvent> held = new ArrayList<>();
+  private int heldRoomEvents; // of held, those with a sequence
+  private Map<String, Integer> heldStates; // member state key -> its index in held; made on first use
 
   synchronized Offer offer(OutboundEvent event, int maxHeld) {
     switch (state) {
       case CLOSED:
         return Offer.CLOSED;
       case HOLDING:
-        if (held.size() >= maxHeld) {
-          return Offer.FULL;
-        }
-        held.add(event);
-        return Offer.HELD;
+        return hold(event, maxHeld);
       default:
         long sequence = event.sequence();
         if (sequence == 0) {
@@ -72,8 +80,76 @@ final class RoomSlot {
         }
         state = State.HOLDING;
         held = new ArrayList<>();
+        heldStates = null;
         held.add(event);
+        heldRoomEvents = 1;
         return Offer.GAP;
+    }
+  }
+
+  /** Keeps {@code event} back while holding, replacing the held state it supersedes; FULL beyond the bounds. */
+  private Offer hold(OutboundEvent event, int maxHeld) {
+    if (event.sequence() != 0) {
+      if (heldRoomEvents >= maxHeld) {
+        return Offer.FULL;
+      }
+      heldRoomEvents++;
+      held.add(event);
+      return Offer.HELD;
+    }
+    String key = stateKey(event.event());
+    if (key != null && heldStates != null) {
+      Integer index = heldStates.get(key);
+      if (index != null) {
+        held.set(index, event);
+        return Offer.HELD;
+      }
+    }
+    if (held.size() >= (long) maxHeld * OutboundQueue.OVERDRAFT) {
+      return Offer.FULL;
+    }
+    if (key != null) {
+      if (heldStates == null) {
+        heldStates = new HashMap<>();
+      }
+      heldStates.put(key, held.size());
+    }
+    held.add(event);
+    return Offer.HELD;
+  }
+
+  /**
+   * What a newer event of the same key makes obsolete: a member's presence, a device's typing or
+   * receipt, a member's read marker. Null for events that each count (errors, acks and the like).
+   */
+  static String stateKey(ServerEvent event) {
+    return switch (event.getEventCase()) {
+      case PRESENCE -> "presence\n" + event.getPresence().getProfileId();
+      case TYPING -> "typing\n" + event.getTyping().getProfileId() + "\n" + event.getTyping().getDeviceId();
+      case RECEIPT -> "receipt\n" + event.getReceipt().getProfileId() + "\n" + event.getReceipt().getDeviceId();
+      case READ_MARKER -> "read\n" + event.getReadMarker().getProfileId();
+      default -> null;
+    };
+  }
+
+  /** Makes {@code events} the held ones, recounting what the bounds count. */
+  private void holdOnly(List<OutboundEvent> events) {
+    held = new ArrayList<>(events);
+    heldStates = null;
+    heldRoomEvents = 0;
+    for (int i = 0; i < held.size(); i++) {
+      OutboundEvent event = held.get(i);
+      if (event.sequence() != 0) {
+        heldRoomEvents++;
+        continue;
+      }
+      String key = stateKey(event.event());
+      if (key != null) {
+        if (heldStates == null) {
+          heldStates = new HashMap<>();
+        }
+        heldStates.put(key, i);
+      }
     }
   }
 
@@ -105,7 +181,7 @@ final class RoomSlot {
       OutboundEvent event = held.get(i);
       long sequence = event.sequence();
       if (sequence > position + 1) {
-        held = new ArrayList<>(held.subList(i, held.size()));
+        holdOnly(held.subList(i, held.size()));
         return State.HOLDING;
       }
       if (sequence == 0 || sequence == position + 1) {
@@ -114,6 +190,8 @@ final class RoomSlot {
       }
     }
     held = null;
+    heldStates = null;
+    heldRoomEvents = 0;
     state = State.LIVE;
     return State.LIVE;
   }
@@ -138,6 +216,7 @@ final class RoomSlot {
     State was = state;
     state = State.CLOSED;
     held = null;
+    heldStates = null;
     return was;
   }
 

@@ -66,7 +66,10 @@ final class Subscriptions {
         }
       }
       case GAP -> executor.execute(() -> gapFill().catchUp(roomId, slot, () -> {}));
-      case FULL -> session.cutSlowConsumer();
+      case FULL ->
+          session.cutSlowConsumer(
+              "more events of room " + roomId + " arrived while it was being joined or caught up than the session may hold back ("
+                  + config.maxQueuedMessages() + " room events); reconnect and resume");
       case HELD, DUPLICATE, CLOSED -> {}
     }
   }
