@@ -18,7 +18,7 @@ import java.util.Set;
  * How device tokens are verified.
  *
  * <p>Exactly one key source is used: a JWKS endpoint ({@code OAUTH2_JWKS_URI}, production), an HMAC
- * secret ({@code JWT_HMAC_SECRET}, development and tests), or neither, which is development mode:
+ * secret ({@code JWT_HMAC_SECRET} or the file {@code JWT_HMAC_SECRET_FILE}), or neither, which is development mode:
  * the gateway generates a secret, keeps it in {@code devSecretFile} so the {@code token} command can
  * mint tokens for it, and says so loudly in its log.
  */
@@ -65,7 +65,7 @@ public record AuthConfig(
   /** Reads and validates the auth variables. */
   public static AuthConfig fromEnvironment(EnvReader env) {
     Optional<URI> jwks = env.uri("OAUTH2_JWKS_URI", "https", "http", "file");
-    Optional<String> secret = env.optional("JWT_HMAC_SECRET");
+    Optional<String> secret = env.secret("JWT_HMAC_SECRET");
     if (jwks.isPresent() && secret.isPresent()) {
       throw new ConfigException("OAUTH2_JWKS_URI and JWT_HMAC_SECRET: set only one key source, not both");
     }

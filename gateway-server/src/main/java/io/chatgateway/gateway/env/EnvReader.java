@@ -2,8 +2,14 @@ package io.chatgateway.gateway.env;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +31,35 @@ public final class EnvReader {
   public Optional<String> optional(String name) {
     String value = env.get(name);
     return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+  }
+
+  /**
+   * A secret, given either as the value of {@code name} or as a file named by {@code name_FILE} (a
+   * Kubernetes secret mount, say), never both. A file's content is the secret, as UTF-8 text, without
+   * surrounding blanks and line breaks. Errors name the variable and the file, never the secret.
+   */
+  public Optional<String> secret(String name) {
+    String fileVariable = name + "_FILE";
+    Optional<String> inline = optional(name);
+    Optional<String> file = optional(fileVariable);
+    if (file.isEmpty()) {
+      return inline;
+    }
+    if (inline.isPresent()) {
+      throw new ConfigException(name + " and " + fileVariable + ": set only one of them");
+    }
+    String content;
+    try {
+      content = Files.readString(Path.of(file.get()), StandardCharsets.UTF_8);
+    } catch (MalformedInputException e) {
+      throw new ConfigException(fileVariable + ": " + file.get() + " is not UTF-8 text");
+    } catch (IOException | InvalidPathException e) {
+      throw new ConfigException(fileVariable + ": cannot read " + file.get() + " (" + e.getClass().getSimpleName() + ")");
+    }
+    if (content.isBlank()) {
+      throw new ConfigException(fileVariable + ": " + file.get() + " is empty");
+    }
+    return Optional.of(content.strip());
   }
 
   public String string(String name, String defaultValue) {

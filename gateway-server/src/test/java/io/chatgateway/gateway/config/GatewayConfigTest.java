@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import io.chatgateway.gateway.forward.ForwardedChatService.Marshalling;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,6 +19,7 @@ import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class GatewayConfigTest {
 
@@ -144,5 +148,43 @@ class GatewayConfigTest {
                 GatewayConfig.fromEnvironment(
                     Map.of("OAUTH2_JWKS_URI", "https://idp/jwks", "JWT_HMAC_SECRET", "x".repeat(40))));
     assertTrue(e.getMessage().contains("OAUTH2_JWKS_URI") && e.getMessage().contains("JWT_HMAC_SECRET"), e.getMessage());
+  }
+
+  @Test
+  void theHmacSecretMayComeFromAFile(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("hmac");
+    Files.writeString(file, "s".repeat(40) + "\n");
+    GatewayConfig config = GatewayConfig.fromEnvironment(Map.of("JWT_HMAC_SECRET_FILE", file.toString()));
+    assertEquals(Optional.of("s".repeat(40)), config.auth().hmacSecret(), "content without its line break");
+  }
+
+  @Test
+  void aSecretFileIsRefusedClearlyAndNeverEchoed(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("hmac");
+    Files.writeString(file, "short-secret-value");
+    ConfigException tooShort = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnvironment(Map.of("JWT_HMAC_SECRET_FILE", file.toString())));
+    assertTrue(tooShort.getMessage().startsWith("JWT_HMAC_SECRET"), tooShort.getMessage());
+    assertFalse(tooShort.getMessage().contains("short-secret-value"), tooShort.getMessage());
+
+    Path missing = dir.resolve("absent");
+    ConfigException unreadable = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnvironment(Map.of("JWT_HMAC_SECRET_FILE", missing.toString())));
+    assertTrue(unreadable.getMessage().startsWith("JWT_HMAC_SECRET_FILE: cannot read " + missing), unreadable.getMessage());
+
+    Path empty = dir.resolve("empty");
+    Files.writeString(empty, "\n");
+    ConfigException blank = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnvironment(Map.of("JWT_HMAC_SECRET_FILE", empty.toString())));
+    assertTrue(blank.getMessage().contains("is empty"), blank.getMessage());
+
+    Path binary = dir.resolve("binary");
+    Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 0x00, (byte) 0xc3});
+    ConfigException notText = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnvironment(Map.of("JWT_HMAC_SECRET_FILE", binary.toString())));
+    assertTrue(notText.getMessage().contains("not UTF-8 text"), notText.getMessage());
+
+    ConfigException both =
+        assertThrows(
+            ConfigException.class,
+            () -> GatewayConfig.fromEnvironment(Map.of("JWT_HMAC_SECRET", "x".repeat(40), "JWT_HMAC_SECRET_FILE", file.toString())));
+    assertTrue(both.getMessage().contains("JWT_HMAC_SECRET and JWT_HMAC_SECRET_FILE"), both.getMessage());
+    assertFalse(both.getMessage().contains("x".repeat(40)), both.getMessage());
   }
 }
