@@ -52,6 +52,13 @@ public record AuthConfig(
     requireNonNull(devSecretFile, "devSecretFile");
   }
 
+  /** Everything but the secret, which never reaches a log through this. */
+  @Override
+  public String toString() {
+    return "AuthConfig[jwksUri=" + jwksUri + ", hmacSecret=" + hmacSecret.map(secret -> "(set)").orElse("(unset)") + ", issuers=" + issuers
+        + ", audience=" + audience + ", algorithms=" + algorithms + ", clockSkew=" + clockSkew + ", devSecretFile=" + devSecretFile + "]";
+  }
+
   /** True when neither a JWKS URI nor an HMAC secret is configured. */
   public boolean devMode() {
     return jwksUri.isEmpty() && hmacSecret.isEmpty();

@@ -156,6 +156,7 @@ class GatewayConfigTest {
     Files.writeString(file, "s".repeat(40) + "\n");
     GatewayConfig config = GatewayConfig.fromEnvironment(Map.of("JWT_HMAC_SECRET_FILE", file.toString()));
     assertEquals(Optional.of("s".repeat(40)), config.auth().hmacSecret(), "content without its line break");
+    assertFalse(config.toString().contains("s".repeat(40)), "the configuration's text never holds the secret: " + config);
   }
 
   @Test
