@@ -13,6 +13,7 @@ import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.bus.RedisTarget;
 import io.chatgateway.gateway.forward.ForwardedChatService;
 import io.chatgateway.gateway.forward.GrpcCoreCalls;
+import io.chatgateway.gateway.limits.ConcurrencyLimit;
 import io.chatgateway.gateway.telemetry.GatewayMetrics;
 import io.chatgateway.gateway.telemetry.Telemetry;
 import io.chatgateway.gateway.telemetry.TracePropagation;
@@ -20,7 +21,6 @@ import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.chatgateway.gateway.http.HttpServer;
 import io.chatgateway.gateway.http.OriginPolicy;
-import io.chatgateway.gateway.transport.websocket.UnauthenticatedConnections;
 import io.chatgateway.gateway.transport.websocket.WebSocketBridge;
 import io.chatgateway.gateway.session.SessionServices;
 import io.chatgateway.gateway.transport.grpc.ConnectHandler;
@@ -101,7 +101,8 @@ public final class GatewayServer implements AutoCloseable {
             ForkJoinPool.defaultForkJoinWorkerThreadFactory,
             null,
             true);
-    UnauthenticatedConnections unauthenticated = new UnauthenticatedConnections(config.http().maxUnauthenticatedConnections());
+    ConcurrencyLimit unauthenticated = new ConcurrencyLimit(config.http().maxUnauthenticatedConnections());
+    ConcurrencyLimit connectRequests = new ConcurrencyLimit(config.http().maxConnectRequests());
     AtomicReference<SessionServices> built = new AtomicReference<>(); // the subscriptions gauge reads it once built
     GatewayMetrics metrics =
         new GatewayMetrics(
@@ -110,7 +111,8 @@ public final class GatewayServer implements AutoCloseable {
             () -> breaker.state() == CircuitBreaker.State.OPEN,
             engine::healthy,
             engine::lagSeconds,
-            unauthenticated::open);
+            unauthenticated,
+            connectRequests);
     TracePropagation tracing = new TracePropagation(telemetry, metrics);
     // Every call to the core, whoever makes it, carries trace context and is measured.
     Channel core = ClientInterceptors.intercept(upstream.client().channel(), tracing.upstream());
@@ -158,6 +160,7 @@ public final class GatewayServer implements AutoCloseable {
             () -> !draining && !grpcServer.isShutdown(),
             breaker::state,
             engine::healthy,
+            connectRequests,
             scheduler);
   }
 

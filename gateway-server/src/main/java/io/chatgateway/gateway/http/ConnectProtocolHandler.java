@@ -13,6 +13,7 @@ import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.gateway.forward.UnaryCalls;
+import io.chatgateway.gateway.limits.ConcurrencyLimit;
 import io.chatgateway.gateway.telemetry.TracePropagation;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.grpc.Channel;
@@ -39,7 +40,9 @@ import java.util.concurrent.TimeUnit;
  * application/json} (protobuf JSON mapping) or {@code application/proto} body and {@code
  * Authorization: Bearer <jwt>}, so curl and {@code @connectrpc/connect-web} clients work. Calls are
  * forwarded to the core exactly like gRPC calls. Errors use Connect's JSON error body and HTTP status.
- * Streaming methods are answered 501: use gRPC or the WebSocket.
+ * Streaming methods are answered 501: use gRPC or the WebSocket. At most {@code MAX_CONNECT_REQUESTS}
+ * authenticated requests are served at once, from their headers to their answer; beyond that a
+ * request is answered {@code resource_exhausted} (HTTP 429) before its body is read.
  */
 final class ConnectProtocolHandler implements HttpHandler {
 
@@ -57,14 +60,17 @@ final class ConnectProtocolHandler implements HttpHandler {
   private final TracePropagation tracing;
   private final JwtVerifier verifier;
   private final OriginPolicy origins;
+  private final ConcurrencyLimit inFlight;
   private final ScheduledExecutorService scheduler;
 
   @SuppressWarnings("unchecked")
-  ConnectProtocolHandler(Channel upstream, TracePropagation tracing, JwtVerifier verifier, OriginPolicy origins, ScheduledExecutorService scheduler) {
+  ConnectProtocolHandler(
+      Channel upstream, TracePropagation tracing, JwtVerifier verifier, OriginPolicy origins, ConcurrencyLimit inFlight, ScheduledExecutorService scheduler) {
     this.upstream = requireNonNull(upstream, "upstream");
     this.tracing = requireNonNull(tracing, "tracing");
     this.verifier = requireNonNull(verifier, "verifier");
     this.origins = requireNonNull(origins, "origins");
+    this.inFlight = requireNonNull(inFlight, "inFlight");
     this.scheduler = requireNonNull(scheduler, "scheduler");
     for (MethodDescriptor<?, ?> method : ChatServiceGrpc.getServiceDescriptor().getMethods()) {
       if (method.getType() == MethodDescriptor.MethodType.UNARY) {
@@ -116,6 +122,16 @@ final class ConnectProtocolHandler implements HttpHandler {
       error(exchange, StatusCodes.UNAUTHORIZED, "unauthenticated", e.getMessage());
       return;
     }
+    if (!inFlight.tryAcquire()) {
+      error(exchange, 429, "resource_exhausted", "too many requests in flight on this gateway (" + inFlight.max() + "); retry later");
+      return;
+    }
+    // Given back however the exchange ends: answered, failed, or the client gone.
+    exchange.addExchangeCompleteListener(
+        (ended, next) -> {
+          inFlight.release();
+          next.proceed();
+        });
     exchange.setMaxEntitySize(MAX_BODY_BYTES);
     exchange.getRequestReceiver().receiveFullBytes(
         (ex, body) -> call(ex, method, json, token, body),

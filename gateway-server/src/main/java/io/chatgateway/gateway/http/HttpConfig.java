@@ -11,8 +11,10 @@ import java.util.List;
  *     same-origin pages (the demo page served here)
  * @param maxUnauthenticatedConnections {@code MAX_UNAUTHENTICATED_CONNECTIONS}: WebSockets that
  *     upgraded without a token and have not yet authenticated with a hello, at most, at once
+ * @param maxConnectRequests {@code MAX_CONNECT_REQUESTS}: Connect-protocol requests in flight at
+ *     once, from the request's headers to its answer (bodies are read into memory, up to 4 MiB each)
  */
-public record HttpConfig(int port, List<String> allowedOrigins, int maxUnauthenticatedConnections) {
+public record HttpConfig(int port, List<String> allowedOrigins, int maxUnauthenticatedConnections, int maxConnectRequests) {
 
   public HttpConfig {
     allowedOrigins = List.copyOf(allowedOrigins);
@@ -26,6 +28,9 @@ public record HttpConfig(int port, List<String> allowedOrigins, int maxUnauthent
       }
     }
     return new HttpConfig(
-        env.integer("HTTP_PORT", 8080, 0, 65535), origins, env.integer("MAX_UNAUTHENTICATED_CONNECTIONS", 10_000, 0, 1_000_000));
+        env.integer("HTTP_PORT", 8080, 0, 65535),
+        origins,
+        env.integer("MAX_UNAUTHENTICATED_CONNECTIONS", 10_000, 0, 1_000_000),
+        env.integer("MAX_CONNECT_REQUESTS", 1_000, 1, 100_000));
   }
 }

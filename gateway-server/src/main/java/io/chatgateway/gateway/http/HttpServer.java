@@ -3,6 +3,7 @@ package io.chatgateway.gateway.http;
 import io.chatgateway.client.CircuitBreaker;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.JwtVerifier;
+import io.chatgateway.gateway.limits.ConcurrencyLimit;
 import io.chatgateway.gateway.telemetry.Telemetry;
 import io.chatgateway.gateway.telemetry.TracePropagation;
 import io.grpc.Channel;
@@ -45,6 +46,7 @@ public final class HttpServer implements AutoCloseable {
       BooleanSupplier grpcServing,
       Supplier<CircuitBreaker.State> breaker,
       BooleanSupplier engineHealthy,
+      ConcurrencyLimit connectRequests,
       ScheduledExecutorService scheduler) {
     OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
     ResourceHandler page =
@@ -58,7 +60,7 @@ public final class HttpServer implements AutoCloseable {
               exchange.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_TYPE, telemetry.contentType());
               exchange.getResponseSender().send(telemetry.scrape());
             })
-            .addPrefixPath(ConnectProtocolHandler.PREFIX, new ConnectProtocolHandler(upstream, tracing, verifier, origins, scheduler));
+            .addPrefixPath(ConnectProtocolHandler.PREFIX, new ConnectProtocolHandler(upstream, tracing, verifier, origins, connectRequests, scheduler));
     if (devSecret != null) {
       routes.addExactPath("/dev/token", DevTokenHandler.create(devSecret, auth));
     }

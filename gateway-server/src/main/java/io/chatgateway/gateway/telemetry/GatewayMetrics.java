@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.telemetry;
 
+import io.chatgateway.gateway.limits.ConcurrencyLimit;
 import io.chatgateway.gateway.session.SessionMetrics;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -53,6 +54,7 @@ public final class GatewayMetrics implements SessionMetrics {
    * @param engineHealthy whether the engine (Redis pub/sub link) delivers
    * @param engineLagSeconds the engine's last round-trip lag; negative when unknown
    * @param unauthenticated WebSockets open without an authenticated session yet
+   * @param connectRequests Connect-protocol requests in flight
    */
   public GatewayMetrics(
       Meter meter,
@@ -60,7 +62,8 @@ public final class GatewayMetrics implements SessionMetrics {
       BooleanSupplier breakerOpen,
       BooleanSupplier engineHealthy,
       DoubleSupplier engineLagSeconds,
-      LongSupplier unauthenticated) {
+      ConcurrencyLimit unauthenticated,
+      ConcurrencyLimit connectRequests) {
     activeConnections = meter.upDownCounterBuilder("chat.gateway.connections.active").setDescription("Open device streams").build();
     // Exported at 0 from the start: the HPA must see an idle new pod, not a missing series.
     for (String transport : List.of("grpc", "websocket")) {
@@ -86,7 +89,16 @@ public final class GatewayMetrics implements SessionMetrics {
         .buildWithCallback(m -> m.record(subscriptions.getAsLong()));
     meter.gaugeBuilder("chat.gateway.connections.unauthenticated").ofLongs()
         .setDescription("WebSockets open without an authenticated session yet (bounded by MAX_UNAUTHENTICATED_CONNECTIONS)")
-        .buildWithCallback(m -> m.record(unauthenticated.getAsLong()));
+        .buildWithCallback(m -> m.record(unauthenticated.inUse()));
+    meter.counterBuilder("chat.gateway.connections.unauthenticated.refused")
+        .setDescription("WebSockets without a token closed at once because MAX_UNAUTHENTICATED_CONNECTIONS were waiting")
+        .buildWithCallback(m -> m.record(unauthenticated.refused()));
+    meter.gaugeBuilder("chat.gateway.connect.requests.in_flight").ofLongs()
+        .setDescription("Connect-protocol requests being served (bounded by MAX_CONNECT_REQUESTS)")
+        .buildWithCallback(m -> m.record(connectRequests.inUse()));
+    meter.counterBuilder("chat.gateway.connect.requests.refused")
+        .setDescription("Connect-protocol requests answered resource_exhausted because MAX_CONNECT_REQUESTS were in flight")
+        .buildWithCallback(m -> m.record(connectRequests.refused()));
     meter.gaugeBuilder("chat.gateway.upstream.breaker_open").ofLongs().setDescription("1 while the circuit breaker to the core is open")
         .buildWithCallback(m -> m.record(breakerOpen.getAsBoolean() ? 1 : 0));
     meter.gaugeBuilder("chat.gateway.engine.healthy").ofLongs().setDescription("1 while the engine (Redis pub/sub) delivers")

@@ -77,6 +77,7 @@ class GatewayConfigTest {
         "CHAT_SERVICE_TLS|maybe",
         "FORWARD_MARSHALLING|json",
         "MAX_CHANNELS_PER_SOCKET|0",
+        "MAX_CONNECT_REQUESTS|0",
         "MAX_CONNECTIONS_PER_DEVICE|none",
         "MAX_EVENTS_PER_SECOND|-5",
         "MAX_FRAME_BYTES|10",

@@ -9,6 +9,7 @@ import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.gateway.http.OriginPolicy;
+import io.chatgateway.gateway.limits.ConcurrencyLimit;
 import io.chatgateway.gateway.session.CloseCode;
 import io.chatgateway.gateway.session.CloseReason;
 import io.chatgateway.gateway.session.DeviceSession;
@@ -66,7 +67,7 @@ public final class WebSocketBridge {
   private final ScheduledExecutorService scheduler;
   private final Duration pingInterval;
   private final Duration helloTimeout;
-  private final UnauthenticatedConnections unauthenticated;
+  private final ConcurrencyLimit unauthenticated;
 
   public WebSocketBridge(
       SessionServices services,
@@ -76,7 +77,7 @@ public final class WebSocketBridge {
       ScheduledExecutorService scheduler,
       Duration pingInterval,
       Duration helloTimeout,
-      UnauthenticatedConnections unauthenticated) {
+      ConcurrencyLimit unauthenticated) {
     this.services = requireNonNull(services, "services");
     this.verifier = requireNonNull(verifier, "verifier");
     this.origins = requireNonNull(origins, "origins");

@@ -1,4 +1,4 @@
-package io.chatgateway.gateway.transport.websocket;
+package io.chatgateway.gateway.limits;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,12 +11,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
-class UnauthenticatedConnectionsTest {
+class ConcurrencyLimitTest {
 
   @Test
   void neverMoreThanTheBoundHoldSlotsUnderContention() throws Exception {
     int max = 50;
-    UnauthenticatedConnections slots = new UnauthenticatedConnections(max);
+    ConcurrencyLimit slots = new ConcurrencyLimit(max);
     AtomicInteger holding = new AtomicInteger();
     AtomicInteger mostHeld = new AtomicInteger();
     AtomicIntegerArray refusedByThread = new AtomicIntegerArray(8);
@@ -45,18 +45,24 @@ class UnauthenticatedConnectionsTest {
     pool.shutdown();
     assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
     assertTrue(mostHeld.get() <= max, "held at once: " + mostHeld.get());
-    assertEquals(0, slots.open(), "every slot given back");
+    assertEquals(0, slots.inUse(), "every slot given back");
+    int refused = 0;
+    for (int t = 0; t < 8; t++) {
+      refused += refusedByThread.get(t);
+    }
+    assertEquals(refused, slots.refused(), "every refusal counted");
   }
 
   @Test
   void aFullBoundRefusesUntilASlotIsGivenBack() {
-    UnauthenticatedConnections slots = new UnauthenticatedConnections(2);
+    ConcurrencyLimit slots = new ConcurrencyLimit(2);
     assertTrue(slots.tryAcquire());
     assertTrue(slots.tryAcquire());
     assertEquals(false, slots.tryAcquire());
     slots.release();
     assertTrue(slots.tryAcquire());
-    assertEquals(2, slots.open());
-    assertEquals(false, new UnauthenticatedConnections(0).tryAcquire(), "0 refuses every token-less upgrade");
+    assertEquals(2, slots.inUse());
+    assertEquals(1, slots.refused());
+    assertEquals(false, new ConcurrencyLimit(0).tryAcquire(), "0 refuses every acquire");
   }
 }
