@@ -87,18 +87,12 @@ public final class GatewayMetrics implements SessionMetrics {
             .setExplicitBucketBoundariesAdvice(List.of(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)).build();
     meter.gaugeBuilder("chat.gateway.subscriptions.active").ofLongs().setDescription("Room subscriptions of local sessions")
         .buildWithCallback(m -> m.record(subscriptions.getAsLong()));
-    meter.gaugeBuilder("chat.gateway.connections.unauthenticated").ofLongs()
-        .setDescription("WebSockets open without an authenticated session yet (bounded by MAX_UNAUTHENTICATED_CONNECTIONS)")
-        .buildWithCallback(m -> m.record(unauthenticated.inUse()));
-    meter.counterBuilder("chat.gateway.connections.unauthenticated.refused")
-        .setDescription("WebSockets without a token closed at once because MAX_UNAUTHENTICATED_CONNECTIONS were waiting")
-        .buildWithCallback(m -> m.record(unauthenticated.refused()));
-    meter.gaugeBuilder("chat.gateway.connect.requests.in_flight").ofLongs()
-        .setDescription("Connect-protocol requests being served (bounded by MAX_CONNECT_REQUESTS)")
-        .buildWithCallback(m -> m.record(connectRequests.inUse()));
-    meter.counterBuilder("chat.gateway.connect.requests.refused")
-        .setDescription("Connect-protocol requests answered resource_exhausted because MAX_CONNECT_REQUESTS were in flight")
-        .buildWithCallback(m -> m.record(connectRequests.refused()));
+    export(meter, unauthenticated, "chat.gateway.connections.unauthenticated", "chat.gateway.connections.unauthenticated.refused",
+        "WebSockets open without an authenticated session yet (bounded by MAX_UNAUTHENTICATED_CONNECTIONS)",
+        "WebSockets without a token closed at once because MAX_UNAUTHENTICATED_CONNECTIONS were waiting");
+    export(meter, connectRequests, "chat.gateway.connect.requests.in_flight", "chat.gateway.connect.requests.refused",
+        "Connect-protocol requests being served (bounded by MAX_CONNECT_REQUESTS)",
+        "Connect-protocol requests answered resource_exhausted because MAX_CONNECT_REQUESTS were in flight");
     meter.gaugeBuilder("chat.gateway.upstream.breaker_open").ofLongs().setDescription("1 while the circuit breaker to the core is open")
         .buildWithCallback(m -> m.record(breakerOpen.getAsBoolean() ? 1 : 0));
     meter.gaugeBuilder("chat.gateway.engine.healthy").ofLongs().setDescription("1 while the engine (Redis pub/sub) delivers")
@@ -114,6 +108,12 @@ public final class GatewayMetrics implements SessionMetrics {
 
   private Attributes of(AttributeKey<String> key, String value) {
     return attributes.computeIfAbsent(key.getKey() + "=" + value, k -> Attributes.of(key, value));
+  }
+
+  /** A limit's use as a gauge named {@code inUse} and its refusals as a counter named {@code refused}. */
+  private static void export(Meter meter, ConcurrencyLimit limit, String inUse, String refused, String inUseDescription, String refusedDescription) {
+    meter.gaugeBuilder(inUse).ofLongs().setDescription(inUseDescription).buildWithCallback(m -> m.record(limit.inUse()));
+    meter.counterBuilder(refused).setDescription(refusedDescription).buildWithCallback(m -> m.record(limit.refused()));
   }
 
   @Override
