@@ -108,14 +108,19 @@ final class RoomSlot {
     if (held.size() >= (long) maxHeld * OutboundQueue.OVERDRAFT) {
       return Offer.FULL;
     }
+    remember(key, held.size());
+    held.add(event);
+    return Offer.HELD;
+  }
+
+  /** Notes that the held event at {@code index} is the newest of state {@code key} (none: null). */
+  private void remember(String key, int index) {
     if (key != null) {
       if (heldStates == null) {
         heldStates = new HashMap<>();
       }
-      heldStates.put(key, held.size());
+      heldStates.put(key, index);
     }
-    held.add(event);
-    return Offer.HELD;
   }
 
   /**
@@ -141,14 +146,8 @@ final class RoomSlot {
       OutboundEvent event = held.get(i);
       if (event.sequence() != 0) {
         heldRoomEvents++;
-        continue;
-      }
-      String key = stateKey(event.event());
-      if (key != null) {
-        if (heldStates == null) {
-          heldStates = new HashMap<>();
-        }
-        heldStates.put(key, i);
+      } else {
+        remember(stateKey(event.event()), i);
       }
     }
   }
