@@ -25,14 +25,18 @@ import io.chatgateway.gateway.transport.websocket.WebSocketBridge;
 import io.chatgateway.gateway.session.SessionServices;
 import io.chatgateway.gateway.transport.grpc.ConnectHandler;
 import io.grpc.Server;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import io.chatgateway.gateway.tls.ServerTls;
 import io.chatgateway.gateway.transport.grpc.GrpcServers;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -64,11 +68,14 @@ public final class GatewayServer implements AutoCloseable {
   private final SessionServices sessions;
   private final Server grpcServer;
   private final HttpServer httpServer;
+  private final Optional<ServerTls> tls;
   private volatile boolean draining;
   private final AtomicBoolean stopped = new AtomicBoolean();
 
   private GatewayServer(GatewayConfig config) throws IOException {
     this.config = config;
+    // Loaded before anything starts, so that a bad certificate stops start-up naming its variable.
+    this.tls = config.tls().map(ServerTls::load);
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -124,6 +131,7 @@ public final class GatewayServer implements AutoCloseable {
     this.grpcServer =
         GrpcServers.builder(
                 config.grpcPort(),
+                tls.map(ServerTls::grpcCredentials).orElseGet(InsecureServerCredentials::create),
                 callExecutor,
                 verifier,
                 List.of(
@@ -161,7 +169,8 @@ public final class GatewayServer implements AutoCloseable {
             breaker::state,
             engine::healthy,
             connectRequests,
-            scheduler);
+            scheduler,
+            tls);
   }
 
   /** Builds and starts a gateway; throws when the port cannot be bound. */
@@ -176,10 +185,14 @@ public final class GatewayServer implements AutoCloseable {
     }
     try {
       server.httpServer.start();
+    } catch (IllegalStateException e) {
+      server.close();
+      throw new IOException(e.getMessage(), e);
     } catch (RuntimeException e) {
       server.close();
       throw new IOException("cannot listen on HTTP_PORT " + config.http().port() + ": " + e.getMessage(), e);
     }
+    server.tls.ifPresent(material -> material.watch(server.scheduler));
     server.sessions.start();
     server.backplane.directory().start(server.sessions::liveSnapshots, server.sessions::isLive, server.sessions.fanout()::subscriberCounts);
     server.readiness.update();
@@ -189,6 +202,8 @@ public final class GatewayServer implements AutoCloseable {
         () ->
             "gateway " + config.gatewayId() + " listening for gRPC on port " + server.grpcPort()
                 + " and HTTP on port " + server.httpPort()
+                + server.httpServer.internalPort().stream().mapToObj(port -> ", health and metrics on port " + port).findFirst().orElse("")
+                + server.tls.map(material -> ", TLS " + material.describe()).orElse(", plaintext")
                 + ", core: " + config.chatServiceTarget().orElse("embedded (in-memory)")
                 + ", engine: " + config.cache().map(RedisTarget::display).orElse("in-memory")
                 + ", forwarding: " + config.forwardMarshalling());
@@ -222,6 +237,11 @@ public final class GatewayServer implements AutoCloseable {
   /** The bound HTTP port (useful with HTTP_PORT=0). */
   public int httpPort() {
     return httpServer.port();
+  }
+
+  /** The bound internal port of health and metrics, when {@code INTERNAL_PORT} is set. */
+  public OptionalInt internalPort() {
+    return httpServer.internalPort();
   }
 
   public GatewayConfig config() {
@@ -283,6 +303,7 @@ public final class GatewayServer implements AutoCloseable {
     upstream.close();
     sessions.close();
     backplane.close();
+    tls.ifPresent(ServerTls::close);
     scheduler.shutdownNow();
     callExecutor.shutdownNow();
     telemetry.close();

@@ -10,6 +10,7 @@ import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.forward.ForwardedChatService.Marshalling;
 import io.chatgateway.gateway.http.HttpConfig;
 import io.chatgateway.gateway.session.SessionConfig;
+import io.chatgateway.gateway.tls.TlsConfig;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,8 @@ import java.util.regex.Pattern;
  * @param redisCommandTimeout {@code REDIS_COMMAND_TIMEOUT_MS}: timeout of every Redis command
  * @param otlpEndpoint {@code OTEL_EXPORTER_OTLP_ENDPOINT}: where traces go over OTLP/HTTP; empty:
  *     nowhere
+ * @param tls TLS on both device ports ({@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}, {@code
+ *     TLS_CLIENT_CA_FILE}); empty: plaintext
  */
 public record GatewayConfig(
     String gatewayId,
@@ -55,7 +58,8 @@ public record GatewayConfig(
     Optional<RedisTarget> cache,
     Duration gatewayHeartbeat,
     Duration redisCommandTimeout,
-    Optional<java.net.URI> otlpEndpoint) {
+    Optional<java.net.URI> otlpEndpoint,
+    Optional<TlsConfig> tls) {
 
   private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -74,6 +78,7 @@ public record GatewayConfig(
     requireNonNull(gatewayHeartbeat, "gatewayHeartbeat");
     requireNonNull(redisCommandTimeout, "redisCommandTimeout");
     requireNonNull(otlpEndpoint, "otlpEndpoint");
+    requireNonNull(tls, "tls");
   }
 
   /** Parses CACHE_URI; shared with the standalone core's configuration. */
@@ -127,6 +132,7 @@ public record GatewayConfig(
         cacheTarget(env),
         Duration.ofSeconds(env.integer("GATEWAY_HEARTBEAT_SEC", 5, 1, 300)),
         Duration.ofMillis(env.integer("REDIS_COMMAND_TIMEOUT_MS", 2_000, 10, 60_000)),
-        env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", "http", "https"));
+        env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", "http", "https"),
+        TlsConfig.fromEnvironment(env));
   }
 }

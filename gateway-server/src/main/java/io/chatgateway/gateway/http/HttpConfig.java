@@ -1,7 +1,10 @@
 package io.chatgateway.gateway.http;
 
 import io.chatgateway.gateway.env.EnvReader;
+import static java.util.Objects.requireNonNull;
+
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * @param port {@code HTTP_PORT} (default 8080; 0 picks a free port)
@@ -13,11 +16,14 @@ import java.util.List;
  *     upgraded without a token and have not yet authenticated with a hello, at most, at once
  * @param maxConnectRequests {@code MAX_CONNECT_REQUESTS}: Connect-protocol requests in flight at
  *     once, from the request's headers to its answer (bodies are read into memory, up to 4 MiB each)
+ * @param internalPort {@code INTERNAL_PORT}: when set, {@code /healthz}, {@code /readyz} and {@code
+ *     /metrics} are served there, plaintext, and no longer on {@code HTTP_PORT} (0 picks a free port)
  */
-public record HttpConfig(int port, List<String> allowedOrigins, int maxUnauthenticatedConnections, int maxConnectRequests) {
+public record HttpConfig(int port, List<String> allowedOrigins, int maxUnauthenticatedConnections, int maxConnectRequests, OptionalInt internalPort) {
 
   public HttpConfig {
     allowedOrigins = List.copyOf(allowedOrigins);
+    requireNonNull(internalPort, "internalPort");
   }
 
   public static HttpConfig fromEnvironment(EnvReader env) {
@@ -27,10 +33,16 @@ public record HttpConfig(int port, List<String> allowedOrigins, int maxUnauthent
         throw EnvReader.invalid("ALLOWED_ORIGINS", "'*' or origins like https://chat.example.com (scheme://host[:port])", String.join(",", origins));
       }
     }
+    int port = env.integer("HTTP_PORT", 8080, 0, 65535);
+    OptionalInt internalPort = env.optional("INTERNAL_PORT").isEmpty() ? OptionalInt.empty() : OptionalInt.of(env.integer("INTERNAL_PORT", 0, 0, 65535));
+    if (internalPort.isPresent() && internalPort.getAsInt() != 0 && internalPort.getAsInt() == port) {
+      throw EnvReader.invalid("INTERNAL_PORT", "a port other than HTTP_PORT", String.valueOf(port));
+    }
     return new HttpConfig(
-        env.integer("HTTP_PORT", 8080, 0, 65535),
+        port,
         origins,
         env.integer("MAX_UNAUTHENTICATED_CONNECTIONS", 10_000, 0, 1_000_000),
-        env.integer("MAX_CONNECT_REQUESTS", 1_000, 1, 100_000));
+        env.integer("MAX_CONNECT_REQUESTS", 1_000, 1, 100_000),
+        internalPort);
   }
 }

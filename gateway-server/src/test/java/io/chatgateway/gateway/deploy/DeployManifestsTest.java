@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.lang.reflect.Method;
 import java.net.URI;
@@ -61,9 +62,10 @@ class DeployManifestsTest {
           "v1/Secret", Secret.class,
           "v1/Namespace", Namespace.class,
           "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
+          "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class,
           "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class);
 
-  @RegisterExtension static final GatewayExtension gateway = GatewayExtension.standard();
+  @RegisterExtension static final GatewayExtension gateway = GatewayExtension.withEnv(Map.of("INTERNAL_PORT", "0"));
 
   record Document(Path file, JsonNode node) {
     String key() {
@@ -114,6 +116,11 @@ class DeployManifestsTest {
         for (JsonNode resource : document.node().path("resources")) {
           assertTrue(Files.exists(document.file().getParent().resolve(resource.asText())), document.file() + " lists missing " + resource.asText());
         }
+      } else if (document.key().equals("cert-manager.io/v1/Certificate")) {
+        JsonNode spec = document.node().path("spec");
+        assertEquals("PKCS8", spec.path("privateKey").path("encoding").asText(), document.file() + ": the gateway reads PKCS#8 keys only");
+        assertFalse(spec.path("secretName").asText().isEmpty(), document.file() + ": secretName");
+        assertFalse(spec.path("issuerRef").path("name").asText().isEmpty(), document.file() + ": issuerRef");
       } else if (document.key().equals("keda.sh/v1alpha1/ScaledObject")) {
         JsonNode trigger = document.node().path("spec").path("triggers").path(0);
         assertEquals("prometheus", trigger.path("type").asText());
@@ -132,7 +139,7 @@ class DeployManifestsTest {
     assertEquals(GatewayMetrics.ACTIVE_CONNECTIONS_PROMETHEUS, hpa.getSpec().getMetrics().get(0).getPods().getMetric().getName());
     String adapter = all(documents, ConfigMap.class).stream().filter(c -> c.getMetadata().getName().equals("prometheus-adapter")).findFirst().orElseThrow().getData().get("config.yaml");
     assertTrue(adapter.contains("seriesQuery: '" + GatewayMetrics.ACTIVE_CONNECTIONS_PROMETHEUS), adapter);
-    HttpResponse<String> metrics = get("/metrics");
+    HttpResponse<String> metrics = internal("/metrics");
     assertTrue(metrics.body().contains("# TYPE " + GatewayMetrics.ACTIVE_CONNECTIONS_PROMETHEUS + " gauge"), "the gateway exports it: " + metrics.body());
   }
 
@@ -145,10 +152,15 @@ class DeployManifestsTest {
     container.getPorts().stream().map(ContainerPort::getName).forEach(portNames::add);
     for (Probe probe : List.of(container.getLivenessProbe(), container.getReadinessProbe(), container.getStartupProbe())) {
       HTTPGetAction http = probe.getHttpGet();
-      assertTrue(portNames.contains(http.getPort().getStrVal()), "probe port " + http.getPort());
-      int status = get(http.getPath()).statusCode();
+      assertEquals("internal", http.getPort().getStrVal(), "probes use INTERNAL_PORT, which stays plaintext under TLS");
+      int status = internal(http.getPath()).statusCode();
       assertTrue(status == 200 || status == 503, http.getPath() + " is served (got " + status + ")");
+      assertEquals(404, get(http.getPath()).statusCode(), http.getPath() + " is not on the device-facing HTTP port");
     }
+    assertEquals(
+        container.getPorts().stream().filter(p -> p.getName().equals("internal")).findFirst().orElseThrow().getContainerPort().toString(),
+        deployment.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/port"),
+        "Prometheus scrapes the internal port");
     assertEquals("/readyz", container.getReadinessProbe().getHttpGet().getPath());
     assertEquals("/healthz", container.getLivenessProbe().getHttpGet().getPath());
     for (Service service : all(documents, Service.class)) {
@@ -171,6 +183,51 @@ class DeployManifestsTest {
         Integer.parseInt(config.getData().get("HTTP_PORT")),
         container.getPorts().stream().filter(p -> p.getName().equals("http")).findFirst().orElseThrow().getContainerPort(),
         "the container port is the one HTTP_PORT binds");
+    assertEquals(
+        Integer.parseInt(config.getData().get("INTERNAL_PORT")),
+        container.getPorts().stream().filter(p -> p.getName().equals("internal")).findFirst().orElseThrow().getContainerPort(),
+        "the container port is the one INTERNAL_PORT binds");
+  }
+
+  @Test
+  void theTlsOverlayMountsTheSecretItsCertificateWritesAndTheGatewayAcceptsIt() throws Exception {
+    List<Document> documents = documents();
+    Path overlay = DEPLOY.resolve("k8s/overlays/tls");
+    Document certificate = documents.stream().filter(d -> d.key().equals("cert-manager.io/v1/Certificate")).findFirst().orElseThrow();
+    Deployment patch =
+        YAML.convertValue(documents.stream().filter(d -> d.file().startsWith(overlay) && d.key().equals("apps/v1/Deployment")).findFirst().orElseThrow().node(), Deployment.class);
+    Container container = patch.getSpec().getTemplate().getSpec().getContainers().get(0);
+    var volume = patch.getSpec().getTemplate().getSpec().getVolumes().get(0);
+    assertEquals(certificate.node().path("spec").path("secretName").asText(), volume.getSecret().getSecretName(), "the pods mount the Secret cert-manager writes");
+    String mountPath = container.getVolumeMounts().stream().filter(m -> m.getName().equals(volume.getName())).findFirst().orElseThrow().getMountPath();
+    Map<String, String> env = new HashMap<>();
+    all(documents, ConfigMap.class).stream().filter(c -> c.getMetadata().getName().equals("chat-gateway")).forEach(c -> env.putAll(c.getData()));
+    all(documents, Secret.class).forEach(s -> env.putAll(s.getStringData()));
+    container.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
+    // cert-manager's Secret keys are tls.crt and tls.key.
+    assertEquals(mountPath + "/tls.crt", env.get("TLS_CERT_FILE"));
+    assertEquals(mountPath + "/tls.key", env.get("TLS_KEY_FILE"));
+    GatewayConfig config = GatewayConfig.fromEnvironment(env);
+    assertTrue(config.tls().isPresent(), "the overlay turns TLS on");
+    assertTrue(config.http().internalPort().isPresent(), "probes keep a plaintext port");
+  }
+
+  @Test
+  void onlyGatewaysMayReachTheCore() throws Exception {
+    List<Document> documents = documents();
+    NetworkPolicy policy = all(documents, NetworkPolicy.class).get(0);
+    Deployment core = all(documents, Deployment.class).stream().filter(d -> d.getMetadata().getName().equals("chat-core")).findFirst().orElseThrow();
+    Deployment gatewayDeployment = all(documents, Deployment.class).stream().filter(d -> d.getMetadata().getName().equals("chat-gateway")).findFirst().orElseThrow();
+    assertEquals(core.getSpec().getTemplate().getMetadata().getLabels(), policy.getSpec().getPodSelector().getMatchLabels(), "the policy selects the core's pods");
+    assertEquals(List.of("Ingress"), policy.getSpec().getPolicyTypes());
+    assertEquals(1, policy.getSpec().getIngress().size());
+    var rule = policy.getSpec().getIngress().get(0);
+    assertEquals(1, rule.getFrom().size(), "one source");
+    assertEquals(gatewayDeployment.getSpec().getTemplate().getMetadata().getLabels(), rule.getFrom().get(0).getPodSelector().getMatchLabels(), "only gateway pods");
+    assertEquals(
+        core.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().get(0).getContainerPort(),
+        rule.getPorts().get(0).getPort().getIntVal(),
+        "on the core's port");
   }
 
   @Test
@@ -187,6 +244,11 @@ class DeployManifestsTest {
     String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
     assertTrue(dockerfile.contains("gateway-server/target/chat-gateway.jar"), "the image runs the jar the README runs");
     assertNotEquals(-1, dockerfile.indexOf("USER 10001"), "non-root");
+  }
+
+  private static HttpResponse<String> internal(String path) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(HttpRequest.newBuilder(URI.create("http://localhost:" + gateway.server().internalPort().orElseThrow() + path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static HttpResponse<String> get(String path) throws Exception {

@@ -38,8 +38,13 @@ public final class WsClient extends RecordingClient implements WebSocket.Listene
 
   /** Opens {@code uri} with extra request headers; throws if the handshake is refused. */
   public static WsClient connect(URI uri, Map<String, String> headers, boolean reading) {
+    return connect(HttpClient.newHttpClient(), uri, headers, reading);
+  }
+
+  /** As {@link #connect(URI, Map, boolean)} through {@code http} (for {@code wss}: its TLS context). */
+  public static WsClient connect(HttpClient http, URI uri, Map<String, String> headers, boolean reading) {
     WsClient client = new WsClient(reading);
-    WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+    WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
     headers.forEach(builder::header);
     client.socket = builder.buildAsync(uri, client).join();
     return client;

@@ -1,6 +1,7 @@
 package io.chatgateway.gateway.transport.grpc;
 
 import io.chatgateway.gateway.auth.JwtVerifier;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
@@ -23,11 +24,12 @@ public final class GrpcServers {
    *     long gets GOAWAY (clients reconnect on their next call): nobody holds a connection without
    *     ever authenticating
    * @param maxConnectionAge zero: connections live as long as they are used
+   * @param credentials TLS or plaintext ({@link io.grpc.InsecureServerCredentials})
    */
   public static NettyServerBuilder builder(
-      int port, Executor executor, JwtVerifier verifier, List<ServerServiceDefinition> services, Duration helloWindow, Duration maxConnectionAge, Duration maxConnectionAgeGrace) {
+      int port, ServerCredentials credentials, Executor executor, JwtVerifier verifier, List<ServerServiceDefinition> services, Duration helloWindow, Duration maxConnectionAge, Duration maxConnectionAgeGrace) {
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(port))
+        NettyServerBuilder.forAddress(new InetSocketAddress(port), credentials)
             // Direct, so that choosing a call's executor costs no hop of its own (see CallExecutors).
             .directExecutor()
             .callExecutor(new CallExecutors(verifier, executor))
