@@ -3,14 +3,21 @@ package io.chatgateway.client;
 import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.proto.v1.ChatServiceGrpc;
+import io.grpc.CallCredentials;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
+import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Owns its channel: one HTTP/2 connection (re-established by gRPC after failures) multiplexes every
  * call of every device. {@link #channel()} is the decorated channel to make calls on; it applies, from
- * the outside in, the caller's identity, the circuit breaker, and the deadline. Thread-safe; close it
+ * the outside in, the gateway's own token (with service credentials), the caller's identity, the
+ * circuit breaker, and the deadline. Thread-safe; close it
  * once at shutdown.
  */
 public final class ChatServiceClient implements AutoCloseable {
@@ -28,17 +36,36 @@ public final class ChatServiceClient implements AutoCloseable {
   private final ManagedChannel managedChannel;
   private final Channel channel;
   private final CircuitBreaker breaker;
+  private final Optional<ServiceToken> serviceToken;
 
   private ChatServiceClient(ManagedChannel managedChannel, UpstreamConfig config, CircuitBreaker breaker) {
     this.managedChannel = managedChannel;
     this.breaker = breaker;
+    this.serviceToken =
+        config.serviceCredentials().map(credentials -> new ServiceToken(credentials, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), System::nanoTime));
     // ClientInterceptors.intercept runs the last interceptor first.
-    this.channel =
+    Channel decorated =
         ClientInterceptors.intercept(
             managedChannel,
             new DeadlineInterceptor(config.callTimeout()),
             new CircuitBreakerInterceptor(breaker),
             new IdentityInterceptor());
+    this.channel = serviceToken.map(token -> ClientInterceptors.intercept(decorated, withCredentials(new ServiceCallCredentials(token)))).orElse(decorated);
+  }
+
+  /** Every call carries {@code credentials}, whatever its own call options say. */
+  private static ClientInterceptor withCredentials(CallCredentials credentials) {
+    return new ClientInterceptor() {
+      @Override
+      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
+        return next.newCall(method, options.withCallCredentials(credentials));
+      }
+    };
+  }
+
+  /** The gateway's own token for the core, when it has service credentials. */
+  public Optional<ServiceToken> serviceToken() {
+    return serviceToken;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.chatgateway.client;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * How the gateway reaches and protects itself from the core.
@@ -13,19 +14,28 @@ import java.time.Duration;
  * @param breakerOpenDuration how long the breaker fails fast before it lets one probe through
  * @param readRetryAttempts total attempts (first try included) for idempotent reads, 1 to 5
  * @param useTls whether the channel to a remote core uses TLS
+ * @param serviceCredentials the gateway's own OAuth2 client, whose token goes with every call; empty:
+ *     calls carry only the caller's identity
  */
 public record UpstreamConfig(
     Duration callTimeout,
     int breakerFailureThreshold,
     Duration breakerOpenDuration,
     int readRetryAttempts,
-    boolean useTls) {
+    boolean useTls,
+    Optional<ClientCredentials> serviceCredentials) {
 
   /** Defaults: 5 s calls, breaker opens after 5 failures for 5 s, reads tried 3 times, plaintext. */
   public static final UpstreamConfig DEFAULTS =
       new UpstreamConfig(Duration.ofSeconds(5), 5, Duration.ofSeconds(5), 3, false);
 
+  /** Without service credentials. */
+  public UpstreamConfig(Duration callTimeout, int breakerFailureThreshold, Duration breakerOpenDuration, int readRetryAttempts, boolean useTls) {
+    this(callTimeout, breakerFailureThreshold, breakerOpenDuration, readRetryAttempts, useTls, Optional.empty());
+  }
+
   public UpstreamConfig {
+    requireNonNull(serviceCredentials, "serviceCredentials");
     requireNonNull(callTimeout, "callTimeout");
     requireNonNull(breakerOpenDuration, "breakerOpenDuration");
     if (callTimeout.isNegative() || callTimeout.isZero()) {

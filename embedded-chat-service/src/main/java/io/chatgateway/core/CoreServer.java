@@ -3,33 +3,56 @@ package io.chatgateway.core;
 import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.bus.EventPublisher;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The embedded core as a network service of its own, so several gateways can share one core
  * ({@code CHAT_SERVICE_URI}). Serves {@code chat.v1.ChatService} and the standard health service.
  *
- * <p>The core trusts the caller identity in the metadata: expose this port to gateways only.
+ * <p>The core believes the caller identity in the metadata of every call its caller check lets
+ * through: with {@link #TRUST_EVERY_CALLER}, expose this port to gateways only.
  */
 public final class CoreServer implements AutoCloseable {
+
+  /** For a core only gateways can reach: their identity metadata is believed as sent. */
+  public static final ServerInterceptor TRUST_EVERY_CALLER =
+      new ServerInterceptor() {
+        @Override
+        public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+          return next.startCall(call, headers);
+        }
+      };
 
   private final Server server;
   private final ChatCore core;
   private final HealthStatusManager health = new HealthStatusManager();
 
-  private CoreServer(int port, ChatCore core) {
+  private CoreServer(int port, ChatCore core, ServerInterceptor callerCheck, Executor executor) {
     this.core = core;
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(port));
+    if (executor == null) {
+      builder.directExecutor(); // the core never blocks on I/O; per-room locks are held for microseconds
+    } else {
+      builder.executor(executor);
+    }
     this.server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(port))
-            .directExecutor() // the core never blocks on I/O; per-room locks are held for microseconds
-            .addService(new EmbeddedChatService(core).bindWithIdentity())
+        builder
+            // The check runs first: whoever it refuses never gets the identity metadata read.
+            .addService(ServerInterceptors.intercept(new EmbeddedChatService(core).bindWithIdentity(), callerCheck))
+            // Unchecked: kubelet probes carry no token.
             .addService(health.getHealthService())
             .build();
   }
@@ -40,10 +63,25 @@ public final class CoreServer implements AutoCloseable {
     return start(port, new ChatCore(publisher, Clock.systemUTC(), originId));
   }
 
-  /** Starts {@code core} on {@code port} (0 for any free port); closing the server closes the core. */
+  /**
+   * Starts {@code core} on {@code port} (0 for any free port), trusting every caller's identity
+   * metadata; closing the server closes the core.
+   */
   public static CoreServer start(int port, ChatCore core) throws IOException {
+    return start(port, core, TRUST_EVERY_CALLER, null);
+  }
+
+  /**
+   * Starts {@code core} on {@code port}, where {@code callerCheck} decides, before anything else, which
+   * calls may act for the user their metadata names.
+   *
+   * @param executor where calls run; null for the transport thread, which suits checks that never
+   *     block
+   */
+  public static CoreServer start(int port, ChatCore core, ServerInterceptor callerCheck, Executor executor) throws IOException {
     requireNonNull(core, "core");
-    CoreServer server = new CoreServer(port, core);
+    requireNonNull(callerCheck, "callerCheck");
+    CoreServer server = new CoreServer(port, core, callerCheck, executor);
     server.server.start();
     server.health.setStatus("", ServingStatus.SERVING);
     return server;

@@ -217,6 +217,7 @@ public final class GatewayServer implements AutoCloseable {
         + " grpc_port=" + config.grpcPort()
         + " http_port=" + config.http().port()
         + " core=" + config.chatServiceTarget().orElse("embedded")
+        + " core_credentials=" + config.upstream().serviceCredentials().map(c -> "client " + c.clientId() + " from " + c.tokenEndpoint()).orElse("none")
         + " engine=" + config.cache().map(RedisTarget::display).orElse("in-memory")
         + " auth=" + auth
         + " issuers=" + config.auth().acceptedIssuers()

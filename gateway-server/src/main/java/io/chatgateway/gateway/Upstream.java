@@ -23,6 +23,8 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 final class Upstream implements AutoCloseable {
 
+  private static final java.util.logging.Logger log = java.util.logging.Logger.getLogger(Upstream.class.getName());
+
   private final ChatServiceClient client;
   private final Server embeddedCore; // null with a remote core
 
@@ -34,6 +36,9 @@ final class Upstream implements AutoCloseable {
   static Upstream start(GatewayConfig config, Engine engine, CircuitBreaker breaker, ScheduledExecutorService scheduler) throws IOException {
     Upstream upstream;
     if (config.chatServiceTarget().isPresent()) {
+      if (config.upstream().serviceCredentials().isPresent() && !config.upstream().useTls()) {
+        log.warning("the gateway's token for the core travels in plaintext: set CHAT_SERVICE_TLS=true unless the network between them is private");
+      }
       upstream = new Upstream(ChatServiceClient.connect(config.chatServiceTarget().get(), config.upstream(), breaker), null);
     } else {
       String name = "embedded-core-" + config.gatewayId();

@@ -45,7 +45,7 @@ class BrowserClientIT {
   @Test
   void theBrowserClientMissesNothingThroughAGatewayDrainAndRestart() throws Exception {
     Playwright playwright = Playwright.prepare();
-    try (CoreCommand.Running core = CoreCommand.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0"))) {
+    try (CoreCommand.Running core = CoreCommand.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0", "CORE_TRUST_NETWORK", "true"))) {
       ManagedChannel coreChannel = NettyChannelBuilder.forAddress("localhost", core.port()).usePlaintext().build();
       Metadata identity = new Metadata();
       new CallerIdentity("alice", "test").writeTo(identity);

@@ -120,7 +120,7 @@ public final class ReconnectStorm {
   private static ChildProcess startCore(Path jar, ChildProcess redis, int redisPort, int corePort, String cacheUri) {
     redis.awaitPort(redisPort, Duration.ofSeconds(30));
     ChildProcess core = ChildProcess.startJar("core", List.of("-Xmx1g"), jar, List.of("core"),
-        Map.of("CORE_PORT", Integer.toString(corePort), "CACHE_URI", cacheUri, "LOG_LEVEL", "warn"), line -> {});
+        Map.of("CORE_PORT", Integer.toString(corePort), "CACHE_URI", cacheUri, "LOG_LEVEL", "warn", "CORE_TRUST_NETWORK", "true"), line -> {});
     core.awaitPort(corePort, Duration.ofSeconds(60));
     return core;
   }

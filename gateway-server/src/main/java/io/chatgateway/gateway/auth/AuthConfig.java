@@ -59,6 +59,11 @@ public record AuthConfig(
         + ", audience=" + audience + ", algorithms=" + algorithms + ", clockSkew=" + clockSkew + ", devSecretFile=" + devSecretFile + "]";
   }
 
+  /** The same keys, issuers and algorithms, for tokens meant for {@code audience}. */
+  public AuthConfig withAudience(String audience) {
+    return new AuthConfig(jwksUri, hmacSecret, issuers, audience, algorithms, clockSkew, devSecretFile);
+  }
+
   /** True when neither a JWKS URI nor an HMAC secret is configured. */
   public boolean devMode() {
     return jwksUri.isEmpty() && hmacSecret.isEmpty();

@@ -48,7 +48,8 @@ public final class AuthInterceptor implements ServerInterceptor {
     return Contexts.interceptCall(context, call, headers, next);
   }
 
-  private static <ReqT, RespT> ServerCall.Listener<ReqT> reject(ServerCall<ReqT, RespT> call, String why) {
+  /** Ends {@code call} with UNAUTHENTICATED saying {@code why}; nothing of the call is read. */
+  static <ReqT, RespT> ServerCall.Listener<ReqT> reject(ServerCall<ReqT, RespT> call, String why) {
     call.close(Status.UNAUTHENTICATED.withDescription(why), new Metadata());
     return new ServerCall.Listener<>() {};
   }

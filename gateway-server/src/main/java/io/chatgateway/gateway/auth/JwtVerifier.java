@@ -23,6 +23,7 @@ import java.text.ParseException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -123,7 +124,17 @@ public final class JwtVerifier {
       // Key retrieval or crypto failure: not the caller's fault, but the token can't be trusted.
       throw new TokenRejectedException("token could not be verified: " + e.getMessage());
     }
-    return new VerifiedToken(identity(claims), claims.getExpirationTime().toInstant());
+    return new VerifiedToken(identity(claims), claims.getExpirationTime().toInstant(), clientId(claims));
+  }
+
+  /** RFC 9068's {@code client_id}, or OpenID's {@code azp} (Keycloak, Auth0), if either is a string. */
+  private static Optional<String> clientId(JWTClaimsSet claims) {
+    for (String claim : List.of("client_id", "azp")) {
+      if (claims.getClaim(claim) instanceof String client && !client.isEmpty()) {
+        return Optional.of(client);
+      }
+    }
+    return Optional.empty();
   }
 
   /** The caller a verified token names; both ids must follow the {@link Ids} rule, byte for byte. */

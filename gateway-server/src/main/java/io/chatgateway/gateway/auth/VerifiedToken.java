@@ -5,9 +5,13 @@ import static java.util.Objects.requireNonNull;
 import io.chatgateway.client.CallerIdentity;
 import io.grpc.Context;
 import java.time.Instant;
+import java.util.Optional;
 
-/** A token that passed verification: who it names and until when it is valid. */
-public record VerifiedToken(CallerIdentity identity, Instant expiresAt) {
+/**
+ * A token that passed verification: who it names, until when it is valid, and the OAuth2 client it
+ * was issued to ({@code client_id}, RFC 9068, else {@code azp}), when it says.
+ */
+public record VerifiedToken(CallerIdentity identity, Instant expiresAt, Optional<String> clientId) {
 
   /** Where the gateway keeps the token of the call being served, beside the identity. */
   public static final Context.Key<VerifiedToken> CONTEXT_KEY = Context.key("chat-verified-token");
@@ -15,5 +19,11 @@ public record VerifiedToken(CallerIdentity identity, Instant expiresAt) {
   public VerifiedToken {
     requireNonNull(identity, "identity");
     requireNonNull(expiresAt, "expiresAt");
+    requireNonNull(clientId, "clientId");
+  }
+
+  /** A token that names no client. */
+  public VerifiedToken(CallerIdentity identity, Instant expiresAt) {
+    this(identity, expiresAt, Optional.empty());
   }
 }

@@ -8,7 +8,15 @@ import io.chatgateway.core.CoreServer;
 import io.chatgateway.gateway.env.ConfigException;
 import io.chatgateway.gateway.env.EnvReader;
 import io.chatgateway.gateway.config.GatewayConfig;
+import io.chatgateway.gateway.auth.AuthConfig;
+import io.chatgateway.gateway.auth.JwtVerifier;
+import io.chatgateway.gateway.auth.TrustedGatewayInterceptor;
+import io.grpc.ServerInterceptor;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -18,9 +26,13 @@ import java.util.logging.Logger;
  * {@code core}: the embedded in-memory core as a process of its own, shared by several gateways
  * (they set {@code CHAT_SERVICE_URI} to it). It publishes accepted events to Redis ({@code
  * CACHE_URI}, required), from where every gateway with subscribers receives them. Listens on {@code
- * CORE_PORT} (default 50052). Its port must only be reachable by gateways, because the core trusts
- * the caller identity they send. With {@code CORE_DATA_FILE} it keeps every change in that file and
+ * CORE_PORT} (default 50052). With {@code CORE_DATA_FILE} it keeps every change in that file and
  * starts from it, so it survives a restart; without, it lives in memory.
+ *
+ * <p>A call may act for the user its metadata names only with a token of a gateway: one of {@code
+ * CORE_TRUSTED_CLIENTS}, verified with the devices' key source and issuers for the audience {@code
+ * CORE_JWT_AUDIENCE}. {@code CORE_TRUST_NETWORK=true} instead believes every caller, for networks
+ * where only gateways reach the core; one of the two is required.
  */
 public final class CoreCommand {
 
@@ -48,6 +60,7 @@ public final class CoreCommand {
         GatewayConfig.cacheTarget(env)
             .orElseThrow(() -> new ConfigException("CACHE_URI: required for the standalone core; gateways receive its events through Redis"));
     int port = env.integer("CORE_PORT", 50052, 0, 65535);
+    CallerCheck check = callerCheck(env);
     Duration timeout = Duration.ofMillis(env.integer("REDIS_COMMAND_TIMEOUT_MS", 2_000, 10, 60_000));
     RedisConnector redis = RedisConnector.connect(target, timeout);
     String dataFile = env.string("CORE_DATA_FILE", "");
@@ -63,14 +76,46 @@ public final class CoreCommand {
     }
     CoreServer core;
     try {
-      core = CoreServer.start(port, chat);
+      core = CoreServer.start(port, chat, check.interceptor(), check.executor());
     } catch (java.io.IOException e) {
       redis.close();
       throw new java.io.IOException("cannot listen on CORE_PORT " + port + ": " + e.getMessage(), e);
     }
     log.info(
         () -> "chat core listening on port " + core.port() + ", publishing to " + target.display()
-            + (dataFile.isEmpty() ? ", in memory only" : ", " + chat.roomCount() + " rooms recovered from " + dataFile));
+            + (dataFile.isEmpty() ? ", in memory only" : ", " + chat.roomCount() + " rooms recovered from " + dataFile)
+            + ", " + check.description());
     return new Running(core, redis);
+  }
+
+  /** Who may act for users, where its calls run, and how to say so in the log. */
+  private record CallerCheck(ServerInterceptor interceptor, Executor executor, String description) {}
+
+  private static CallerCheck callerCheck(EnvReader env) {
+    List<String> trusted = env.list("CORE_TRUSTED_CLIENTS");
+    boolean trustNetwork = env.bool("CORE_TRUST_NETWORK", false);
+    if (trustNetwork && !trusted.isEmpty()) {
+      throw new ConfigException("CORE_TRUSTED_CLIENTS and CORE_TRUST_NETWORK: set only one (gateways' tokens, or the network alone)");
+    }
+    if (trustNetwork) {
+      log.warning("CORE_TRUST_NETWORK=true: the core believes the caller identity of anyone who reaches its port; only gateways may (NetworkPolicy)");
+      return new CallerCheck(CoreServer.TRUST_EVERY_CALLER, null, "trusting every caller (CORE_TRUST_NETWORK)");
+    }
+    if (trusted.isEmpty()) {
+      throw new ConfigException(
+          "CORE_TRUSTED_CLIENTS: required: the OAuth2 client ids of the gateways (their JWT_CLIENT_ID), whose tokens the core verifies"
+              + " with OAUTH2_JWKS_URI or JWT_HMAC_SECRET for the audience CORE_JWT_AUDIENCE; or CORE_TRUST_NETWORK=true where only gateways can reach the core");
+    }
+    AuthConfig devices = AuthConfig.fromEnvironment(env);
+    if (devices.devMode()) {
+      throw new ConfigException("CORE_TRUSTED_CLIENTS: the gateways' tokens need a key source: set OAUTH2_JWKS_URI or JWT_HMAC_SECRET (or JWT_HMAC_SECRET_FILE)");
+    }
+    AuthConfig gateways = devices.withAudience(env.string("CORE_JWT_AUDIENCE", "service_chat_core"));
+    // With a JWKS a token of a new key waits for a fetch: off the event loop, then.
+    Executor executor = gateways.jwksUri().isPresent() ? ForkJoinPool.commonPool() : null;
+    return new CallerCheck(
+        new TrustedGatewayInterceptor(JwtVerifier.create(gateways, null), Set.copyOf(trusted)),
+        executor,
+        "acting for users only with tokens of " + trusted + " for audience " + gateways.audience());
   }
 }

@@ -5,6 +5,7 @@ import io.chatgateway.gateway.env.EnvReader;
 import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.bus.RedisTarget;
+import io.chatgateway.client.ClientCredentials;
 import io.chatgateway.client.UpstreamConfig;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.forward.ForwardedChatService.Marshalling;
@@ -103,6 +104,29 @@ public record GatewayConfig(
     };
   }
 
+  /** The gateway's own OAuth2 client for calls to a remote core, if configured. */
+  private static Optional<ClientCredentials> serviceCredentials(EnvReader env) {
+    Optional<java.net.URI> endpoint = env.uri("OAUTH2_TOKEN_ENDPOINT", "https", "http");
+    Optional<String> clientId = env.optional("JWT_CLIENT_ID");
+    Optional<String> secret = env.secret("JWT_CLIENT_SECRET");
+    if (endpoint.isEmpty()) {
+      if (clientId.isPresent() || secret.isPresent()) {
+        throw new ConfigException("JWT_CLIENT_ID and JWT_CLIENT_SECRET: need OAUTH2_TOKEN_ENDPOINT, where the gateway gets its token for the core");
+      }
+      return Optional.empty();
+    }
+    if (clientId.isEmpty()) {
+      throw new ConfigException("JWT_CLIENT_ID: required with OAUTH2_TOKEN_ENDPOINT");
+    }
+    if (secret.isEmpty()) {
+      throw new ConfigException("JWT_CLIENT_SECRET (or JWT_CLIENT_SECRET_FILE): required with OAUTH2_TOKEN_ENDPOINT");
+    }
+    if (env.optional("CHAT_SERVICE_URI").isEmpty()) {
+      throw new ConfigException("OAUTH2_TOKEN_ENDPOINT: the gateway's token is for a remote core; set CHAT_SERVICE_URI too (the embedded core runs in this process)");
+    }
+    return Optional.of(new ClientCredentials(endpoint.get(), clientId.get(), secret.get(), env.optional("OAUTH2_CLIENT_SCOPE")));
+  }
+
   /** Reads and validates every variable; throws {@link ConfigException} naming the first bad one. */
   public static GatewayConfig fromEnvironment(Map<String, String> environment) {
     EnvReader env = new EnvReader(environment);
@@ -116,7 +140,8 @@ public record GatewayConfig(
             env.integer("UPSTREAM_BREAKER_FAILURES", 5, 1, 1_000),
             Duration.ofMillis(env.integer("UPSTREAM_BREAKER_OPEN_MS", 5_000, 10, 600_000)),
             env.integer("UPSTREAM_READ_ATTEMPTS", 3, 1, 5),
-            env.bool("CHAT_SERVICE_TLS", false));
+            env.bool("CHAT_SERVICE_TLS", false),
+            serviceCredentials(env));
     return new GatewayConfig(
         gatewayId,
         env.integer("GRPC_PORT", 50051, 0, 65535),

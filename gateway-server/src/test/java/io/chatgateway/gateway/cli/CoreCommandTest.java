@@ -34,7 +34,7 @@ class CoreCommandTest {
 
   @Test
   void aRoomOutlivesTheCoreWithADataFile(@TempDir Path dir) throws Exception {
-    Map<String, String> env = Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0", "CORE_DATA_FILE", dir.resolve("data/core.journal").toString());
+    Map<String, String> env = Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0", "CORE_TRUST_NETWORK", "true", "CORE_DATA_FILE", dir.resolve("data/core.journal").toString());
     try (CoreCommand.Running first = CoreCommand.start(env)) {
       ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", first.port()).usePlaintext().build();
       try {
@@ -57,11 +57,31 @@ class CoreCommandTest {
   void aDataFileThatCannotBeUsedStopsStartUpNamingTheVariable(@TempDir Path dir) throws Exception {
     Path directory = Files.createDirectories(dir.resolve("a-directory"));
     ConfigException refused =
-        assertThrows(ConfigException.class, () -> CoreCommand.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0", "CORE_DATA_FILE", directory.toString())));
+        assertThrows(ConfigException.class, () -> CoreCommand.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0", "CORE_TRUST_NETWORK", "true", "CORE_DATA_FILE", directory.toString())));
     assertTrue(refused.getMessage().startsWith("CORE_DATA_FILE"), refused.getMessage());
     Path garbage = Files.write(dir.resolve("not-a-journal"), new byte[] {'Q', 3, 1, 2, 3});
     ConfigException unknown =
-        assertThrows(ConfigException.class, () -> CoreCommand.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0", "CORE_DATA_FILE", garbage.toString())));
+        assertThrows(ConfigException.class, () -> CoreCommand.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0", "CORE_TRUST_NETWORK", "true", "CORE_DATA_FILE", garbage.toString())));
     assertTrue(unknown.getMessage().contains("unknown kind"), unknown.getMessage());
+  }
+
+  @Test
+  void theCoreMustBeToldWhomToBelieve() {
+    // Refused before Redis is even dialled: the address below has nothing listening.
+    Map<String, String> base = Map.of("CACHE_URI", "redis://127.0.0.1:1", "CORE_PORT", "0");
+    ConfigException neither = assertThrows(ConfigException.class, () -> CoreCommand.start(base));
+    assertTrue(neither.getMessage().startsWith("CORE_TRUSTED_CLIENTS: required"), neither.getMessage());
+    assertTrue(neither.getMessage().contains("CORE_TRUST_NETWORK=true"), "names the other way: " + neither.getMessage());
+
+    Map<String, String> both = new java.util.HashMap<>(base);
+    both.put("CORE_TRUSTED_CLIENTS", "chat-gateway");
+    both.put("CORE_TRUST_NETWORK", "true");
+    ConfigException twice = assertThrows(ConfigException.class, () -> CoreCommand.start(both));
+    assertTrue(twice.getMessage().startsWith("CORE_TRUSTED_CLIENTS and CORE_TRUST_NETWORK: set only one"), twice.getMessage());
+
+    Map<String, String> noKeys = new java.util.HashMap<>(base);
+    noKeys.put("CORE_TRUSTED_CLIENTS", "chat-gateway");
+    ConfigException keyless = assertThrows(ConfigException.class, () -> CoreCommand.start(noKeys));
+    assertTrue(keyless.getMessage().startsWith("CORE_TRUSTED_CLIENTS: the gateways' tokens need a key source"), keyless.getMessage());
   }
 }

@@ -1,5 +1,7 @@
 package io.chatgateway.gateway.config;
 
+import io.chatgateway.client.ClientCredentials;
+
 import io.chatgateway.gateway.env.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -107,7 +109,13 @@ class GatewayConfigTest {
         "RECENT_EVENTS_PER_ROOM|100001",
         "RECENT_EVENTS_MAX_BYTES|-1",
         "RECENT_EVENTS_MAX_BYTES|lots",
-        "ALLOWED_ORIGINS|chat.example.com"
+        "ALLOWED_ORIGINS|chat.example.com",
+        "INTERNAL_PORT|70000",
+        "INTERNAL_PORT|admin",
+        "TLS_CERT_FILE|/etc/tls/tls.crt",
+        "TLS_CLIENT_CA_FILE|/etc/tls/ca.crt",
+        "OAUTH2_TOKEN_ENDPOINT|ftp://idp/token",
+        "JWT_CLIENT_ID|chat-gateway"
       })
   void aBadValueStopsStartUpNamingTheVariable(String name, String value) {
     Map<String, String> env = new HashMap<>();
@@ -138,6 +146,28 @@ class GatewayConfigTest {
             ConfigException.class,
             () -> GatewayConfig.fromEnvironment(Map.of("HEARTBEAT_INTERVAL_SEC", "60", "CONNECTION_TIMEOUT_SEC", "60")));
     assertTrue(e.getMessage().contains("HEARTBEAT_INTERVAL_SEC") && e.getMessage().contains("CONNECTION_TIMEOUT_SEC"), e.getMessage());
+  }
+
+  @Test
+  void theGatewaysOwnCredentialsComeAsASetForARemoteCore(@TempDir Path dir) throws IOException {
+    Map<String, String> env = new HashMap<>(Map.of("CHAT_SERVICE_URI", "core:50052", "OAUTH2_TOKEN_ENDPOINT", "https://idp/token", "JWT_CLIENT_ID", "chat-gateway"));
+    ConfigException noSecret = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnvironment(env));
+    assertTrue(noSecret.getMessage().startsWith("JWT_CLIENT_SECRET (or JWT_CLIENT_SECRET_FILE): required"), noSecret.getMessage());
+
+    Path secretFile = dir.resolve("client-secret");
+    Files.writeString(secretFile, "s3cret-from-a-mount\n");
+    env.put("JWT_CLIENT_SECRET_FILE", secretFile.toString());
+    env.put("OAUTH2_CLIENT_SCOPE", "chat.core");
+    ClientCredentials credentials = GatewayConfig.fromEnvironment(env).upstream().serviceCredentials().orElseThrow();
+    assertEquals("s3cret-from-a-mount", credentials.clientSecret());
+    assertEquals("chat-gateway", credentials.clientId());
+    assertEquals(Optional.of("chat.core"), credentials.scope());
+    assertFalse(GatewayConfig.fromEnvironment(env).toString().contains("s3cret"), "never in the configuration's text");
+
+    env.remove("CHAT_SERVICE_URI");
+    ConfigException embedded = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnvironment(env));
+    assertTrue(embedded.getMessage().startsWith("OAUTH2_TOKEN_ENDPOINT: the gateway's token is for a remote core"), embedded.getMessage());
+    assertEquals(Optional.empty(), GatewayConfig.fromEnvironment(Map.of()).upstream().serviceCredentials(), "none by default");
   }
 
   @Test

@@ -59,7 +59,7 @@ final class ChaosCluster implements AutoCloseable {
   private ChaosCluster(RedisExtension redis, Path data) throws java.io.IOException {
     this.redis = redis;
     this.corePort = JarProcess.freePort();
-    this.coreEnv = Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", Integer.toString(corePort), "CORE_DATA_FILE", data.resolve("core.journal").toString());
+    this.coreEnv = Map.of("CACHE_URI", redis.cacheUri(), "CORE_TRUST_NETWORK", "true", "CORE_PORT", Integer.toString(corePort), "CORE_DATA_FILE", data.resolve("core.journal").toString());
   }
 
   /** Starts the core and the gateways, and makes the room with {@code members} devices' profiles as members. */

@@ -44,7 +44,7 @@ class GatewayKillIT {
         StatefulRedisConnection<String, String> connection = client.connect()) {
       RedisCommands<String, String> inspect = connection.sync();
       int corePort = JarProcess.freePort();
-      JarProcess core = JarProcess.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", Integer.toString(corePort)), "core");
+      JarProcess core = JarProcess.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", Integer.toString(corePort), "CORE_TRUST_NETWORK", "true"), "core");
       processes.add(core);
       core.awaitOutput("chat core listening on port " + corePort, Duration.ofSeconds(60));
 

@@ -46,7 +46,7 @@ class ReadinessRecoveryTest {
       GatewayExtension.withEnv(
           () -> {
             try {
-              core = CoreCommand.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0", "REDIS_COMMAND_TIMEOUT_MS", "500"));
+              core = CoreCommand.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0", "REDIS_COMMAND_TIMEOUT_MS", "500", "CORE_TRUST_NETWORK", "true"));
             } catch (java.io.IOException e) {
               throw new IllegalStateException(e);
             }

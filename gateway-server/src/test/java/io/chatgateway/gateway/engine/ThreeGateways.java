@@ -34,7 +34,7 @@ final class ThreeGateways implements AutoCloseable {
   }
 
   static ThreeGateways start(String cacheUri, Map<String, String> extra) throws Exception {
-    ThreeGateways cluster = new ThreeGateways(CoreCommand.start(Map.of("CACHE_URI", cacheUri, "CORE_PORT", "0")));
+    ThreeGateways cluster = new ThreeGateways(CoreCommand.start(Map.of("CACHE_URI", cacheUri, "CORE_PORT", "0", "CORE_TRUST_NETWORK", "true")));
     for (String id : IDS) {
       Map<String, String> env = new HashMap<>();
       env.put("GRPC_PORT", "0");

@@ -47,15 +47,24 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
     return new GatewayExtension(overrides);
   }
 
-  private Map<String, String> environment() {
+  private static Map<String, String> environment(Map<String, String> overrides) {
     Map<String, String> env = new HashMap<>();
     env.put("GRPC_PORT", "0");
     env.put("HTTP_PORT", "0");
     env.put("JWT_HMAC_SECRET", TestTokens.SECRET);
     env.put("OAUTH2_ISSUER", TestTokens.ISSUER);
-    env.putAll(overrides.get());
+    env.putAll(overrides);
     env.values().removeIf(v -> v == null || v.isEmpty());
     return env;
+  }
+
+  /**
+   * Starts a gateway as this extension does ({@link TestTokens}, free ports), plus {@code
+   * overrides}; an empty value removes a default. For tests that start gateways themselves. The
+   * caller closes it.
+   */
+  public static GatewayServer start(Map<String, String> overrides) throws java.io.IOException {
+    return GatewayServer.start(GatewayConfig.fromEnvironment(environment(overrides)));
   }
 
   public static GatewayExtension standard() {
@@ -64,7 +73,7 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    server = GatewayServer.start(GatewayConfig.fromEnvironment(environment()));
+    server = start(overrides.get());
     channel = NettyChannelBuilder.forAddress("localhost", server.grpcPort()).usePlaintext().build();
   }
 

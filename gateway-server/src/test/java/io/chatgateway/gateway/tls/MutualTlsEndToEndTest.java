@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.chatgateway.gateway.GatewayServer;
 import io.chatgateway.gateway.testing.DeviceClient;
+import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.gateway.testing.TestCertificates;
 import io.chatgateway.gateway.testing.TestCertificates.Authority;
 import io.chatgateway.gateway.testing.TestTokens;
@@ -44,7 +45,7 @@ class MutualTlsEndToEndTest {
     SERVERS.server().writeTo(dir.resolve("tls.crt"), dir.resolve("tls.key"));
     Files.writeString(dir.resolve("clients.crt"), DEVICES.self().certificatePem());
     gateway =
-        TlsEndToEndTest.startGateway(
+        GatewayExtension.start(
             Map.of(
                 "TLS_CERT_FILE", dir.resolve("tls.crt").toString(),
                 "TLS_KEY_FILE", dir.resolve("tls.key").toString(),

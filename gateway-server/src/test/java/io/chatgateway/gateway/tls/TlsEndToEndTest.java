@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatgateway.gateway.GatewayServer;
-import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.testing.Await;
 import io.chatgateway.gateway.testing.DeviceClient;
+import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.gateway.testing.TestCertificates;
 import io.chatgateway.gateway.testing.TestCertificates.Authority;
 import io.chatgateway.gateway.testing.TestCertificates.Leaf;
@@ -35,7 +35,6 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -70,17 +69,9 @@ class TlsEndToEndTest {
     certFile = dir.resolve("tls.crt");
     keyFile = dir.resolve("tls.key");
     CA.server().writeTo(certFile, keyFile);
-    gateway = startGateway(Map.of("TLS_CERT_FILE", certFile.toString(), "TLS_KEY_FILE", keyFile.toString(), "TLS_RELOAD_SEC", "1", "INTERNAL_PORT", "0"));
+    gateway = GatewayExtension.start(Map.of("TLS_CERT_FILE", certFile.toString(), "TLS_KEY_FILE", keyFile.toString(), "TLS_RELOAD_SEC", "1", "INTERNAL_PORT", "0"));
   }
 
-  static GatewayServer startGateway(Map<String, String> tls) throws IOException {
-    Map<String, String> env = new HashMap<>(tls);
-    env.put("GRPC_PORT", "0");
-    env.put("HTTP_PORT", "0");
-    env.put("JWT_HMAC_SECRET", TestTokens.SECRET);
-    env.put("OAUTH2_ISSUER", TestTokens.ISSUER);
-    return GatewayServer.start(GatewayConfig.fromEnvironment(env));
-  }
 
   @AfterAll
   static void stop() {
