@@ -29,6 +29,8 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import io.chatgateway.gateway.limits.AddressLimits;
+import io.chatgateway.gateway.limits.StreamAdmission;
 import io.chatgateway.gateway.tls.ServerTls;
 import io.chatgateway.gateway.transport.grpc.GrpcServers;
 import java.util.concurrent.locks.LockSupport;
@@ -69,6 +71,7 @@ public final class GatewayServer implements AutoCloseable {
   private final Server grpcServer;
   private final HttpServer httpServer;
   private final Optional<ServerTls> tls;
+  private final AddressLimits addressLimits;
   private volatile boolean draining;
   private final AtomicBoolean stopped = new AtomicBoolean();
 
@@ -110,6 +113,8 @@ public final class GatewayServer implements AutoCloseable {
             true);
     ConcurrencyLimit unauthenticated = new ConcurrencyLimit(config.http().maxUnauthenticatedConnections());
     ConcurrencyLimit connectRequests = new ConcurrencyLimit(config.http().maxConnectRequests());
+    this.addressLimits = new AddressLimits(config.limits().maxConnectionsPerIp(), config.limits().connectionRatePerIp(), System::nanoTime);
+    StreamAdmission admission = new StreamAdmission(addressLimits, config.limits().trustedProxies());
     AtomicReference<SessionServices> built = new AtomicReference<>(); // the subscriptions gauge reads it once built
     GatewayMetrics metrics =
         new GatewayMetrics(
@@ -119,7 +124,8 @@ public final class GatewayServer implements AutoCloseable {
             engine::healthy,
             engine::lagSeconds,
             unauthenticated,
-            connectRequests);
+            connectRequests,
+            addressLimits);
     TracePropagation tracing = new TracePropagation(telemetry, metrics);
     // Every call to the core, whoever makes it, carries trace context and is measured.
     Channel core = ClientInterceptors.intercept(upstream.client().channel(), tracing.upstream());
@@ -136,7 +142,7 @@ public final class GatewayServer implements AutoCloseable {
                 verifier,
                 List.of(
                     ServerInterceptors.intercept(
-                        ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining)),
+                        ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining, admission)),
                         new AuthInterceptor(verifier),
                         tracing.server()),
                     readiness.health().getHealthService().bindService(),
@@ -154,7 +160,8 @@ public final class GatewayServer implements AutoCloseable {
             scheduler,
             config.session().heartbeatInterval(),
             config.session().helloTimeout(),
-            unauthenticated);
+            unauthenticated,
+            admission);
     this.httpServer =
         new HttpServer(
             config.http(),
@@ -170,7 +177,8 @@ public final class GatewayServer implements AutoCloseable {
             engine::healthy,
             connectRequests,
             scheduler,
-            tls);
+            tls,
+            config.limits().proxyProtocol());
   }
 
   /** Builds and starts a gateway; throws when the port cannot be bound. */
@@ -193,6 +201,9 @@ public final class GatewayServer implements AutoCloseable {
       throw new IOException("cannot listen on HTTP_PORT " + config.http().port() + ": " + e.getMessage(), e);
     }
     server.tls.ifPresent(material -> material.watch(server.scheduler));
+    if (server.addressLimits.enabled()) {
+      server.scheduler.scheduleWithFixedDelay(server.addressLimits::prune, 10, 10, TimeUnit.SECONDS);
+    }
     server.sessions.start();
     server.backplane.directory().start(server.sessions::liveSnapshots, server.sessions::isLive, server.sessions.fanout()::subscriberCounts);
     server.readiness.update();

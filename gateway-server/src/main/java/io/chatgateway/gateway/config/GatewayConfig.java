@@ -10,6 +10,7 @@ import io.chatgateway.client.UpstreamConfig;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.forward.ForwardedChatService.Marshalling;
 import io.chatgateway.gateway.http.HttpConfig;
+import io.chatgateway.gateway.limits.LimitsConfig;
 import io.chatgateway.gateway.session.SessionConfig;
 import io.chatgateway.gateway.tls.TlsConfig;
 import java.time.Duration;
@@ -41,6 +42,7 @@ import java.util.regex.Pattern;
  * @param redisCommandTimeout {@code REDIS_COMMAND_TIMEOUT_MS}: timeout of every Redis command
  * @param otlpEndpoint {@code OTEL_EXPORTER_OTLP_ENDPOINT}: where traces go over OTLP/HTTP; empty:
  *     nowhere
+ * @param limits bounds per client address, and how the address is known behind proxies
  * @param tls TLS on both device ports ({@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}, {@code
  *     TLS_CLIENT_CA_FILE}); empty: plaintext
  */
@@ -60,6 +62,7 @@ public record GatewayConfig(
     Duration gatewayHeartbeat,
     Duration redisCommandTimeout,
     Optional<java.net.URI> otlpEndpoint,
+    LimitsConfig limits,
     Optional<TlsConfig> tls) {
 
   private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -79,6 +82,7 @@ public record GatewayConfig(
     requireNonNull(gatewayHeartbeat, "gatewayHeartbeat");
     requireNonNull(redisCommandTimeout, "redisCommandTimeout");
     requireNonNull(otlpEndpoint, "otlpEndpoint");
+    requireNonNull(limits, "limits");
     requireNonNull(tls, "tls");
   }
 
@@ -158,6 +162,7 @@ public record GatewayConfig(
         Duration.ofSeconds(env.integer("GATEWAY_HEARTBEAT_SEC", 5, 1, 300)),
         Duration.ofMillis(env.integer("REDIS_COMMAND_TIMEOUT_MS", 2_000, 10, 60_000)),
         env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", "http", "https"),
+        LimitsConfig.fromEnvironment(env),
         TlsConfig.fromEnvironment(env));
   }
 }

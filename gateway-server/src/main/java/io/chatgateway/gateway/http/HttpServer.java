@@ -46,6 +46,8 @@ public final class HttpServer implements AutoCloseable {
    * @param breaker the upstream breaker's state
    * @param engineHealthy whether the engine delivers
    * @param tls the port's TLS, or empty for plaintext
+   * @param proxyProtocol every connection to the port starts with a PROXY protocol header naming the
+   *     client (an L4 load balancer's); the internal port never expects one
    */
   public HttpServer(
       HttpConfig config,
@@ -61,7 +63,8 @@ public final class HttpServer implements AutoCloseable {
       BooleanSupplier engineHealthy,
       ConcurrencyLimit connectRequests,
       ScheduledExecutorService scheduler,
-      Optional<ServerTls> tls) {
+      Optional<ServerTls> tls,
+      boolean proxyProtocol) {
     this.config = config;
     OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
     ResourceHandler page =
@@ -83,14 +86,16 @@ public final class HttpServer implements AutoCloseable {
         });
     int cores = Math.max(2, Runtime.getRuntime().availableProcessors());
     Undertow.Builder builder = Undertow.builder().setIoThreads(cores).setWorkerThreads(cores * 4).setHandler(routes);
+    Undertow.ListenerBuilder listener = new Undertow.ListenerBuilder().setPort(config.port()).setHost("0.0.0.0").setUseProxyProtocol(proxyProtocol);
     if (tls.isPresent()) {
-      builder.addHttpsListener(config.port(), "0.0.0.0", tls.get().sslContext());
+      listener.setType(Undertow.ListenerType.HTTPS).setSslContext(tls.get().sslContext());
       if (tls.get().requiresClientCertificates()) {
         builder.setSocketOption(Options.SSL_CLIENT_AUTH_MODE, SslClientAuthMode.REQUIRED);
       }
     } else {
-      builder.addHttpListener(config.port(), "0.0.0.0");
+      listener.setType(Undertow.ListenerType.HTTP);
     }
+    builder.addListener(listener);
     this.undertow = builder.build();
     // One I/O thread is plenty for probes and scrapes, and keeps them off the devices' threads.
     this.internal =

@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.telemetry;
 
+import io.chatgateway.gateway.limits.AddressLimits;
 import io.chatgateway.gateway.limits.ConcurrencyLimit;
 import io.chatgateway.gateway.session.SessionMetrics;
 import io.opentelemetry.api.common.AttributeKey;
@@ -55,6 +56,7 @@ public final class GatewayMetrics implements SessionMetrics {
    * @param engineLagSeconds the engine's last round-trip lag; negative when unknown
    * @param unauthenticated WebSockets open without an authenticated session yet
    * @param connectRequests Connect-protocol requests in flight
+   * @param perAddress device streams per client address, and their refusals
    */
   public GatewayMetrics(
       Meter meter,
@@ -63,7 +65,8 @@ public final class GatewayMetrics implements SessionMetrics {
       BooleanSupplier engineHealthy,
       DoubleSupplier engineLagSeconds,
       ConcurrencyLimit unauthenticated,
-      ConcurrencyLimit connectRequests) {
+      ConcurrencyLimit connectRequests,
+      AddressLimits perAddress) {
     activeConnections = meter.upDownCounterBuilder("chat.gateway.connections.active").setDescription("Open device streams").build();
     // Exported at 0 from the start: the HPA must see an idle new pod, not a missing series.
     for (String transport : List.of("grpc", "websocket")) {
@@ -93,6 +96,14 @@ public final class GatewayMetrics implements SessionMetrics {
     export(meter, connectRequests, "chat.gateway.connect.requests.in_flight", "chat.gateway.connect.requests.refused",
         "Connect-protocol requests being served (bounded by MAX_CONNECT_REQUESTS)",
         "Connect-protocol requests answered resource_exhausted because MAX_CONNECT_REQUESTS were in flight");
+    Attributes tooMany = Attributes.of(REASON, "per_ip_limit");
+    Attributes tooFast = Attributes.of(REASON, "per_ip_rate");
+    meter.counterBuilder("chat.gateway.connections.refused")
+        .setDescription("Device streams refused before a session, by reason (per_ip_limit: MAX_CONNECTIONS_PER_IP, per_ip_rate: CONNECTION_RATE_PER_IP)")
+        .buildWithCallback(m -> {
+          m.record(perAddress.refused(AddressLimits.Refusal.TOO_MANY), tooMany);
+          m.record(perAddress.refused(AddressLimits.Refusal.TOO_FAST), tooFast);
+        });
     meter.gaugeBuilder("chat.gateway.upstream.breaker_open").ofLongs().setDescription("1 while the circuit breaker to the core is open")
         .buildWithCallback(m -> m.record(breakerOpen.getAsBoolean() ? 1 : 0));
     meter.gaugeBuilder("chat.gateway.engine.healthy").ofLongs().setDescription("1 while the engine (Redis pub/sub) delivers")

@@ -18,6 +18,9 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.netty.util.internal.ThreadExecutorMap;
+import io.chatgateway.gateway.limits.StreamAdmission;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
@@ -25,26 +28,32 @@ import java.util.function.BooleanSupplier;
 /**
  * Serves {@code Connect}: each call becomes a {@link DeviceSession} whose transport is the call.
  * Runs behind the auth interceptor, which has already put the verified token in the context. While
- * {@code draining} says so, new streams are refused with UNAVAILABLE.
+ * {@code draining} says so, new streams are refused with UNAVAILABLE; a stream its client address may
+ * not open ({@link StreamAdmission}) with RESOURCE_EXHAUSTED.
  */
 public final class ConnectHandler implements ServerCallHandler<byte[], OutboundEvent> {
 
+  /** Set by proxies in front of the gateway (Envoy, nginx) for gRPC as for HTTP. */
+  static final Metadata.Key<String> X_FORWARDED_FOR = Metadata.Key.of("x-forwarded-for", Metadata.ASCII_STRING_MARSHALLER);
+
   private final SessionServices services;
   private final BooleanSupplier draining;
+  private final StreamAdmission admission;
 
-  public ConnectHandler(SessionServices services, BooleanSupplier draining) {
+  public ConnectHandler(SessionServices services, BooleanSupplier draining, StreamAdmission admission) {
     this.services = requireNonNull(services, "services");
     this.draining = requireNonNull(draining, "draining");
+    this.admission = requireNonNull(admission, "admission");
   }
 
   /**
    * {@code Connect} bound to a handler: frames arrive as raw bytes (the session decodes them with
    * its own limits) and events leave as the bytes they were encoded to once.
    */
-  public static ServerMethodDefinition<byte[], OutboundEvent> definition(SessionServices services, BooleanSupplier draining) {
+  public static ServerMethodDefinition<byte[], OutboundEvent> definition(SessionServices services, BooleanSupplier draining, StreamAdmission admission) {
     MethodDescriptor<byte[], OutboundEvent> method =
         ChatServiceGrpc.getConnectMethod().toBuilder(RawBytesMarshaller.INSTANCE, OutboundEventMarshaller.INSTANCE).build();
-    return ServerMethodDefinition.create(method, new ConnectHandler(services, draining));
+    return ServerMethodDefinition.create(method, new ConnectHandler(services, draining, admission));
   }
 
   @Override
@@ -58,7 +67,12 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
       call.close(Status.UNAVAILABLE.withDescription("gateway is shutting down; connect to another instance"), new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    DeviceSession session = DeviceSession.open(services, new CallTransport(call), token);
+    StreamAdmission.Ticket ticket = admission.admit(peer(call), headers.getAll(X_FORWARDED_FOR));
+    if (!ticket.admitted()) {
+      call.close(Status.RESOURCE_EXHAUSTED.withDescription(ticket.refusal()), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    DeviceSession session = DeviceSession.open(services, new CallTransport(call, ticket.client()), token);
     call.request(1);
     return new ServerCall.Listener<>() {
       private boolean placed; // callbacks of one call never overlap
@@ -76,11 +90,13 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
 
       @Override
       public void onCancel() {
+        ticket.release();
         session.onTransportClosed();
       }
 
       @Override
       public void onComplete() {
+        ticket.release();
         session.onTransportClosed();
       }
 
@@ -107,14 +123,22 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
     };
   }
 
+  /** The connection's peer; a placeholder address when the transport gives none (in-process). */
+  private static InetAddress peer(ServerCall<?, ?> call) {
+    SocketAddress address = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    return address instanceof InetSocketAddress inet && inet.getAddress() != null ? inet.getAddress() : InetAddress.getLoopbackAddress();
+  }
+
   /** The call as a session transport. Called only from the session's executor, except isReady. */
   private static final class CallTransport implements SessionTransport {
     private final ServerCall<byte[], OutboundEvent> call;
+    private final InetAddress client;
     private boolean headersSent;
     private boolean closed;
 
-    CallTransport(ServerCall<byte[], OutboundEvent> call) {
+    CallTransport(ServerCall<byte[], OutboundEvent> call, InetAddress client) {
       this.call = call;
+      this.client = client;
     }
 
     @Override
@@ -124,8 +148,7 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
 
     @Override
     public String remoteAddress() {
-      SocketAddress address = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-      return address == null ? "unknown" : address.toString();
+      return client.getHostAddress();
     }
 
     @Override

@@ -27,6 +27,9 @@ import io.undertow.websockets.core.BufferedTextMessage;
 import io.undertow.websockets.core.CloseMessage;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
+import io.chatgateway.gateway.limits.StreamAdmission;
+import io.undertow.util.HttpString;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Deque;
@@ -57,6 +60,8 @@ public final class WebSocketBridge {
 
   private static final Logger log = Logger.getLogger(WebSocketBridge.class.getName());
   private static final AttachmentKey<VerifiedToken> TOKEN = AttachmentKey.create(VerifiedToken.class);
+  private static final AttachmentKey<StreamAdmission.Ticket> TICKET = AttachmentKey.create(StreamAdmission.Ticket.class);
+  private static final HttpString X_FORWARDED_FOR = new HttpString("X-Forwarded-For");
   /** The most a single frame may carry before the socket is closed (as gRPC's max message size). */
   static final int MAX_READ_BYTES = 4 * 1024 * 1024;
 
@@ -68,6 +73,7 @@ public final class WebSocketBridge {
   private final Duration pingInterval;
   private final Duration helloTimeout;
   private final ConcurrencyLimit unauthenticated;
+  private final StreamAdmission admission;
 
   public WebSocketBridge(
       SessionServices services,
@@ -77,7 +83,8 @@ public final class WebSocketBridge {
       ScheduledExecutorService scheduler,
       Duration pingInterval,
       Duration helloTimeout,
-      ConcurrencyLimit unauthenticated) {
+      ConcurrencyLimit unauthenticated,
+      StreamAdmission admission) {
     this.services = requireNonNull(services, "services");
     this.verifier = requireNonNull(verifier, "verifier");
     this.origins = requireNonNull(origins, "origins");
@@ -86,13 +93,14 @@ public final class WebSocketBridge {
     this.pingInterval = requireNonNull(pingInterval, "pingInterval");
     this.helloTimeout = requireNonNull(helloTimeout, "helloTimeout");
     this.unauthenticated = requireNonNull(unauthenticated, "unauthenticated");
+    this.admission = requireNonNull(admission, "admission");
   }
 
   /** The handler for {@code /ws}. */
   public HttpHandler handler() {
     HttpHandler handshake =
         Handlers.websocket(
-            (exchange, channel) -> onConnect(exchange.getAttachment(TOKEN), channel),
+            (exchange, channel) -> onConnect(exchange.getAttachment(TOKEN), exchange.getAttachment(TICKET), channel),
             exchange -> refuse(exchange, StatusCodes.BAD_REQUEST, "expected a WebSocket upgrade"));
     return exchange -> {
       if (draining.getAsBoolean()) {
@@ -112,6 +120,20 @@ public final class WebSocketBridge {
         refuse(exchange, StatusCodes.UNAUTHORIZED, e.getMessage());
         return;
       }
+      StreamAdmission.Ticket ticket = admission.admit(exchange.getSourceAddress().getAddress(), exchange.getRequestHeaders().get(X_FORWARDED_FOR));
+      if (!ticket.admitted()) {
+        exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+        refuse(exchange, StatusCodes.TOO_MANY_REQUESTS, ticket.refusal());
+        return;
+      }
+      exchange.putAttachment(TICKET, ticket);
+      // Upgraded (101), the socket's close gives the place back (onConnect); any other answer, now.
+      exchange.addExchangeCompleteListener((done, next) -> {
+        if (done.getStatusCode() != StatusCodes.SWITCHING_PROTOCOLS) {
+          ticket.release();
+        }
+        next.proceed();
+      });
       handshake.handleRequest(exchange);
     };
   }
@@ -132,8 +154,9 @@ public final class WebSocketBridge {
     exchange.getResponseSender().send(message);
   }
 
-  private void onConnect(VerifiedToken token, WebSocketChannel channel) {
-    Connection connection = new Connection(channel);
+  private void onConnect(VerifiedToken token, StreamAdmission.Ticket ticket, WebSocketChannel channel) {
+    channel.addCloseTask(closed -> ticket.release());
+    Connection connection = new Connection(channel, ticket.client());
     if (token != null) {
       connection.start(token);
     } else if (!connection.awaitHello()) {
@@ -154,9 +177,9 @@ public final class WebSocketBridge {
     private final AtomicBoolean awaitingHello = new AtomicBoolean();
     private volatile ScheduledFuture<?> helloDeadline;
 
-    Connection(WebSocketChannel channel) {
+    Connection(WebSocketChannel channel, InetAddress client) {
       this.channel = channel;
-      this.transport = new WebSocketTransport(channel);
+      this.transport = new WebSocketTransport(channel, client);
     }
 
     /**

@@ -8,6 +8,7 @@ import io.undertow.websockets.core.CloseMessage;
 import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -49,9 +50,12 @@ final class WebSocketTransport implements SessionTransport {
   private volatile Mode mode = Mode.UNDECIDED;
   private volatile Runnable onWritable = () -> {};
   private volatile boolean closed;
+  private final InetAddress client;
 
-  WebSocketTransport(WebSocketChannel channel) {
+  /** @param client the client's address, behind trusted proxies the one they forwarded */
+  WebSocketTransport(WebSocketChannel channel, InetAddress client) {
     this.channel = channel;
+    this.client = client;
   }
 
   void onWritable(Runnable callback) {
@@ -79,7 +83,7 @@ final class WebSocketTransport implements SessionTransport {
 
   @Override
   public String remoteAddress() {
-    return String.valueOf(channel.getSourceAddress());
+    return client.getHostAddress();
   }
 
   @Override
