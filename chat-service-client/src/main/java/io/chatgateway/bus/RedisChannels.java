@@ -108,6 +108,11 @@ public final class RedisChannels {
     return "chat:resume:{" + escape(token) + "}";
   }
 
+  /** The events {@code profileId} sent in the epoch second {@code second}, counted by every gateway. */
+  public static String profileRate(String profileId, long second) {
+    return "chat:rate:{" + escape(profileId) + "}:" + second;
+  }
+
   public static String reapLock(String gatewayId) {
     return "chat:reap:{" + gatewayId + "}";
   }

@@ -24,6 +24,7 @@ class RedisKeysTest {
       int slot = SlotHash.getSlot(RedisChannels.presence(profile));
       assertEquals(slot, SlotHash.getSlot(RedisChannels.device(profile, "phone")), profile);
       assertEquals(slot, SlotHash.getSlot(RedisChannels.device(profile, "}{")), profile);
+      assertEquals(slot, SlotHash.getSlot(RedisChannels.profileRate(profile, 1_700_000_000L)), profile);
       assertEquals(SlotHash.getSlot(RedisChannels.escape(profile)), slot, "the hash tag is the escaped id: " + profile);
     }
   }
@@ -32,6 +33,7 @@ class RedisKeysTest {
   void usualIdsAreUnchangedSoExistingKeysStayValid() {
     assertEquals("chat:device:{alice}:phone", RedisChannels.device("alice", "phone"));
     assertEquals("chat:presence:{auth0|123}", RedisChannels.presence("auth0|123"));
+    assertEquals("chat:rate:{alice}:1700000000", RedisChannels.profileRate("alice", 1_700_000_000L));
     assertEquals("alice:phone", RedisChannels.connectionField("alice", "phone"));
     assertEquals("urn%3Ax%3Ay:d%7B1%7D", RedisChannels.connectionField("urn:x:y", "d{1}"));
   }

@@ -1,5 +1,8 @@
 package io.chatgateway.gateway;
 
+import io.chatgateway.gateway.backplane.ProfileRates;
+import io.chatgateway.gateway.engine.ProfileEventRate;
+
 import io.chatgateway.bus.RedisConnector;
 import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.gateway.backplane.ResumeRecords;
@@ -15,7 +18,7 @@ import java.time.Clock;
 
 /**
  * What connects this gateway to the others: the engine that carries room envelopes, the directory
- * of sessions and the resume records, over one Redis connection when {@code CACHE_URI} is set, in
+ * of sessions, the resume records and the per-profile event counts, over one Redis connection when {@code CACHE_URI} is set, in
  * memory otherwise.
  *
  * <p>Lifecycle: built by {@link #connect}; the gateway starts the directory once its sessions exist,
@@ -30,19 +33,26 @@ final class Backplane implements AutoCloseable {
   private final Engine engine;
   private final SessionDirectory directory;
   private final ResumeRecords resumes;
+  private final ProfileRates rates;
 
-  private Backplane(RedisConnector redis, Engine engine, SessionDirectory directory, ResumeRecords resumes) {
+  private Backplane(RedisConnector redis, Engine engine, SessionDirectory directory, ResumeRecords resumes, ProfileRates rates) {
     this.redis = redis;
     this.engine = engine;
     this.directory = directory;
     this.resumes = resumes;
+    this.rates = rates;
   }
 
   /** Connects to Redis, if configured; throws naming {@code CACHE_URI} when it cannot be reached. */
   static Backplane connect(GatewayConfig config) throws IOException {
+    int perProfile = config.limits().maxProfileEventsPerSecond();
     if (config.cache().isEmpty()) {
       return new Backplane(
-          null, new InMemoryEngine(), SessionDirectory.LOCAL, new InMemoryResumeRecords(config.session().resumeTtl(), MAX_RESUME_RECORDS, System::nanoTime));
+          null,
+          new InMemoryEngine(),
+          SessionDirectory.LOCAL,
+          new InMemoryResumeRecords(config.session().resumeTtl(), MAX_RESUME_RECORDS, System::nanoTime),
+          perProfile == 0 ? ProfileRates.UNLIMITED : ProfileEventRate.local(perProfile, System::currentTimeMillis));
     }
     RedisConnector redis;
     try {
@@ -60,7 +70,12 @@ final class Backplane implements AutoCloseable {
             config.gatewayHeartbeat(),
             config.session().presenceTtl(),
             Clock.systemUTC());
-    return new Backplane(redis, engine, directory, new RedisResumeRecords(redis, config.session().resumeTtl()));
+    return new Backplane(
+        redis,
+        engine,
+        directory,
+        new RedisResumeRecords(redis, config.session().resumeTtl()),
+        perProfile == 0 ? ProfileRates.UNLIMITED : ProfileEventRate.shared(perProfile, System::currentTimeMillis, redis));
   }
 
   Engine engine() {
@@ -73,6 +88,11 @@ final class Backplane implements AutoCloseable {
 
   ResumeRecords resumes() {
     return resumes;
+  }
+
+  /** Events per profile per second ({@code MAX_PROFILE_EVENTS_PER_SECOND}), shared through Redis when configured. */
+  ProfileRates rates() {
+    return rates;
   }
 
   @Override

@@ -29,6 +29,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import io.chatgateway.gateway.forward.SendRateInterceptor;
 import io.chatgateway.gateway.limits.AddressLimits;
 import io.chatgateway.gateway.limits.StreamAdmission;
 import io.chatgateway.gateway.tls.ServerTls;
@@ -125,10 +126,12 @@ public final class GatewayServer implements AutoCloseable {
             engine::lagSeconds,
             unauthenticated,
             connectRequests,
-            addressLimits);
+            addressLimits,
+            backplane.rates());
     TracePropagation tracing = new TracePropagation(telemetry, metrics);
     // Every call to the core, whoever makes it, carries trace context and is measured.
-    Channel core = ClientInterceptors.intercept(upstream.client().channel(), tracing.upstream());
+    // The profile rate is outermost: a refused send is not traced as an upstream call; it never is one.
+    Channel core = ClientInterceptors.intercept(upstream.client().channel(), tracing.upstream(), new SendRateInterceptor(backplane.rates()));
     this.sessions =
         new SessionServices(
             config.gatewayId(), config.session(), GrpcCoreCalls.over(core), engine, verifier, backplane.directory(), backplane.resumes(), metrics, callExecutor, scheduler,
@@ -201,6 +204,7 @@ public final class GatewayServer implements AutoCloseable {
       throw new IOException("cannot listen on HTTP_PORT " + config.http().port() + ": " + e.getMessage(), e);
     }
     server.tls.ifPresent(material -> material.watch(server.scheduler));
+    server.scheduler.scheduleWithFixedDelay(server.backplane.rates()::prune, 10, 10, TimeUnit.SECONDS);
     if (server.addressLimits.enabled()) {
       server.scheduler.scheduleWithFixedDelay(server.addressLimits::prune, 10, 10, TimeUnit.SECONDS);
     }

@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.telemetry;
 
+import io.chatgateway.gateway.backplane.ProfileRates;
 import io.chatgateway.gateway.limits.AddressLimits;
 import io.chatgateway.gateway.limits.ConcurrencyLimit;
 import io.chatgateway.gateway.session.SessionMetrics;
@@ -57,6 +58,7 @@ public final class GatewayMetrics implements SessionMetrics {
    * @param unauthenticated WebSockets open without an authenticated session yet
    * @param connectRequests Connect-protocol requests in flight
    * @param perAddress device streams per client address, and their refusals
+   * @param profileRates events per profile per second, and their refusals
    */
   public GatewayMetrics(
       Meter meter,
@@ -66,7 +68,8 @@ public final class GatewayMetrics implements SessionMetrics {
       DoubleSupplier engineLagSeconds,
       ConcurrencyLimit unauthenticated,
       ConcurrencyLimit connectRequests,
-      AddressLimits perAddress) {
+      AddressLimits perAddress,
+      ProfileRates profileRates) {
     activeConnections = meter.upDownCounterBuilder("chat.gateway.connections.active").setDescription("Open device streams").build();
     // Exported at 0 from the start: the HPA must see an idle new pod, not a missing series.
     for (String transport : List.of("grpc", "websocket")) {
@@ -104,6 +107,9 @@ public final class GatewayMetrics implements SessionMetrics {
           m.record(perAddress.refused(AddressLimits.Refusal.TOO_MANY), tooMany);
           m.record(perAddress.refused(AddressLimits.Refusal.TOO_FAST), tooFast);
         });
+    meter.counterBuilder("chat.gateway.profile_events.refused")
+        .setDescription("Events refused because their profile sent MAX_PROFILE_EVENTS_PER_SECOND in that second")
+        .buildWithCallback(m -> m.record(profileRates.refused()));
     meter.gaugeBuilder("chat.gateway.upstream.breaker_open").ofLongs().setDescription("1 while the circuit breaker to the core is open")
         .buildWithCallback(m -> m.record(breakerOpen.getAsBoolean() ? 1 : 0));
     meter.gaugeBuilder("chat.gateway.engine.healthy").ofLongs().setDescription("1 while the engine (Redis pub/sub) delivers")
