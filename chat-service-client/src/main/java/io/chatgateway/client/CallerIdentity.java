@@ -20,8 +20,21 @@ import java.nio.charset.CharacterCodingException;
  *
  * <p>Both ids follow {@link Ids}: constructing an identity that breaks the rule throws
  * IllegalArgumentException with the reason.
+ *
+ * <p>The {@link Kind} says whether the caller is a person's device or an internal service acting as
+ * itself (a bot posting system messages, a backend managing rooms); it travels in {@link #KIND_KEY},
+ * absent for users, so a core of an earlier version sees every caller as a user.
  */
-public record CallerIdentity(String profileId, String deviceId) {
+public record CallerIdentity(String profileId, String deviceId, Kind kind) {
+
+  /** Who is calling: a user's device, or a service principal acting as itself. */
+  public enum Kind {
+    USER,
+    SERVICE
+  }
+
+  /** Metadata key carrying {@code service} for a service principal; absent for users. */
+  public static final Metadata.Key<String> KIND_KEY = Metadata.Key.of("x-chat-principal-kind", Metadata.ASCII_STRING_MARSHALLER);
 
   /** Binary metadata key carrying the profile id ({@code sub} of the device's token) as UTF-8. */
   public static final Metadata.Key<String> PROFILE_ID_KEY =
@@ -44,8 +57,24 @@ public record CallerIdentity(String profileId, String deviceId) {
   public CallerIdentity {
     requireNonNull(profileId, "profileId");
     requireNonNull(deviceId, "deviceId");
+    requireNonNull(kind, "kind");
     Ids.require("profile id", profileId);
     Ids.require("device id", deviceId);
+  }
+
+  /** A binary metadata key whose value is UTF-8 text, decoded strictly like the identity keys. */
+  public static Metadata.Key<String> utf8Key(String name) {
+    return Metadata.Key.of(name, Utf8Marshaller.INSTANCE);
+  }
+
+  /** A user's device. */
+  public CallerIdentity(String profileId, String deviceId) {
+    this(profileId, deviceId, Kind.USER);
+  }
+
+  /** Whether this is a service principal acting as itself. */
+  public boolean service() {
+    return kind == Kind.SERVICE;
   }
 
   /** Identity of the call being served on this thread, or {@code null} outside an authenticated call. */
@@ -60,6 +89,10 @@ public record CallerIdentity(String profileId, String deviceId) {
     headers.discardAll(LEGACY_PROFILE_ID_KEY);
     headers.put(PROFILE_ID_KEY, profileId);
     headers.put(DEVICE_ID_KEY, deviceId);
+    headers.discardAll(KIND_KEY);
+    if (kind == Kind.SERVICE) {
+      headers.put(KIND_KEY, "service");
+    }
   }
 
   /**
@@ -79,7 +112,11 @@ public record CallerIdentity(String profileId, String deviceId) {
       return null;
     }
     String deviceId = single(headers, DEVICE_ID_KEY);
-    return new CallerIdentity(profileId, deviceId == null ? DEFAULT_DEVICE_ID : deviceId);
+    String kind = single(headers, KIND_KEY);
+    if (kind != null && !kind.equals("service") && !kind.equals("user")) {
+      throw new IllegalArgumentException("identity metadata " + KIND_KEY.name() + " must be user or service");
+    }
+    return new CallerIdentity(profileId, deviceId == null ? DEFAULT_DEVICE_ID : deviceId, "service".equals(kind) ? Kind.SERVICE : Kind.USER);
   }
 
   private static String single(Metadata headers, Metadata.Key<String> key) {

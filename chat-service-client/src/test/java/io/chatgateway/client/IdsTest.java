@@ -83,4 +83,19 @@ class IdsTest {
     assertEquals(CallerIdentity.DEFAULT_DEVICE_ID, CallerIdentity.fromMetadata(noDevice).deviceId());
     assertNotNull(assertThrows(IllegalArgumentException.class, () -> new CallerIdentity("a\tb", "phone")).getMessage());
   }
+
+  @Test
+  void aServicePrincipalsKindTravelsAndAnUnknownKindIsRefused() {
+    Metadata headers = new Metadata();
+    new CallerIdentity("notifier-bot", "default", CallerIdentity.Kind.SERVICE).writeTo(headers);
+    assertEquals("service", headers.get(CallerIdentity.KIND_KEY));
+    assertEquals(CallerIdentity.Kind.SERVICE, CallerIdentity.fromMetadata(headers).kind());
+
+    new CallerIdentity("notifier-bot", "default").writeTo(headers);
+    assertEquals(null, headers.get(CallerIdentity.KIND_KEY), "a user's call carries no kind, as before");
+    assertEquals(CallerIdentity.Kind.USER, CallerIdentity.fromMetadata(headers).kind());
+
+    headers.put(CallerIdentity.KIND_KEY, "admin");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> CallerIdentity.fromMetadata(headers)).getMessage().contains("user or service"));
+  }
 }

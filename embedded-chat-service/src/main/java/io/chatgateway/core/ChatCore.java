@@ -102,7 +102,7 @@ public final class ChatCore implements AutoCloseable {
     String roomId =
         RequestLimits.roomId(request.getRoomId().isEmpty() ? request.getEvent().getRoomId() : request.getRoomId());
     RoomEvent event = request.getEvent();
-    EventRules.validateSendable(event);
+    EventRules.validateSendable(event, caller);
     RoomState room = store.existing(roomId);
     synchronized (room) {
       RoomSubscription self = RoomStore.requireMember(room, caller);

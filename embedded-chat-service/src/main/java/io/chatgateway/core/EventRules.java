@@ -14,8 +14,12 @@ final class EventRules {
 
   private EventRules() {}
 
-  /** Checks an event a client sends, before any room state is read. */
-  static void validateSendable(RoomEvent event) {
+  /**
+   * Checks an event a client sends, before any room state is read. SYSTEM events come from the core
+   * itself, and from service principals (a bot announcing, a backend noting a change), never from a
+   * user's device: a person cannot write what the room shows as the system's voice.
+   */
+  static void validateSendable(RoomEvent event, CallerIdentity caller) {
     RequestLimits.length("event.client_event_id", event.getClientEventId(), 0, RequestLimits.MAX_CLIENT_EVENT_ID);
     EventType type = event.getType();
     switch (type) {
@@ -39,7 +43,15 @@ final class EventRules {
       }
       case EVENT_TYPE_TYPING, EVENT_TYPE_DELIVERED, EVENT_TYPE_READ ->
           throw invalid(type + " is not stored: send it on the Connect stream or with UpdateReceipt");
-      case EVENT_TYPE_SYSTEM -> throw invalid("EVENT_TYPE_SYSTEM events are written by the core only");
+      case EVENT_TYPE_SYSTEM -> {
+        if (!caller.service()) {
+          throw Status.PERMISSION_DENIED.withDescription("EVENT_TYPE_SYSTEM events are written by the core and by service principals only").asRuntimeException();
+        }
+        if (event.getPayloadCase() != RoomEvent.PayloadCase.SYSTEM || event.getSystem().getCode().isEmpty()) {
+          throw invalid("event.system with a code is required for EVENT_TYPE_SYSTEM");
+        }
+        RequestLimits.encodedSize("event.system", event.getSystem(), RequestLimits.MAX_CUSTOM_BYTES);
+      }
       default -> throw invalid("event.type must be set (MESSAGE, REACTION, EDIT, REDACTION or CUSTOM)");
     }
     boolean needsParent =

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.FieldMask;
 import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.proto.v1.SystemPayload;
 import io.chatgateway.proto.v1.AddRoomSubscriptionsRequest;
 import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.CreateRoomRequest;
@@ -106,6 +107,24 @@ class ChatCoreTest {
   }
 
   @Test
+  void systemEventsComeFromServicePrincipalsOnly() {
+    CallerIdentity bot = new CallerIdentity("notifier-bot", "default", CallerIdentity.Kind.SERVICE);
+    core.createRoom(bot, CreateRoomRequest.newBuilder().setRoomId("ops").setName("ops").addInitialMembers(member(MEMBER, RoomRole.ROOM_ROLE_ADMIN)).build());
+    SendEventRequest system =
+        SendEventRequest.newBuilder()
+            .setRoomId("ops")
+            .setEvent(RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_SYSTEM).setSystem(SystemPayload.newBuilder().setCode("deploy_started")))
+            .build();
+    RoomEvent stored = core.sendEvent(bot, system);
+    assertEquals("deploy_started", stored.getSystem().getCode());
+    assertEquals("notifier-bot", stored.getSenderProfileId());
+    assertStatus(Status.Code.PERMISSION_DENIED, () -> core.sendEvent(MEMBER, system));
+    assertStatus(
+        Status.Code.INVALID_ARGUMENT,
+        () -> core.sendEvent(bot, system.toBuilder().setEvent(system.getEvent().toBuilder().setSystem(SystemPayload.getDefaultInstance())).build()));
+  }
+
+  @Test
   void anEventTheBusRefusedIsNotStoredAndItsRetrySendsItOnce() {
     room("outage", RoomVisibility.ROOM_VISIBILITY_PRIVATE);
     long before = core.getRoom(MEMBER, GetRoomRequest.newBuilder().setRoomId("outage").build()).getRoom().getLastSequence();
@@ -153,7 +172,6 @@ class ChatCoreTest {
             RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).build(),
             RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).setText(TextPayload.newBuilder().setText("")).build(),
             RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).setText(TextPayload.newBuilder().setText("x".repeat(16_385))).build(),
-            RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_SYSTEM).setText(TextPayload.newBuilder().setText("x")).build(),
             RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_TYPING).build(),
             RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_REACTION).setReaction(ReactionPayload.newBuilder().setKey("+1")).build(),
             RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE).setClientEventId("c".repeat(129)).setText(TextPayload.newBuilder().setText("x")).build())) {

@@ -146,7 +146,7 @@ public final class GatewayServer implements AutoCloseable {
                 List.of(
                     ServerInterceptors.intercept(
                         ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining, admission)),
-                        new AuthInterceptor(verifier),
+                        new AuthInterceptor(verifier, config.principals()),
                         tracing.server()),
                     readiness.health().getHealthService().bindService(),
                     ProtoReflectionServiceV1.newInstance().bindService()),
@@ -164,7 +164,8 @@ public final class GatewayServer implements AutoCloseable {
             config.session().heartbeatInterval(),
             config.session().helloTimeout(),
             unauthenticated,
-            admission);
+            admission,
+            config.principals());
     this.httpServer =
         new HttpServer(
             config.http(),
@@ -181,7 +182,8 @@ public final class GatewayServer implements AutoCloseable {
             connectRequests,
             scheduler,
             tls,
-            config.limits().proxyProtocol());
+            config.limits().proxyProtocol(),
+            config.principals());
   }
 
   /** Builds and starts a gateway; throws when the port cannot be bound. */

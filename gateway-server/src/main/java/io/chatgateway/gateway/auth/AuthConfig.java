@@ -21,6 +21,10 @@ import java.util.Set;
  * secret ({@code JWT_HMAC_SECRET} or the file {@code JWT_HMAC_SECRET_FILE}), or neither, which is development mode:
  * the gateway generates a secret, keeps it in {@code devSecretFile} so the {@code token} command can
  * mint tokens for it, and says so loudly in its log.
+ *
+ * <p>A token whose {@code scope} (or {@code scp}) includes {@code serviceScope} ({@code
+ * SERVICE_SCOPE}) names an internal service, not a person: its calls reach the core as a service
+ * principal.
  */
 public record AuthConfig(
     Optional<URI> jwksUri,
@@ -29,7 +33,8 @@ public record AuthConfig(
     String audience,
     Set<JWSAlgorithm> algorithms,
     Duration clockSkew,
-    Path devSecretFile) {
+    Path devSecretFile,
+    String serviceScope) {
 
   /** Issuer of the tokens minted in development mode, accepted when no OAUTH2_ISSUER is set. */
   public static final String DEV_ISSUER = "chat-gateway-dev";
@@ -50,18 +55,20 @@ public record AuthConfig(
     algorithms = Set.copyOf(algorithms);
     requireNonNull(clockSkew, "clockSkew");
     requireNonNull(devSecretFile, "devSecretFile");
+    requireNonNull(serviceScope, "serviceScope");
   }
 
   /** Everything but the secret, which never reaches a log through this. */
   @Override
   public String toString() {
     return "AuthConfig[jwksUri=" + jwksUri + ", hmacSecret=" + hmacSecret.map(secret -> "(set)").orElse("(unset)") + ", issuers=" + issuers
-        + ", audience=" + audience + ", algorithms=" + algorithms + ", clockSkew=" + clockSkew + ", devSecretFile=" + devSecretFile + "]";
+        + ", audience=" + audience + ", algorithms=" + algorithms + ", clockSkew=" + clockSkew + ", devSecretFile=" + devSecretFile
+        + ", serviceScope=" + serviceScope + "]";
   }
 
   /** The same keys, issuers and algorithms, for tokens meant for {@code audience}. */
   public AuthConfig withAudience(String audience) {
-    return new AuthConfig(jwksUri, hmacSecret, issuers, audience, algorithms, clockSkew, devSecretFile);
+    return new AuthConfig(jwksUri, hmacSecret, issuers, audience, algorithms, clockSkew, devSecretFile, serviceScope);
   }
 
   /** True when neither a JWKS URI nor an HMAC secret is configured. */
@@ -110,7 +117,8 @@ public record AuthConfig(
         env.string("OAUTH2_JWT_VERIFY_AUDIENCE", "service_chat_gateway"),
         algorithms,
         Duration.ofSeconds(env.integer("JWT_CLOCK_SKEW_SEC", 30, 0, 300)),
-        Path.of(env.string("DEV_SECRET_FILE", Path.of(System.getProperty("user.home"), ".chat-gateway", "dev-hmac-secret").toString())));
+        Path.of(env.string("DEV_SECRET_FILE", Path.of(System.getProperty("user.home"), ".chat-gateway", "dev-hmac-secret").toString())),
+        env.string("SERVICE_SCOPE", "chat.service"));
   }
 
   private static String names(Set<JWSAlgorithm> algorithms) {

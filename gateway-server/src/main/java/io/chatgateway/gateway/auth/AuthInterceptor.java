@@ -5,18 +5,22 @@ import static java.util.Objects.requireNonNull;
 import io.chatgateway.client.CallerIdentity;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.StatusException;
 
 /**
  * Requires {@code authorization: Bearer <jwt>} on every call it guards and puts the verified
  * identity and token in the call's {@link Context} ({@link CallerIdentity#CONTEXT_KEY}, {@link
  * VerifiedToken#CONTEXT_KEY}). A missing or rejected token ends the call with UNAUTHENTICATED and a
- * description of why, before any application code runs.
+ * description of why, before any application code runs. A service principal's call acts as the
+ * user it names only as {@link ServicePrincipals} allows (else PERMISSION_DENIED), opens a stream
+ * only where they allow it, and is audited with its first message's room.
  */
 public final class AuthInterceptor implements ServerInterceptor {
 
@@ -25,9 +29,11 @@ public final class AuthInterceptor implements ServerInterceptor {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final JwtVerifier verifier;
+  private final ServicePrincipals principals;
 
-  public AuthInterceptor(JwtVerifier verifier) {
+  public AuthInterceptor(JwtVerifier verifier, ServicePrincipals principals) {
     this.verifier = requireNonNull(verifier, "verifier");
+    this.principals = requireNonNull(principals, "principals");
   }
 
   @Override
@@ -41,11 +47,47 @@ public final class AuthInterceptor implements ServerInterceptor {
     } catch (TokenRejectedException e) {
       return reject(call, e.getMessage());
     }
+    String onBehalfOf;
+    CallerIdentity identity;
+    try {
+      onBehalfOf = headers.get(ServicePrincipals.ON_BEHALF_OF);
+      if (call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.BIDI_STREAMING) {
+        principals.checkStream(token, onBehalfOf != null);
+      }
+      identity = principals.actingAs(token, onBehalfOf);
+    } catch (StatusException e) {
+      call.close(e.getStatus(), new Metadata());
+      return new ServerCall.Listener<>() {};
+    } catch (IllegalArgumentException e) {
+      call.close(Status.INVALID_ARGUMENT.withDescription(ServicePrincipals.ON_BEHALF_OF.name() + ": " + e.getMessage()), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
     Context context =
         Context.current()
-            .withValue(CallerIdentity.CONTEXT_KEY, token.identity())
+            .withValue(CallerIdentity.CONTEXT_KEY, identity)
             .withValue(VerifiedToken.CONTEXT_KEY, token);
-    return Contexts.interceptCall(context, call, headers, next);
+    ServerCall.Listener<ReqT> listener = Contexts.interceptCall(context, call, headers, next);
+    return ServicePrincipals.audited(token) ? audited(listener, call.getMethodDescriptor(), token, onBehalfOf) : listener;
+  }
+
+  /** Audits the call when its first message (and with it the room) arrives; a stream, at its start. */
+  private static <ReqT> ServerCall.Listener<ReqT> audited(ServerCall.Listener<ReqT> listener, MethodDescriptor<ReqT, ?> method, VerifiedToken token, String onBehalfOf) {
+    if (method.getType() == MethodDescriptor.MethodType.BIDI_STREAMING) {
+      ServicePrincipals.audit(token, onBehalfOf, method.getFullMethodName(), null);
+      return listener;
+    }
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+      private boolean written; // listener callbacks never overlap
+
+      @Override
+      public void onMessage(ReqT message) {
+        if (!written) {
+          written = true;
+          ServicePrincipals.audit(token, onBehalfOf, method.getFullMethodName(), ServicePrincipals.roomOf(method, message));
+        }
+        super.onMessage(message);
+      }
+    };
   }
 
   /** Ends {@code call} with UNAUTHENTICATED saying {@code why}; nothing of the call is read. */

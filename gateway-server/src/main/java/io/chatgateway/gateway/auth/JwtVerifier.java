@@ -48,12 +48,14 @@ public final class JwtVerifier {
   static final int CACHED_TOKENS = 10_000;
 
   private final DefaultJWTProcessor<SecurityContext> processor;
+  private final String serviceScope;
   /** Keys fetched from a JWKS endpoint: verifying a token may wait for the network. */
   private final boolean remoteKeys;
   private final VerifiedTokenCache recent = new VerifiedTokenCache(CACHED_TOKENS, java.time.Clock.systemUTC());
 
   private JwtVerifier(JWKSource<SecurityContext> keys, AuthConfig config) {
     remoteKeys = config.jwksUri().isPresent();
+    serviceScope = config.serviceScope();
     processor = new DefaultJWTProcessor<>();
     // Plain JWTs and RFC 9068 access tokens; no "typ" at all is accepted too.
     processor.setJWSTypeVerifier(
@@ -124,7 +126,27 @@ public final class JwtVerifier {
       // Key retrieval or crypto failure: not the caller's fault, but the token can't be trusted.
       throw new TokenRejectedException("token could not be verified: " + e.getMessage());
     }
-    return new VerifiedToken(identity(claims), claims.getExpirationTime().toInstant(), clientId(claims));
+    Set<String> scopes = scopes(claims);
+    return new VerifiedToken(identity(claims, scopes.contains(serviceScope)), claims.getExpirationTime().toInstant(), clientId(claims), scopes);
+  }
+
+  /** OAuth2's {@code scope} (RFC 8693 / 9068: space-separated) or the {@code scp} array some servers write. */
+  private static Set<String> scopes(JWTClaimsSet claims) {
+    Set<String> scopes = new HashSet<>();
+    if (claims.getClaim("scope") instanceof String spaced) {
+      for (String scope : spaced.split(" ")) {
+        if (!scope.isEmpty()) {
+          scopes.add(scope);
+        }
+      }
+    }
+    Object scp = claims.getClaim("scp");
+    if (scp instanceof String single) {
+      scopes.add(single);
+    } else if (scp instanceof List<?> many) {
+      many.stream().filter(String.class::isInstance).map(String.class::cast).forEach(scopes::add);
+    }
+    return scopes;
   }
 
   /** RFC 9068's {@code client_id}, or OpenID's {@code azp} (Keycloak, Auth0), if either is a string. */
@@ -138,7 +160,7 @@ public final class JwtVerifier {
   }
 
   /** The caller a verified token names; both ids must follow the {@link Ids} rule, byte for byte. */
-  private static CallerIdentity identity(JWTClaimsSet claims) throws TokenRejectedException {
+  private static CallerIdentity identity(JWTClaimsSet claims, boolean service) throws TokenRejectedException {
     String subject = claims.getSubject();
     String problem = Ids.problem("sub", subject);
     if (problem != null) {
@@ -157,7 +179,7 @@ public final class JwtVerifier {
     } else {
       throw new TokenRejectedException("token rejected: " + DEVICE_ID_CLAIM + " must be a string");
     }
-    return new CallerIdentity(subject, deviceId);
+    return new CallerIdentity(subject, deviceId, service ? CallerIdentity.Kind.SERVICE : CallerIdentity.Kind.USER);
   }
 
   /** Standard claim checks plus an issuer allow-list (nimbus matches a single issuer only). */

@@ -8,6 +8,7 @@ import io.chatgateway.bus.RedisTarget;
 import io.chatgateway.client.ClientCredentials;
 import io.chatgateway.client.UpstreamConfig;
 import io.chatgateway.gateway.auth.AuthConfig;
+import io.chatgateway.gateway.auth.ServicePrincipals;
 import io.chatgateway.gateway.forward.ForwardedChatService.Marshalling;
 import io.chatgateway.gateway.http.HttpConfig;
 import io.chatgateway.gateway.limits.LimitsConfig;
@@ -42,6 +43,7 @@ import java.util.regex.Pattern;
  * @param redisCommandTimeout {@code REDIS_COMMAND_TIMEOUT_MS}: timeout of every Redis command
  * @param otlpEndpoint {@code OTEL_EXPORTER_OTLP_ENDPOINT}: where traces go over OTLP/HTTP; empty:
  *     nowhere
+ * @param principals what service principals may do ({@code SERVICE_ACT_AS_SCOPE}, {@code SERVICE_STREAMS})
  * @param limits bounds per client address, and how the address is known behind proxies
  * @param tls TLS on both device ports ({@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}, {@code
  *     TLS_CLIENT_CA_FILE}); empty: plaintext
@@ -62,6 +64,7 @@ public record GatewayConfig(
     Duration gatewayHeartbeat,
     Duration redisCommandTimeout,
     Optional<java.net.URI> otlpEndpoint,
+    ServicePrincipals principals,
     LimitsConfig limits,
     Optional<TlsConfig> tls) {
 
@@ -82,6 +85,7 @@ public record GatewayConfig(
     requireNonNull(gatewayHeartbeat, "gatewayHeartbeat");
     requireNonNull(redisCommandTimeout, "redisCommandTimeout");
     requireNonNull(otlpEndpoint, "otlpEndpoint");
+    requireNonNull(principals, "principals");
     requireNonNull(limits, "limits");
     requireNonNull(tls, "tls");
   }
@@ -162,6 +166,7 @@ public record GatewayConfig(
         Duration.ofSeconds(env.integer("GATEWAY_HEARTBEAT_SEC", 5, 1, 300)),
         Duration.ofMillis(env.integer("REDIS_COMMAND_TIMEOUT_MS", 2_000, 10, 60_000)),
         env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", "http", "https"),
+        ServicePrincipals.fromEnvironment(env),
         LimitsConfig.fromEnvironment(env),
         TlsConfig.fromEnvironment(env));
   }

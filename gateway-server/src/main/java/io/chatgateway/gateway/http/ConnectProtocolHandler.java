@@ -7,6 +7,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.chatgateway.client.CallerIdentity;
+import java.util.Base64;
+import io.grpc.StatusException;
+import io.chatgateway.gateway.auth.ServicePrincipals;
 import io.chatgateway.client.Utf8;
 import io.chatgateway.gateway.auth.BearerHeader;
 import io.chatgateway.gateway.auth.JwtVerifier;
@@ -53,6 +56,7 @@ final class ConnectProtocolHandler implements HttpHandler {
   private static final HttpString ALLOW_METHODS = new HttpString("Access-Control-Allow-Methods");
   private static final HttpString ALLOW_HEADERS = new HttpString("Access-Control-Allow-Headers");
   private static final JsonFormat.Parser JSON_IN = JsonFormat.parser();
+  static final String ON_BEHALF_OF = "X-Chat-On-Behalf-Of-Bin";
   private static final JsonFormat.Printer JSON_OUT = JsonFormat.printer().omittingInsignificantWhitespace();
 
   private final Map<String, MethodDescriptor<Message, Message>> unaryMethods = new HashMap<>();
@@ -62,16 +66,24 @@ final class ConnectProtocolHandler implements HttpHandler {
   private final OriginPolicy origins;
   private final ConcurrencyLimit inFlight;
   private final ScheduledExecutorService scheduler;
+  private final ServicePrincipals principals;
 
   @SuppressWarnings("unchecked")
   ConnectProtocolHandler(
-      Channel upstream, TracePropagation tracing, JwtVerifier verifier, OriginPolicy origins, ConcurrencyLimit inFlight, ScheduledExecutorService scheduler) {
+      Channel upstream,
+      TracePropagation tracing,
+      JwtVerifier verifier,
+      OriginPolicy origins,
+      ConcurrencyLimit inFlight,
+      ScheduledExecutorService scheduler,
+      ServicePrincipals principals) {
     this.upstream = requireNonNull(upstream, "upstream");
     this.tracing = requireNonNull(tracing, "tracing");
     this.verifier = requireNonNull(verifier, "verifier");
     this.origins = requireNonNull(origins, "origins");
     this.inFlight = requireNonNull(inFlight, "inFlight");
     this.scheduler = requireNonNull(scheduler, "scheduler");
+    this.principals = requireNonNull(principals, "principals");
     for (MethodDescriptor<?, ?> method : ChatServiceGrpc.getServiceDescriptor().getMethods()) {
       if (method.getType() == MethodDescriptor.MethodType.UNARY) {
         unaryMethods.put(method.getBareMethodName(), (MethodDescriptor<Message, Message>) method);
@@ -146,9 +158,21 @@ final class ConnectProtocolHandler implements HttpHandler {
       error(exchange, StatusCodes.BAD_REQUEST, "invalid_argument", e.getMessage());
       return;
     }
+    String onBehalfOf;
+    CallerIdentity identity;
+    try {
+      onBehalfOf = onBehalfOf(exchange);
+      identity = principals.actingAs(token, onBehalfOf);
+    } catch (StatusException e) {
+      error(exchange, httpStatus(e.getStatus().getCode()), connectCode(e.getStatus().getCode()), e.getStatus().getDescription());
+      return;
+    }
+    if (ServicePrincipals.audited(token)) {
+      ServicePrincipals.audit(token, onBehalfOf, method.getFullMethodName(), ServicePrincipals.roomOf(method, request));
+    }
     Context context =
         Context.ROOT
-            .withValue(CallerIdentity.CONTEXT_KEY, token.identity())
+            .withValue(CallerIdentity.CONTEXT_KEY, identity)
             .withValue(TracePropagation.OTEL_CONTEXT, tracing.extract(TracePropagation.headerNames(), exchange.getRequestHeaders()::getFirst));
     String timeout = exchange.getRequestHeaders().getFirst(CONNECT_TIMEOUT);
     if (timeout != null) {
@@ -215,6 +239,25 @@ final class ConnectProtocolHandler implements HttpHandler {
     } else {
       exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/proto");
       exchange.getResponseSender().send(ByteBuffer.wrap(response.toByteArray()));
+    }
+  }
+
+  /**
+   * The {@code X-Chat-On-Behalf-Of-Bin} header: UTF-8 in base64, the Connect protocol's form of a
+   * binary header (gRPC's {@code x-chat-on-behalf-of-bin}); null when absent.
+   */
+  private static String onBehalfOf(HttpServerExchange exchange) throws StatusException {
+    String header = exchange.getRequestHeaders().getFirst(ON_BEHALF_OF);
+    if (header == null) {
+      return null;
+    }
+    try {
+      String value = header.strip();
+      // Padded or not (the JDK's decoders take both), standard or URL-safe, as the protocol allows.
+      Base64.Decoder decoder = value.indexOf('-') >= 0 || value.indexOf('_') >= 0 ? Base64.getUrlDecoder() : Base64.getDecoder();
+      return Utf8.decodeStrictly(decoder.decode(value));
+    } catch (IllegalArgumentException | CharacterCodingException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(ON_BEHALF_OF + ": expected base64 of UTF-8 text").asException();
     }
   }
 

@@ -3,6 +3,7 @@ package io.chatgateway.gateway.http;
 import io.chatgateway.client.CircuitBreaker;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.JwtVerifier;
+import io.chatgateway.gateway.auth.ServicePrincipals;
 import io.chatgateway.gateway.limits.ConcurrencyLimit;
 import io.chatgateway.gateway.telemetry.Telemetry;
 import io.chatgateway.gateway.telemetry.TracePropagation;
@@ -48,6 +49,7 @@ public final class HttpServer implements AutoCloseable {
    * @param tls the port's TLS, or empty for plaintext
    * @param proxyProtocol every connection to the port starts with a PROXY protocol header naming the
    *     client (an L4 load balancer's); the internal port never expects one
+   * @param principals what service principals may do on the Connect protocol
    */
   public HttpServer(
       HttpConfig config,
@@ -64,7 +66,8 @@ public final class HttpServer implements AutoCloseable {
       ConcurrencyLimit connectRequests,
       ScheduledExecutorService scheduler,
       Optional<ServerTls> tls,
-      boolean proxyProtocol) {
+      boolean proxyProtocol,
+      ServicePrincipals principals) {
     this.config = config;
     OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
     ResourceHandler page =
@@ -72,7 +75,7 @@ public final class HttpServer implements AutoCloseable {
     PathHandler routes =
         Handlers.path(page)
             .addExactPath("/ws", webSocket)
-            .addPrefixPath(ConnectProtocolHandler.PREFIX, new ConnectProtocolHandler(upstream, tracing, verifier, origins, connectRequests, scheduler));
+            .addPrefixPath(ConnectProtocolHandler.PREFIX, new ConnectProtocolHandler(upstream, tracing, verifier, origins, connectRequests, scheduler, principals));
     if (devSecret != null) {
       routes.addExactPath("/dev/token", DevTokenHandler.create(devSecret, auth));
     }

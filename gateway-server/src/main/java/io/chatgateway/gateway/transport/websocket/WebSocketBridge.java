@@ -27,7 +27,9 @@ import io.undertow.websockets.core.BufferedTextMessage;
 import io.undertow.websockets.core.CloseMessage;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
+import io.chatgateway.gateway.auth.ServicePrincipals;
 import io.chatgateway.gateway.limits.StreamAdmission;
+import io.grpc.StatusException;
 import io.undertow.util.HttpString;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -74,6 +76,7 @@ public final class WebSocketBridge {
   private final Duration helloTimeout;
   private final ConcurrencyLimit unauthenticated;
   private final StreamAdmission admission;
+  private final ServicePrincipals principals;
 
   public WebSocketBridge(
       SessionServices services,
@@ -84,7 +87,8 @@ public final class WebSocketBridge {
       Duration pingInterval,
       Duration helloTimeout,
       ConcurrencyLimit unauthenticated,
-      StreamAdmission admission) {
+      StreamAdmission admission,
+      ServicePrincipals principals) {
     this.services = requireNonNull(services, "services");
     this.verifier = requireNonNull(verifier, "verifier");
     this.origins = requireNonNull(origins, "origins");
@@ -94,6 +98,7 @@ public final class WebSocketBridge {
     this.helloTimeout = requireNonNull(helloTimeout, "helloTimeout");
     this.unauthenticated = requireNonNull(unauthenticated, "unauthenticated");
     this.admission = requireNonNull(admission, "admission");
+    this.principals = requireNonNull(principals, "principals");
   }
 
   /** The handler for {@code /ws}. */
@@ -114,10 +119,15 @@ public final class WebSocketBridge {
       try {
         String token = tokenOf(exchange);
         if (token != null) {
-          exchange.putAttachment(TOKEN, verifier.verify(token));
+          VerifiedToken verified = verifier.verify(token);
+          principals.checkStream(verified, false);
+          exchange.putAttachment(TOKEN, verified);
         }
       } catch (TokenRejectedException e) {
         refuse(exchange, StatusCodes.UNAUTHORIZED, e.getMessage());
+        return;
+      } catch (StatusException e) {
+        refuse(exchange, StatusCodes.FORBIDDEN, e.getStatus().getDescription());
         return;
       }
       StreamAdmission.Ticket ticket = admission.admit(exchange.getSourceAddress().getAddress(), exchange.getRequestHeaders().get(X_FORWARDED_FOR));
@@ -300,10 +310,15 @@ public final class WebSocketBridge {
         return false;
       }
       try {
-        start(verifier.verify(token));
+        VerifiedToken verified = verifier.verify(token);
+        principals.checkStream(verified, false);
+        start(verified);
         return true;
       } catch (TokenRejectedException e) {
         transport.close(new CloseReason(CloseCode.UNAUTHENTICATED, e.getMessage()));
+        return false;
+      } catch (StatusException e) {
+        transport.close(new CloseReason(CloseCode.UNAUTHENTICATED, e.getStatus().getDescription()));
         return false;
       }
     }
