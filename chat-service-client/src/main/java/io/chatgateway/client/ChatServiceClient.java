@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.grpc.CallCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -73,9 +76,19 @@ public final class ChatServiceClient implements AutoCloseable {
    * dns:///core.chat:50052}).
    */
   public static ChatServiceClient connect(String target, UpstreamConfig config, CircuitBreaker breaker) {
+    return connect(target, config.useTls() ? TlsChannelCredentials.create() : InsecureChannelCredentials.create(), config, breaker);
+  }
+
+  /**
+   * As {@link #connect(String, UpstreamConfig, CircuitBreaker)} with {@code credentials} for the
+   * connection: TLS with a CA of one's own or a client certificate (mTLS), which may change while
+   * the channel lives (new connections use what they hold then).
+   */
+  public static ChatServiceClient connect(String target, ChannelCredentials credentials, UpstreamConfig config, CircuitBreaker breaker) {
     requireNonNull(target, "target");
+    requireNonNull(credentials, "credentials");
     NettyChannelBuilder builder =
-        NettyChannelBuilder.forTarget(target)
+        NettyChannelBuilder.forTarget(target, credentials)
             // Keep the connection warm and notice a dead core between bursts of calls.
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
@@ -83,11 +96,6 @@ public final class ChatServiceClient implements AutoCloseable {
             // and sessions complete futures whose continuations hop to their own executors; nothing
             // blocks, and a hop to a pool thread per answer was most of what forwarding cost.
             .directExecutor();
-    if (config.useTls()) {
-      builder.useTransportSecurity();
-    } else {
-      builder.usePlaintext();
-    }
     return over(builder, config, breaker);
   }
 

@@ -3,10 +3,12 @@ package io.chatgateway.core;
 import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.bus.EventPublisher;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -40,9 +42,9 @@ public final class CoreServer implements AutoCloseable {
   private final ChatCore core;
   private final HealthStatusManager health = new HealthStatusManager();
 
-  private CoreServer(int port, ChatCore core, ServerInterceptor callerCheck, Executor executor) {
+  private CoreServer(int port, ChatCore core, ServerInterceptor callerCheck, Executor executor, ServerCredentials credentials) {
     this.core = core;
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(port));
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(port), credentials);
     if (executor == null) {
       builder.directExecutor(); // the core never blocks on I/O; per-room locks are held for microseconds
     } else {
@@ -68,7 +70,7 @@ public final class CoreServer implements AutoCloseable {
    * metadata; closing the server closes the core.
    */
   public static CoreServer start(int port, ChatCore core) throws IOException {
-    return start(port, core, TRUST_EVERY_CALLER, null);
+    return start(port, core, TRUST_EVERY_CALLER, null, InsecureServerCredentials.create());
   }
 
   /**
@@ -77,11 +79,13 @@ public final class CoreServer implements AutoCloseable {
    *
    * @param executor where calls run; null for the transport thread, which suits checks that never
    *     block
+   * @param credentials TLS (with client certificates for mTLS) or plaintext
    */
-  public static CoreServer start(int port, ChatCore core, ServerInterceptor callerCheck, Executor executor) throws IOException {
+  public static CoreServer start(int port, ChatCore core, ServerInterceptor callerCheck, Executor executor, ServerCredentials credentials) throws IOException {
     requireNonNull(core, "core");
     requireNonNull(callerCheck, "callerCheck");
-    CoreServer server = new CoreServer(port, core, callerCheck, executor);
+    requireNonNull(credentials, "credentials");
+    CoreServer server = new CoreServer(port, core, callerCheck, executor, credentials);
     server.server.start();
     server.health.setStatus("", ServingStatus.SERVING);
     return server;

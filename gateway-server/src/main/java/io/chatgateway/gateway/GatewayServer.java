@@ -32,7 +32,7 @@ import java.io.IOException;
 import io.chatgateway.gateway.forward.SendRateInterceptor;
 import io.chatgateway.gateway.limits.AddressLimits;
 import io.chatgateway.gateway.limits.StreamAdmission;
-import io.chatgateway.gateway.tls.ServerTls;
+import io.chatgateway.gateway.tls.TlsMaterial;
 import io.chatgateway.gateway.transport.grpc.GrpcServers;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReference;
@@ -71,7 +71,7 @@ public final class GatewayServer implements AutoCloseable {
   private final SessionServices sessions;
   private final Server grpcServer;
   private final HttpServer httpServer;
-  private final Optional<ServerTls> tls;
+  private final Optional<TlsMaterial> tls;
   private final AddressLimits addressLimits;
   private volatile boolean draining;
   private final AtomicBoolean stopped = new AtomicBoolean();
@@ -79,7 +79,7 @@ public final class GatewayServer implements AutoCloseable {
   private GatewayServer(GatewayConfig config) throws IOException {
     this.config = config;
     // Loaded before anything starts, so that a bad certificate stops start-up naming its variable.
-    this.tls = config.tls().map(ServerTls::load);
+    this.tls = config.tls().map(files -> TlsMaterial.load(files, TlsMaterial.Role.SERVER));
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -140,7 +140,7 @@ public final class GatewayServer implements AutoCloseable {
     this.grpcServer =
         GrpcServers.builder(
                 config.grpcPort(),
-                tls.map(ServerTls::grpcCredentials).orElseGet(InsecureServerCredentials::create),
+                tls.map(TlsMaterial::serverCredentials).orElseGet(InsecureServerCredentials::create),
                 callExecutor,
                 verifier,
                 List.of(
@@ -321,7 +321,7 @@ public final class GatewayServer implements AutoCloseable {
     upstream.close();
     sessions.close();
     backplane.close();
-    tls.ifPresent(ServerTls::close);
+    tls.ifPresent(TlsMaterial::close);
     scheduler.shutdownNow();
     callExecutor.shutdownNow();
     telemetry.close();

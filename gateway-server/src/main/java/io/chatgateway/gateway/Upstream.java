@@ -1,6 +1,7 @@
 package io.chatgateway.gateway;
 
 import io.chatgateway.client.ChatServiceClient;
+import io.chatgateway.gateway.tls.TlsMaterial;
 import io.chatgateway.client.CircuitBreaker;
 import io.chatgateway.core.ChatCore;
 import io.chatgateway.core.EmbeddedChatService;
@@ -27,10 +28,12 @@ final class Upstream implements AutoCloseable {
 
   private final ChatServiceClient client;
   private final Server embeddedCore; // null with a remote core
+  private final TlsMaterial tls; // null without TLS files for the core
 
-  private Upstream(ChatServiceClient client, Server embeddedCore) {
+  private Upstream(ChatServiceClient client, Server embeddedCore, TlsMaterial tls) {
     this.client = client;
     this.embeddedCore = embeddedCore;
+    this.tls = tls;
   }
 
   static Upstream start(GatewayConfig config, Engine engine, CircuitBreaker breaker, ScheduledExecutorService scheduler) throws IOException {
@@ -39,7 +42,16 @@ final class Upstream implements AutoCloseable {
       if (config.upstream().serviceCredentials().isPresent() && !config.upstream().useTls()) {
         log.warning("the gateway's token for the core travels in plaintext: set CHAT_SERVICE_TLS=true unless the network between them is private");
       }
-      upstream = new Upstream(ChatServiceClient.connect(config.chatServiceTarget().get(), config.upstream(), breaker), null);
+      TlsMaterial tls = config.coreTls().map(files -> TlsMaterial.load(files, TlsMaterial.Role.CLIENT)).orElse(null);
+      ChatServiceClient client =
+          tls == null
+              ? ChatServiceClient.connect(config.chatServiceTarget().get(), config.upstream(), breaker)
+              : ChatServiceClient.connect(config.chatServiceTarget().get(), tls.channelCredentials(), config.upstream(), breaker);
+      if (tls != null) {
+        tls.watch(scheduler); // a rotated client certificate is used from the next connection on
+        log.info(() -> "TLS to the core: " + tls.describe());
+      }
+      upstream = new Upstream(client, null, tls);
     } else {
       String name = "embedded-core-" + config.gatewayId();
       Server core =
@@ -48,7 +60,7 @@ final class Upstream implements AutoCloseable {
               .addService(new EmbeddedChatService(new ChatCore(engine, Clock.systemUTC(), config.gatewayId())).bindWithIdentity())
               .build()
               .start();
-      upstream = new Upstream(ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), config.upstream(), breaker), core);
+      upstream = new Upstream(ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), config.upstream(), breaker), core, null);
     }
     // The embedded core too: with the Redis engine, its sends fail while Redis is away and open the
     // breaker; nothing else would close it again while a NOT_SERVING gateway gets no device traffic.
@@ -70,6 +82,9 @@ final class Upstream implements AutoCloseable {
     client.close();
     if (embeddedCore != null) {
       embeddedCore.shutdownNow();
+    }
+    if (tls != null) {
+      tls.close();
     }
   }
 }

@@ -11,9 +11,15 @@ import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.TrustedGatewayInterceptor;
+import io.chatgateway.gateway.tls.TlsConfig;
+import io.chatgateway.gateway.tls.TlsMaterial;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerInterceptor;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -41,7 +47,7 @@ public final class CoreCommand {
   private CoreCommand() {}
 
   /** A running core and its Redis connection; closing stops both. */
-  public record Running(CoreServer server, RedisConnector redis) implements AutoCloseable {
+  public record Running(CoreServer server, RedisConnector redis, Optional<TlsMaterial> tls, ScheduledExecutorService scheduler) implements AutoCloseable {
     public int port() {
       return server.port();
     }
@@ -50,6 +56,8 @@ public final class CoreCommand {
     public void close() {
       server.close();
       redis.close();
+      tls.ifPresent(TlsMaterial::close);
+      scheduler.shutdownNow();
     }
   }
 
@@ -60,7 +68,9 @@ public final class CoreCommand {
         GatewayConfig.cacheTarget(env)
             .orElseThrow(() -> new ConfigException("CACHE_URI: required for the standalone core; gateways receive its events through Redis"));
     int port = env.integer("CORE_PORT", 50052, 0, 65535);
-    CallerCheck check = callerCheck(env);
+    Optional<TlsConfig> tlsFiles = TlsConfig.corePort(env);
+    CallerCheck check = callerCheck(env, tlsFiles.flatMap(TlsConfig::caFile).isPresent());
+    Optional<TlsMaterial> tls = tlsFiles.map(files -> TlsMaterial.load(files, TlsMaterial.Role.SERVER));
     Duration timeout = Duration.ofMillis(env.integer("REDIS_COMMAND_TIMEOUT_MS", 2_000, 10, 60_000));
     RedisConnector redis = RedisConnector.connect(target, timeout);
     String dataFile = env.string("CORE_DATA_FILE", "");
@@ -76,22 +86,31 @@ public final class CoreCommand {
     }
     CoreServer core;
     try {
-      core = CoreServer.start(port, chat, check.interceptor(), check.executor());
+      core = CoreServer.start(port, chat, check.interceptor(), check.executor(), tls.map(TlsMaterial::serverCredentials).orElseGet(InsecureServerCredentials::create));
     } catch (java.io.IOException e) {
       redis.close();
       throw new java.io.IOException("cannot listen on CORE_PORT " + port + ": " + e.getMessage(), e);
     }
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(runnable -> {
+          Thread thread = new Thread(runnable, "core-tls-reload");
+          thread.setDaemon(true);
+          return thread;
+        });
+    tls.ifPresent(material -> material.watch(scheduler));
     log.info(
         () -> "chat core listening on port " + core.port() + ", publishing to " + target.display()
             + (dataFile.isEmpty() ? ", in memory only" : ", " + chat.roomCount() + " rooms recovered from " + dataFile)
-            + ", " + check.description());
-    return new Running(core, redis);
+            + ", " + check.description()
+            + tls.map(material -> ", TLS " + material.describe()).orElse(", plaintext"));
+    return new Running(core, redis, tls, scheduler);
   }
 
   /** Who may act for users, where its calls run, and how to say so in the log. */
   private record CallerCheck(ServerInterceptor interceptor, Executor executor, String description) {}
 
-  private static CallerCheck callerCheck(EnvReader env) {
+  /** @param clientCertificates whether the port takes only clients with a certificate of CORE_TLS_CLIENT_CA_FILE */
+  private static CallerCheck callerCheck(EnvReader env, boolean clientCertificates) {
     List<String> trusted = env.list("CORE_TRUSTED_CLIENTS");
     boolean trustNetwork = env.bool("CORE_TRUST_NETWORK", false);
     if (trustNetwork && !trusted.isEmpty()) {
@@ -101,10 +120,15 @@ public final class CoreCommand {
       log.warning("CORE_TRUST_NETWORK=true: the core believes the caller identity of anyone who reaches its port; only gateways may (NetworkPolicy)");
       return new CallerCheck(CoreServer.TRUST_EVERY_CALLER, null, "trusting every caller (CORE_TRUST_NETWORK)");
     }
+    if (trusted.isEmpty() && clientCertificates) {
+      // The handshake already refused everyone without a gateway's certificate.
+      return new CallerCheck(CoreServer.TRUST_EVERY_CALLER, null, "trusting callers with a client certificate of CORE_TLS_CLIENT_CA_FILE");
+    }
     if (trusted.isEmpty()) {
       throw new ConfigException(
           "CORE_TRUSTED_CLIENTS: required: the OAuth2 client ids of the gateways (their JWT_CLIENT_ID), whose tokens the core verifies"
-              + " with OAUTH2_JWKS_URI or JWT_HMAC_SECRET for the audience CORE_JWT_AUDIENCE; or CORE_TRUST_NETWORK=true where only gateways can reach the core");
+              + " with OAUTH2_JWKS_URI or JWT_HMAC_SECRET for the audience CORE_JWT_AUDIENCE; or gateways' client certificates"
+              + " (CORE_TLS_CLIENT_CA_FILE); or CORE_TRUST_NETWORK=true where only gateways can reach the core");
     }
     AuthConfig devices = AuthConfig.fromEnvironment(env);
     if (devices.devMode()) {

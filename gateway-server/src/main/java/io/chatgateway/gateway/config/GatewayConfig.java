@@ -45,6 +45,9 @@ import java.util.regex.Pattern;
  *     nowhere
  * @param principals what service principals may do ({@code SERVICE_ACT_AS_SCOPE}, {@code SERVICE_STREAMS})
  * @param limits bounds per client address, and how the address is known behind proxies
+ * @param coreTls the gateway's TLS files for a remote core ({@code CHAT_SERVICE_CA_FILE}, {@code
+ *     CHAT_SERVICE_CERT_FILE}, {@code CHAT_SERVICE_KEY_FILE}, with {@code CHAT_SERVICE_TLS}); empty:
+ *     the system's CAs and no client certificate, or plaintext
  * @param tls TLS on both device ports ({@code TLS_CERT_FILE}, {@code TLS_KEY_FILE}, {@code
  *     TLS_CLIENT_CA_FILE}); empty: plaintext
  */
@@ -66,6 +69,7 @@ public record GatewayConfig(
     Optional<java.net.URI> otlpEndpoint,
     ServicePrincipals principals,
     LimitsConfig limits,
+    Optional<TlsConfig> coreTls,
     Optional<TlsConfig> tls) {
 
   private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -87,6 +91,7 @@ public record GatewayConfig(
     requireNonNull(otlpEndpoint, "otlpEndpoint");
     requireNonNull(principals, "principals");
     requireNonNull(limits, "limits");
+    requireNonNull(coreTls, "coreTls");
     requireNonNull(tls, "tls");
   }
 
@@ -168,6 +173,7 @@ public record GatewayConfig(
         env.uri("OTEL_EXPORTER_OTLP_ENDPOINT", "http", "https"),
         ServicePrincipals.fromEnvironment(env),
         LimitsConfig.fromEnvironment(env),
-        TlsConfig.fromEnvironment(env));
+        TlsConfig.coreClient(env, upstream.useTls()),
+        TlsConfig.devicePorts(env));
   }
 }

@@ -14,7 +14,7 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.PathHandler;
 import io.undertow.server.handlers.resource.ClassPathResourceManager;
 import io.undertow.server.handlers.resource.ResourceHandler;
-import io.chatgateway.gateway.tls.ServerTls;
+import io.chatgateway.gateway.tls.TlsMaterial;
 import io.undertow.server.handlers.ResponseCodeHandler;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -65,7 +65,7 @@ public final class HttpServer implements AutoCloseable {
       BooleanSupplier engineHealthy,
       ConcurrencyLimit connectRequests,
       ScheduledExecutorService scheduler,
-      Optional<ServerTls> tls,
+      Optional<TlsMaterial> tls,
       boolean proxyProtocol,
       ServicePrincipals principals) {
     this.config = config;

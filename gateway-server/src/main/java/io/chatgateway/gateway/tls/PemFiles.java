@@ -41,32 +41,35 @@ final class PemFiles {
     return certificates;
   }
 
-  /** The chain of {@code certPem} and the key of {@code keyPem}, checked to belong together. */
-  static Identity identity(byte[] certPem, byte[] keyPem) {
-    X509Certificate[] chain = certificates("TLS_CERT_FILE", certPem);
-    PrivateKey key = privateKey(keyPem);
+  /**
+   * The chain of {@code certPem} and the key of {@code keyPem}, checked to belong together; errors
+   * name {@code certVariable} and {@code keyVariable}.
+   */
+  static Identity identity(String certVariable, byte[] certPem, String keyVariable, byte[] keyPem) {
+    X509Certificate[] chain = certificates(certVariable, certPem);
+    PrivateKey key = privateKey(keyVariable, keyPem);
     if (!belongTogether(key, chain[0])) {
       throw new ConfigException(
-          "TLS_KEY_FILE: the key does not belong to the first certificate of TLS_CERT_FILE (" + chain[0].getSubjectX500Principal().getName() + ")");
+          keyVariable + ": the key does not belong to the first certificate of " + certVariable + " (" + chain[0].getSubjectX500Principal().getName() + ")");
     }
     return new Identity(chain, key);
   }
 
-  private static PrivateKey privateKey(byte[] pem) {
+  private static PrivateKey privateKey(String variable, byte[] pem) {
     Matcher begin = BEGIN.matcher(new String(pem, StandardCharsets.US_ASCII));
     if (!begin.find()) {
-      throw new ConfigException("TLS_KEY_FILE: no PEM block in the file (expected -----BEGIN PRIVATE KEY-----)");
+      throw new ConfigException(variable + ": no PEM block in the file (expected -----BEGIN PRIVATE KEY-----)");
     }
     if (!begin.group(1).equals("PRIVATE KEY")) {
       // cert-manager writes PKCS#1 ("RSA PRIVATE KEY") unless told privateKey.encoding: PKCS8.
       throw new ConfigException(
-          "TLS_KEY_FILE: found a '" + begin.group(1) + "' block; expected an unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----),"
+          variable + ": found a '" + begin.group(1) + "' block; expected an unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----),"
               + " convert with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem");
     }
     try {
       return CertificateUtils.getPrivateKey(new ByteArrayInputStream(pem));
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-      throw new ConfigException("TLS_KEY_FILE: not a readable RSA or EC PKCS#8 key (" + e.getClass().getSimpleName() + ")");
+      throw new ConfigException(variable + ": not a readable RSA or EC PKCS#8 key (" + e.getClass().getSimpleName() + ")");
     }
   }
 
