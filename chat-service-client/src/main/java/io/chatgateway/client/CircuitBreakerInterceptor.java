@@ -54,30 +54,4 @@ final class CircuitBreakerInterceptor implements ClientInterceptor {
       }
     };
   }
-
-  /** A call that ends with the given status as soon as it starts and ignores everything else. */
-  private static final class RefusedCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
-    private final Status status;
-
-    RefusedCall(Status status) {
-      this.status = status;
-    }
-
-    @Override
-    public void start(Listener<RespT> responseListener, Metadata headers) {
-      responseListener.onClose(status, new Metadata());
-    }
-
-    @Override
-    public void request(int numMessages) {}
-
-    @Override
-    public void cancel(String message, Throwable cause) {}
-
-    @Override
-    public void halfClose() {}
-
-    @Override
-    public void sendMessage(ReqT message) {}
-  }
 }

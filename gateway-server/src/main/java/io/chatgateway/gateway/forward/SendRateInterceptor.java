@@ -3,13 +3,13 @@ package io.chatgateway.gateway.forward;
 import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.client.RefusedCall;
 import io.chatgateway.gateway.backplane.ProfileRates;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 
@@ -42,31 +42,5 @@ public final class SendRateInterceptor implements ClientInterceptor {
     return new RefusedCall<>(
         Status.RESOURCE_EXHAUSTED.withDescription(
             "profile " + caller.profileId() + " sent more than " + rates.perSecond() + " events in this second on all its devices (MAX_PROFILE_EVENTS_PER_SECOND); retry in a second"));
-  }
-
-  /** A call that ends with {@code status} as soon as it starts, without reaching the core. */
-  private static final class RefusedCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
-    private final Status status;
-
-    RefusedCall(Status status) {
-      this.status = status;
-    }
-
-    @Override
-    public void start(Listener<RespT> listener, Metadata headers) {
-      listener.onClose(status, new Metadata());
-    }
-
-    @Override
-    public void request(int numMessages) {}
-
-    @Override
-    public void cancel(String message, Throwable cause) {}
-
-    @Override
-    public void halfClose() {}
-
-    @Override
-    public void sendMessage(ReqT message) {}
   }
 }
