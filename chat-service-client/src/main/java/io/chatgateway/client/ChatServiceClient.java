@@ -16,6 +16,14 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.net.http.HttpClient;
@@ -40,6 +48,8 @@ public final class ChatServiceClient implements AutoCloseable {
   private final Channel channel;
   private final CircuitBreaker breaker;
   private final Optional<ServiceToken> serviceToken;
+  /** Releases what the channel's builder made for it (its I/O thread); set once, before use. */
+  private volatile Runnable onTermination = () -> {};
 
   private ChatServiceClient(ManagedChannel managedChannel, UpstreamConfig config, CircuitBreaker breaker) {
     this.managedChannel = managedChannel;
@@ -87,8 +97,16 @@ public final class ChatServiceClient implements AutoCloseable {
   public static ChatServiceClient connect(String target, ChannelCredentials credentials, UpstreamConfig config, CircuitBreaker breaker) {
     requireNonNull(target, "target");
     requireNonNull(credentials, "credentials");
+    // Its own I/O thread: on grpc-java's shared worker group the core's connection would share an
+    // event loop with device streams, and a storm of devices keeping that loop busy would keep the
+    // core's answers unread until their deadlines passed (10,000 devices subscribing at once did).
+    boolean epoll = Epoll.isAvailable();
+    EventLoopGroup loop =
+        new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("chat-upstream", true), epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     NettyChannelBuilder builder =
         NettyChannelBuilder.forTarget(target, credentials)
+            .eventLoopGroup(loop)
+            .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             // Keep the connection warm and notice a dead core between bursts of calls.
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
@@ -96,7 +114,9 @@ public final class ChatServiceClient implements AutoCloseable {
             // and sessions complete futures whose continuations hop to their own executors; nothing
             // blocks, and a hop to a pool thread per answer was most of what forwarding cost.
             .directExecutor();
-    return over(builder, config, breaker);
+    ChatServiceClient client = over(builder, config, breaker);
+    client.onTermination = () -> loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    return client;
   }
 
   /**
@@ -160,10 +180,12 @@ public final class ChatServiceClient implements AutoCloseable {
     if (!managedChannel.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
       managedChannel.shutdownNow();
     }
+    onTermination.run();
   }
 
   @Override
   public void close() {
     managedChannel.shutdownNow();
+    onTermination.run();
   }
 }
