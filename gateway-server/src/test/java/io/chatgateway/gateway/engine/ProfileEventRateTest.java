@@ -49,6 +49,8 @@ class ProfileEventRateTest {
         assertTrue(gatewayA.tryAcquire("carol"));
       }
       assertFalse(gatewayA.tryAcquire("carol"));
+      // A's counts are sent without waiting; once its third answer says 3, all three are in Redis.
+      Await.until(Duration.ofSeconds(10), () -> gatewayA.blocked("carol"), "A's three counts in Redis");
       // B has admitted nothing of carol's itself; it learns of A's three from its first count.
       assertTrue(gatewayB.tryAcquire("carol"), "admitted before the counter's answer: the documented overshoot");
       Await.until(Duration.ofSeconds(10), () -> gatewayB.blocked("carol"), "B sees the shared count past the bound");
