@@ -129,7 +129,14 @@ final class ConnectProtocolHandler implements HttpHandler {
     }
     VerifiedToken token;
     try {
-      token = verifier.verifyRepeated(BearerHeader.token(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION)));
+      String jwt = BearerHeader.token(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
+      if (exchange.isInIoThread() && !verifier.verifiesWithoutBlocking(jwt, true)) {
+        // Verifying may wait for the JWKS endpoint: not on an I/O thread, which serves other
+        // connections too. Undertow calls this handler again from a worker thread.
+        exchange.dispatch(this);
+        return;
+      }
+      token = verifier.verifyRepeated(jwt);
     } catch (TokenRejectedException e) {
       error(exchange, StatusCodes.UNAUTHORIZED, "unauthenticated", e.getMessage());
       return;

@@ -107,45 +107,58 @@ public final class WebSocketBridge {
         Handlers.websocket(
             (exchange, channel) -> onConnect(exchange.getAttachment(TOKEN), exchange.getAttachment(TICKET), channel),
             exchange -> refuse(exchange, StatusCodes.BAD_REQUEST, "expected a WebSocket upgrade"));
-    return exchange -> {
-      if (draining.getAsBoolean()) {
-        refuse(exchange, StatusCodes.SERVICE_UNAVAILABLE, "gateway is shutting down; connect to another instance");
-        return;
+    return new HttpHandler() {
+      @Override
+      public void handleRequest(HttpServerExchange exchange) throws Exception {
+        upgrade(exchange, handshake, this);
       }
-      if (!origins.allows(exchange)) {
-        refuse(exchange, StatusCodes.FORBIDDEN, "origin not allowed: " + exchange.getRequestHeaders().getFirst(Headers.ORIGIN));
-        return;
-      }
-      try {
-        String token = tokenOf(exchange);
-        if (token != null) {
-          VerifiedToken verified = verifier.verify(token);
-          principals.checkStream(verified, false);
-          exchange.putAttachment(TOKEN, verified);
-        }
-      } catch (TokenRejectedException e) {
-        refuse(exchange, StatusCodes.UNAUTHORIZED, e.getMessage());
-        return;
-      } catch (StatusException e) {
-        refuse(exchange, StatusCodes.FORBIDDEN, e.getStatus().getDescription());
-        return;
-      }
-      StreamAdmission.Ticket ticket = admission.admit(exchange.getSourceAddress().getAddress(), exchange.getRequestHeaders().get(X_FORWARDED_FOR));
-      if (!ticket.admitted()) {
-        exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
-        refuse(exchange, StatusCodes.TOO_MANY_REQUESTS, ticket.refusal());
-        return;
-      }
-      exchange.putAttachment(TICKET, ticket);
-      // Upgraded (101), the socket's close gives the place back (onConnect); any other answer, now.
-      exchange.addExchangeCompleteListener((done, next) -> {
-        if (done.getStatusCode() != StatusCodes.SWITCHING_PROTOCOLS) {
-          ticket.release();
-        }
-        next.proceed();
-      });
-      handshake.handleRequest(exchange);
     };
+  }
+
+  /** Checks an upgrade request and hands it to {@code handshake}; {@code self} is re-dispatched to a worker when verifying may block. */
+  private void upgrade(HttpServerExchange exchange, HttpHandler handshake, HttpHandler self) throws Exception {
+    if (draining.getAsBoolean()) {
+      refuse(exchange, StatusCodes.SERVICE_UNAVAILABLE, "gateway is shutting down; connect to another instance");
+      return;
+    }
+    if (!origins.allows(exchange)) {
+      refuse(exchange, StatusCodes.FORBIDDEN, "origin not allowed: " + exchange.getRequestHeaders().getFirst(Headers.ORIGIN));
+      return;
+    }
+    try {
+      String token = tokenOf(exchange);
+      if (token != null && exchange.isInIoThread() && !verifier.verifiesWithoutBlocking(token, false)) {
+        // Verifying may wait for the JWKS endpoint: not on an I/O thread, which serves other sockets.
+        exchange.dispatch(self);
+        return;
+      }
+      if (token != null) {
+        VerifiedToken verified = verifier.verify(token);
+        principals.checkStream(verified, false);
+        exchange.putAttachment(TOKEN, verified);
+      }
+    } catch (TokenRejectedException e) {
+      refuse(exchange, StatusCodes.UNAUTHORIZED, e.getMessage());
+      return;
+    } catch (StatusException e) {
+      refuse(exchange, StatusCodes.FORBIDDEN, e.getStatus().getDescription());
+      return;
+    }
+    StreamAdmission.Ticket ticket = admission.admit(exchange.getSourceAddress().getAddress(), exchange.getRequestHeaders().get(X_FORWARDED_FOR));
+    if (!ticket.admitted()) {
+      exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+      refuse(exchange, StatusCodes.TOO_MANY_REQUESTS, ticket.refusal());
+      return;
+    }
+    exchange.putAttachment(TICKET, ticket);
+    // Upgraded (101), the socket's close gives the place back (onConnect); any other answer, now.
+    exchange.addExchangeCompleteListener((done, next) -> {
+      if (done.getStatusCode() != StatusCodes.SWITCHING_PROTOCOLS) {
+        ticket.release();
+      }
+      next.proceed();
+    });
+    handshake.handleRequest(exchange);
   }
 
   /** The token of the query or the Authorization header; null when neither has one (hello may bring it). */

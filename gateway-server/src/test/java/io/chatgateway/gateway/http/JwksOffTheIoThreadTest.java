@@ -1,0 +1,111 @@
+package io.chatgateway.gateway.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.sun.net.httpserver.HttpServer;
+import io.chatgateway.gateway.GatewayServer;
+import io.chatgateway.gateway.testing.GatewayExtension;
+import io.chatgateway.gateway.testing.TestTokens;
+import io.chatgateway.gateway.testing.WsClient;
+import io.chatgateway.proto.v1.ServerEvent;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With a JWKS, the first token of a key waits for the JWKS endpoint. On the HTTP port that wait
+ * happens on a worker thread, so the I/O threads go on serving every other connection meanwhile:
+ * the test holds the JWKS answer and looks at which thread of the gateway (in this JVM) waits for it.
+ * The JWKS client gives up after 500 ms, so the hold is short.
+ */
+class JwksOffTheIoThreadTest {
+
+  @Test
+  void aConnectProtocolCallWaitsForTheKeysOnAWorker() throws Exception {
+    verifiedWhileTheKeysAreHeld((base, token) ->
+            HttpClient.newHttpClient()
+                .sendAsync(
+                    HttpRequest.newBuilder(URI.create(base + "/chat.v1.ChatService/CreateRoom"))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"after the keys\"}"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .thenApply(response -> (Object) response),
+        answer -> {
+          HttpResponse<?> created = (HttpResponse<?>) answer;
+          assertEquals(200, created.statusCode(), String.valueOf(created.body()));
+        });
+  }
+
+  @Test
+  void aWebSocketUpgradeWaitsForTheKeysOnAWorker() throws Exception {
+    verifiedWhileTheKeysAreHeld(
+        (base, token) ->
+            CompletableFuture.supplyAsync(() -> WsClient.connect(URI.create(base.replace("http:", "ws:") + "/ws"), Map.of("Authorization", "Bearer " + token), true)),
+        answer -> {
+          WsClient socket = (WsClient) answer;
+          socket.sendText("{\"frameId\":\"h\",\"hello\":{}}");
+          socket.await(ServerEvent::hasReady, "ready after the keys came");
+          socket.abort();
+        });
+  }
+
+  /**
+   * Starts a gateway whose JWKS endpoint holds its answer, makes {@code request} with a token of a
+   * new key, asserts that the gateway thread waiting for the keys is not an I/O thread, then lets the
+   * keys go and hands what the request completed with to {@code afterwards}, while the gateway runs.
+   */
+  private static void verifiedWhileTheKeysAreHeld(BiFunction<String, String, CompletableFuture<Object>> request, Consumer<Object> afterwards) throws Exception {
+    RSAKey key = TestTokens.newRsaKey("slow-key");
+    CountDownLatch fetching = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    HttpServer jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    jwks.createContext("/jwks", exchange -> {
+      fetching.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      byte[] body = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    jwks.setExecutor(Executors.newCachedThreadPool());
+    jwks.start();
+    try (GatewayServer gateway =
+        GatewayExtension.start(Map.of("JWT_HMAC_SECRET", "", "OAUTH2_JWKS_URI", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks"))) {
+      CompletableFuture<Object> answer = request.apply("http://localhost:" + gateway.httpPort(), TestTokens.rs256(TestTokens.claims("alice", "web"), key));
+      assertTrue(fetching.await(10, TimeUnit.SECONDS), "the gateway asks the JWKS endpoint");
+      String waiting =
+          Thread.getAllStackTraces().entrySet().stream()
+              .filter(entry -> Arrays.stream(entry.getValue()).anyMatch(frame -> frame.getClassName().startsWith("com.nimbusds.jose.util.DefaultResourceRetriever")))
+              .map(entry -> entry.getKey().getName())
+              .findFirst()
+              .orElse("(none)");
+      release.countDown();
+      assertTrue(waiting.startsWith("XNIO-") && !waiting.contains("I/O"), "verified on a worker, not an I/O thread: " + waiting);
+      afterwards.accept(answer.get(20, TimeUnit.SECONDS));
+    } finally {
+      release.countDown();
+      jwks.stop(0);
+    }
+  }
+}
