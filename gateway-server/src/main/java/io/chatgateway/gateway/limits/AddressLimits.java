@@ -154,14 +154,6 @@ public final class AddressLimits {
     return why == Refusal.TOO_MANY ? refusedTooMany.sum() : refusedTooFast.sum();
   }
 
-  public int maxOpen() {
-    return maxOpen;
-  }
-
-  public int perSecond() {
-    return perSecond;
-  }
-
   /** What a refused client is told; names the bound's variable. */
   public String describe(Refusal refusal, InetAddress client) {
     return refusal == Refusal.TOO_MANY

@@ -31,10 +31,6 @@ public final class StreamAdmission {
     return new Ticket(client, limits.tryOpen(client));
   }
 
-  public AddressLimits limits() {
-    return limits;
-  }
-
   /** One stream's admission: its client, and why it was refused, if it was. */
   public final class Ticket {
     private final InetAddress client;
