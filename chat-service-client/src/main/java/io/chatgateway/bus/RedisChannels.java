@@ -18,6 +18,11 @@ package io.chatgateway.bus;
  *       device
  *   <li>{@code chat:presence:{<profile>}} (escaped) — sorted set: gateway id → last activity of the
  *       profile there (epoch ms)
+ *   <li>{@code chat:presence:{<profile>}:status} (escaped) — hash: the profile's last published
+ *       presence: {@code s} (PresenceStatus number), {@code t} (status text), {@code at} (epoch ms);
+ *       kept a day after the last change, for last-seen answers
+ *   <li>{@code chat:room-presence:{<roomId>}} — sorted set: profile id (UTF-8) → when a live session
+ *       of it joined the room (epoch ms); members without a session anywhere are pruned when read
  *   <li>{@code chat:reap:{<gatewayId>}} — string: the gateway currently reaping a dead one (lock)
  * </ul>
  *
@@ -66,6 +71,16 @@ public final class RedisChannels {
 
   public static String presence(String profileId) {
     return "chat:presence:{" + escape(profileId) + "}";
+  }
+
+  /** A profile's last published presence (same cluster slot as {@link #presence}). */
+  public static String presenceStatus(String profileId) {
+    return presence(profileId) + ":status";
+  }
+
+  /** The profiles present in a room, by when they joined it. */
+  public static String roomPresence(String roomId) {
+    return "chat:room-presence:{" + roomId + "}";
   }
 
   /** The field of a device in a gateway's {@link #connections} hash. */

@@ -12,6 +12,8 @@ import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.bus.RedisTarget;
 import io.chatgateway.gateway.forward.ForwardedChatService;
+import io.chatgateway.gateway.forward.ServedHere;
+import io.chatgateway.gateway.presence.PresenceLookup;
 import io.chatgateway.gateway.forward.GrpcCoreCalls;
 import io.chatgateway.gateway.limits.ConcurrencyLimit;
 import io.chatgateway.gateway.telemetry.GatewayMetrics;
@@ -137,6 +139,7 @@ public final class GatewayServer implements AutoCloseable {
             config.gatewayId(), config.session(), GrpcCoreCalls.over(core), engine, verifier, backplane.directory(), backplane.resumes(), metrics, callExecutor, scheduler,
             Clock.systemUTC(), System::nanoTime);
     built.set(sessions);
+    List<ServedHere<?, ?>> servedHere = List.of(new PresenceLookup(sessions.presence(), backplane.directory(), core));
     this.grpcServer =
         GrpcServers.builder(
                 config.grpcPort(),
@@ -145,7 +148,7 @@ public final class GatewayServer implements AutoCloseable {
                 verifier,
                 List.of(
                     ServerInterceptors.intercept(
-                        ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining, admission)),
+                        ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining, admission), servedHere),
                         new AuthInterceptor(verifier, config.principals()),
                         tracing.server()),
                     readiness.health().getHealthService().bindService(),
@@ -171,6 +174,7 @@ public final class GatewayServer implements AutoCloseable {
             config.http(),
             webSockets.handler(),
             core,
+            servedHere,
             tracing,
             telemetry,
             verifier,

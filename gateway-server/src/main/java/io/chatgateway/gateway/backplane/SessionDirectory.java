@@ -1,6 +1,8 @@
 package io.chatgateway.gateway.backplane;
 
+import io.chatgateway.proto.v1.PresenceEvent;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -31,6 +33,29 @@ public interface SessionDirectory {
 
   /** Whether {@code profileId} has a live device on another gateway. */
   CompletionStage<Boolean> onlineElsewhere(String profileId);
+
+  /**
+   * {@code profileId} joined {@code roomId} on a live session of this gateway: the profile is listed
+   * by {@link #presentIn} for the room whenever its presence is not OFFLINE, until it has no session
+   * left anywhere.
+   */
+  default void joinedRoom(String profileId, String roomId) {}
+
+  /** {@code presence} is the profile's new presence, as published to its rooms. */
+  default void presenceChanged(PresenceEvent presence) {}
+
+  /** What the directory knows of each of {@code profileIds}' presence, by profile id (absent: nothing). */
+  default CompletionStage<Map<String, PresenceEvent>> presenceOf(Collection<String> profileIds) {
+    return CompletableFuture.completedFuture(Map.of());
+  }
+
+  /**
+   * The profiles present in {@code roomId} on any gateway (not OFFLINE), most recently joined first,
+   * at most {@code limit}; one more than {@code limit} when there are more.
+   */
+  default CompletionStage<List<PresenceEvent>> presentIn(String roomId, int limit) {
+    return CompletableFuture.completedFuture(List.of());
+  }
 
   /**
    * Starts whatever the directory does on its own (a heartbeat that rewrites every entry). {@code

@@ -18,6 +18,7 @@ import io.chatgateway.proto.v1.GatewayControl;
 import io.chatgateway.proto.v1.PresenceEvent;
 import io.chatgateway.proto.v1.PresenceStatus;
 import io.lettuce.core.Range;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -27,6 +28,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +101,8 @@ public final class RedisDirectory implements SessionDirectory {
   private final Duration presenceTtl;
   private final Clock clock;
   private final ScheduledExecutorService thread;
+  /** How long a profile's last published presence is kept for last-seen answers after it changed. */
+  static final Duration LAST_SEEN_KEPT = Duration.ofDays(1);
 
   public RedisDirectory(
       RedisConnector redis, RedisEngine engine, String gatewayId, Duration ttl, Duration heartbeat, Duration presenceTtl, Clock clock) {
@@ -204,6 +209,108 @@ public final class RedisDirectory implements SessionDirectory {
             });
   }
 
+  @Override
+  public void joinedRoom(String profileId, String roomId) {
+    String present = RedisChannels.roomPresence(roomId);
+    commands().zadd(present, (double) clock.millis(), bytes(profileId));
+    commands().expire(present, ttl.toSeconds());
+  }
+
+  @Override
+  public void presenceChanged(PresenceEvent presence) {
+    String status = RedisChannels.presenceStatus(presence.getProfileId());
+    commands().hset(status, Map.of(
+        "s", bytes(Integer.toString(presence.getStatusValue())),
+        "t", bytes(presence.getStatusText()),
+        "at", bytes(Long.toString(Timestamps.toMillis(presence.getLastSeenTime())))));
+    commands().expire(status, LAST_SEEN_KEPT.toSeconds());
+  }
+
+  @Override
+  public CompletionStage<Map<String, PresenceEvent>> presenceOf(Collection<String> profileIds) {
+    return known(profileIds).thenApply(known -> {
+      Map<String, PresenceEvent> presence = new HashMap<>();
+      known.forEach((profile, entry) -> presence.put(profile, entry.presence()));
+      return presence;
+    });
+  }
+
+  @Override
+  public CompletionStage<List<PresenceEvent>> presentIn(String roomId, int limit) {
+    String present = RedisChannels.roomPresence(roomId);
+    // Twice the limit: some of the newest may be offline now.
+    return commands().zrevrange(present, 0, 2L * limit)
+        .thenCompose(raw -> {
+          List<String> profiles = raw.stream().map(RedisDirectory::text).toList();
+          return known(profiles).thenApply(known -> {
+            List<PresenceEvent> found = new ArrayList<>();
+            for (String profile : profiles) {
+              Known entry = known.get(profile);
+              if (entry == null || !entry.held()) {
+                commands().zrem(present, bytes(profile)); // no session anywhere: no longer present
+              } else if (entry.presence().getStatus() != PresenceStatus.PRESENCE_STATUS_OFFLINE && found.size() <= limit) {
+                found.add(entry.presence());
+              }
+            }
+            return found;
+          });
+        });
+  }
+
+  /** A profile's presence as Redis has it, and whether any gateway holds a session of it. */
+  private record Known(PresenceEvent presence, boolean held) {}
+
+  private CompletionStage<Map<String, Known>> known(Collection<String> profileIds) {
+    long since = clock.millis() - presenceTtl.toMillis();
+    Map<String, CompletableFuture<Known>> lookups = new LinkedHashMap<>();
+    for (String profile : profileIds) {
+      if (lookups.containsKey(profile)) {
+        continue;
+      }
+      CompletableFuture<List<ScoredValue<byte[]>>> gateways = commands().zrangeWithScores(RedisChannels.presence(profile), 0, -1).toCompletableFuture();
+      CompletableFuture<Map<String, byte[]>> status = commands().hgetall(RedisChannels.presenceStatus(profile)).toCompletableFuture();
+      lookups.put(profile, gateways.thenCombine(status, (held, published) -> known(profile, held, published, since)));
+    }
+    return CompletableFuture.allOf(lookups.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
+      Map<String, Known> known = new HashMap<>();
+      lookups.forEach((profile, lookup) -> {
+        Known entry = lookup.join();
+        if (entry != null) {
+          known.put(profile, entry);
+        }
+      });
+      return known;
+    });
+  }
+
+  /**
+   * What {@code held} (gateway → last activity there) and {@code published} (the status hash) say of
+   * a profile: online while some gateway saw it within the presence TTL, with the published status
+   * unless that is OFFLINE (published by a gateway its last session there left); null when neither
+   * knows it.
+   */
+  private static Known known(String profile, List<ScoredValue<byte[]>> held, Map<String, byte[]> published, long onlineSince) {
+    if (held.isEmpty() && published.isEmpty()) {
+      return null;
+    }
+    long lastActivity = 0;
+    for (ScoredValue<byte[]> gateway : held) {
+      lastActivity = Math.max(lastActivity, (long) gateway.getScore());
+    }
+    long changedAt = published.containsKey("at") ? Long.parseLong(text(published.get("at"))) : 0;
+    PresenceStatus status = published.containsKey("s") ? PresenceStatus.forNumber(Integer.parseInt(text(published.get("s")))) : null;
+    boolean online = lastActivity >= onlineSince;
+    PresenceEvent.Builder presence = PresenceEvent.newBuilder().setProfileId(profile).setLastSeenTime(Timestamps.fromMillis(Math.max(lastActivity, changedAt)));
+    if (!online) {
+      presence.setStatus(PresenceStatus.PRESENCE_STATUS_OFFLINE);
+    } else if (status == null || status == PresenceStatus.PRESENCE_STATUS_OFFLINE || status == PresenceStatus.PRESENCE_STATUS_UNSPECIFIED) {
+      presence.setStatus(PresenceStatus.PRESENCE_STATUS_ONLINE);
+    } else {
+      presence.setStatus(status).setStatusText(text(published.getOrDefault("t", new byte[0])));
+    }
+    return new Known(presence.build(), !held.isEmpty());
+  }
+
   private void kick(String previousGateway, SessionSnapshot session) {
     try {
       engine.sendControl(
@@ -238,6 +345,9 @@ public final class RedisDirectory implements SessionDirectory {
       Map<String, byte[]> counts = new HashMap<>();
       roomSubscribers.forEach((room, count) -> counts.put(room, bytes(Integer.toString(count))));
       replaceHash(RedisChannels.rooms(gatewayId), counts);
+      for (String room : roomSubscribers.keySet()) {
+        commands().expire(RedisChannels.roomPresence(room), ttl.toSeconds());
+      }
       Set<String> stillPresent = new HashSet<>();
       for (SessionSnapshot session : sessions) {
         // Checked right before the write: a close issues its deletes (device claim, presence entry)

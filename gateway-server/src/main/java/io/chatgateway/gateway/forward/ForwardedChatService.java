@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The gateway's {@code chat.v1.ChatService}: {@code Connect} served by the given definition, every
- * other method relayed to the core.
+ * The gateway's {@code chat.v1.ChatService}: {@code Connect} and the methods {@link ServedHere}
+ * served by the gateway, every other method relayed to the core.
  *
  * <p>Pass-through methods never decode, so requests that are not the method's message reach the core,
  * which answers INVALID_ARGUMENT; parsed ones answer it here ({@link UndecodableRequests}). {@code
@@ -36,9 +36,10 @@ public final class ForwardedChatService {
   /**
    * @param upstream channel to the core; calls carry identity, deadline and breaker from it
    * @param connect serves the device stream; its method must be {@code chat.v1.ChatService/Connect}
+   * @param servedHere unary methods the gateway answers itself
    */
   public static ServerServiceDefinition create(
-      Channel upstream, Marshalling marshalling, ServerMethodDefinition<?, ?> connect) {
+      Channel upstream, Marshalling marshalling, ServerMethodDefinition<?, ?> connect, List<ServedHere<?, ?>> servedHere) {
     if (!connect.getMethodDescriptor().getFullMethodName().equals(ChatServiceGrpc.getConnectMethod().getFullMethodName())) {
       throw new IllegalArgumentException("not the Connect method: " + connect.getMethodDescriptor().getFullMethodName());
     }
@@ -48,8 +49,12 @@ public final class ForwardedChatService {
     List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
     for (MethodDescriptor<?, ?> method : proto.getMethods()) {
       ServerMethodDefinition<?, ?> definition;
+      ServedHere<?, ?> here = servedHere.stream().filter(served -> served.method().getFullMethodName().equals(method.getFullMethodName())).findFirst().orElse(null);
       if (method.equals(ChatServiceGrpc.getConnectMethod())) {
         definition = connect;
+      } else if (here != null) {
+        // Parsed here, so garbage must be answered here.
+        definition = UndecodableRequests.guard(ServedHere.definition(here));
       } else if (marshalling == Marshalling.PASS_THROUGH) {
         definition = relay(method.toBuilder(RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE).build(), upstream);
       } else {

@@ -15,6 +15,7 @@ import io.chatgateway.gateway.auth.BearerHeader;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.TokenRejectedException;
 import io.chatgateway.gateway.auth.VerifiedToken;
+import io.chatgateway.gateway.forward.ServedHere;
 import io.chatgateway.gateway.forward.UnaryCalls;
 import io.chatgateway.gateway.limits.ConcurrencyLimit;
 import io.chatgateway.gateway.telemetry.TracePropagation;
@@ -34,8 +35,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.util.HashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,6 +64,7 @@ final class ConnectProtocolHandler implements HttpHandler {
 
   private final Map<String, MethodDescriptor<Message, Message>> unaryMethods = new HashMap<>();
   private final Channel upstream;
+  private final Map<String, ServedHere<Message, Message>> servedHere = new HashMap<>();
   private final TracePropagation tracing;
   private final JwtVerifier verifier;
   private final OriginPolicy origins;
@@ -71,6 +75,7 @@ final class ConnectProtocolHandler implements HttpHandler {
   @SuppressWarnings("unchecked")
   ConnectProtocolHandler(
       Channel upstream,
+      List<ServedHere<?, ?>> servedHere,
       TracePropagation tracing,
       JwtVerifier verifier,
       OriginPolicy origins,
@@ -78,6 +83,9 @@ final class ConnectProtocolHandler implements HttpHandler {
       ScheduledExecutorService scheduler,
       ServicePrincipals principals) {
     this.upstream = requireNonNull(upstream, "upstream");
+    for (ServedHere<?, ?> served : servedHere) {
+      this.servedHere.put(served.method().getBareMethodName(), (ServedHere<Message, Message>) served);
+    }
     this.tracing = requireNonNull(tracing, "tracing");
     this.verifier = requireNonNull(verifier, "verifier");
     this.origins = requireNonNull(origins, "origins");
@@ -197,17 +205,23 @@ final class ConnectProtocolHandler implements HttpHandler {
         () ->
             callContext.run(
                 () ->
-                    UnaryCalls.call(upstream, method, request)
+                    answer(method, request)
                         .whenComplete(
                             (response, failure) -> {
                               if (failure == null) {
                                 respond(exchange, response, json);
                                 return;
                               }
-                              Status status = Status.fromThrowable(failure);
+                              Status status = ServedHere.statusOf(failure);
                               error(exchange, httpStatus(status.getCode()), connectCode(status.getCode()),
                                   status.getDescription() == null ? status.getCode().toString() : status.getDescription());
                             })));
+  }
+
+  /** The answer: the gateway's own for a method it serves, the core's for the others. Call in the call's context. */
+  private CompletionStage<Message> answer(MethodDescriptor<Message, Message> method, Message request) {
+    ServedHere<Message, Message> served = servedHere.get(method.getBareMethodName());
+    return served != null ? served.answer(request) : UnaryCalls.call(upstream, method, request);
   }
 
   /**

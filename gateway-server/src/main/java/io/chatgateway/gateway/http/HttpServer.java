@@ -2,6 +2,7 @@ package io.chatgateway.gateway.http;
 
 import io.chatgateway.client.CircuitBreaker;
 import io.chatgateway.gateway.auth.AuthConfig;
+import io.chatgateway.gateway.forward.ServedHere;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.ServicePrincipals;
 import io.chatgateway.gateway.limits.ConcurrencyLimit;
@@ -17,6 +18,7 @@ import io.undertow.server.handlers.resource.ResourceHandler;
 import io.chatgateway.gateway.tls.TlsMaterial;
 import io.undertow.server.handlers.ResponseCodeHandler;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.xnio.Options;
@@ -42,6 +44,7 @@ public final class HttpServer implements AutoCloseable {
 
   /**
    * @param webSocket handler of {@code /ws}
+   * @param servedHere unary methods the gateway answers itself; the others go to {@code upstream}
    * @param devSecret the development-mode secret, or null outside development mode (no token route)
    * @param grpcServing whether the gRPC server is up and not draining
    * @param breaker the upstream breaker's state
@@ -55,6 +58,7 @@ public final class HttpServer implements AutoCloseable {
       HttpConfig config,
       HttpHandler webSocket,
       Channel upstream,
+      List<ServedHere<?, ?>> servedHere,
       TracePropagation tracing,
       Telemetry telemetry,
       JwtVerifier verifier,
@@ -75,7 +79,7 @@ public final class HttpServer implements AutoCloseable {
     PathHandler routes =
         Handlers.path(page)
             .addExactPath("/ws", webSocket)
-            .addPrefixPath(ConnectProtocolHandler.PREFIX, new ConnectProtocolHandler(upstream, tracing, verifier, origins, connectRequests, scheduler, principals));
+            .addPrefixPath(ConnectProtocolHandler.PREFIX, new ConnectProtocolHandler(upstream, servedHere, tracing, verifier, origins, connectRequests, scheduler, principals));
     if (devSecret != null) {
       routes.addExactPath("/dev/token", DevTokenHandler.create(devSecret, auth));
     }

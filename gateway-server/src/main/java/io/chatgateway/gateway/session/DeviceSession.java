@@ -318,6 +318,28 @@ public final class DeviceSession {
     }
   }
 
+  /**
+   * Presence changes the {@link PresenceCoalescer} held for this session, the newest per member: on
+   * the executor, those whose rooms let them through now are queued to leave together. Any thread.
+   */
+  void presenceArrived(List<PresenceCoalescer.Change> changes) {
+    executor.execute(() -> {
+      if (!lifecycle.open()) {
+        return;
+      }
+      List<OutboundEvent> live = subscriptions.admitPresence(changes);
+      if (live.isEmpty()) {
+        return;
+      }
+      services.metrics().presenceDelivered(live.size());
+      switch (outbound.offerTogether(live)) {
+        case DRAIN -> startDrain();
+        case QUEUED -> {}
+        case FULL -> cutSlowConsumer();
+      }
+    });
+  }
+
   void reject(String frameId, ErrorCode code, String message) {
     enqueue(events().error(frameId, code, message, false, Map.of()));
   }

@@ -84,7 +84,10 @@ final class InboundFrames {
       case SEND -> session.sends().send(frameId, request.getSend().getEventsList());
       case TYPING -> {
         String roomId = request.getTyping().getRoomId();
-        if (session.subscriptions().joined(roomId)) {
+        if (session.subscriptions().presenceOnRequest(roomId)) {
+          session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+              "typing is not relayed in room " + roomId + ": it has more than " + services.config().presencePushMaxMembers() + " members (PRESENCE_PUSH_MAX_MEMBERS)");
+        } else if (session.subscriptions().joined(roomId)) {
           session.typing().onFrame(frameId, request.getTyping(), now);
         } else {
           session.reject(frameId, ErrorCode.ERROR_CODE_NOT_FOUND, "subscribe to room " + roomId + " before typing in it");

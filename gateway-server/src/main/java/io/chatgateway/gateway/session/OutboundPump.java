@@ -69,6 +69,48 @@ final class OutboundPump {
     return DRAIN_SCHEDULED.compareAndSet(this, 0, 1) ? Offer.DRAIN : Offer.QUEUED;
   }
 
+  /**
+   * Queues {@code events} to leave together: for a device that takes batches, already packed into as
+   * few batches as the bounds allow, so that they count as few messages against the queue's bound
+   * however many there are. Executor only (whether the device takes batches is the executor's).
+   */
+  Offer offerTogether(List<OutboundEvent> events) {
+    Offer result = Offer.QUEUED;
+    int next = 0;
+    while (next < events.size()) {
+      int end = batching ? batchEnd(events, next) : next + 1;
+      OutboundEvent message = end - next == 1 ? events.get(next) : OutboundEvent.batch(events.subList(next, end));
+      Offer offered = offer(message);
+      if (offered == Offer.FULL) {
+        return Offer.FULL;
+      }
+      if (offered == Offer.DRAIN) {
+        result = Offer.DRAIN;
+      }
+      next = end;
+    }
+    return result;
+  }
+
+  /** Where the batch that starts at {@code start} of {@code events} ends (exclusive). */
+  private static int batchEnd(List<OutboundEvent> events, int start) {
+    int end = start + 1;
+    int bytes = events.get(start).size();
+    while (end < events.size() && fitsBatch(end - start, bytes, events.get(end))) {
+      bytes += events.get(end).size();
+      end++;
+    }
+    return end;
+  }
+
+  /**
+   * Whether {@code next} may join a batch of {@code count} events and {@code bytes} bytes; a batch
+   * already packed ({@link #offerTogether}) never joins another.
+   */
+  private static boolean fitsBatch(int count, int bytes, OutboundEvent next) {
+    return !next.isBatch() && count < MAX_BATCH_EVENTS && bytes + next.size() <= MAX_BATCH_BYTES;
+  }
+
   /** Claims the right to start a drain (the transport became writable); any thread. */
   boolean claimDrain() {
     return DRAIN_SCHEDULED.compareAndSet(this, 0, 1);
@@ -130,13 +172,13 @@ final class OutboundPump {
    */
   private OutboundEvent nextMessage() {
     OutboundEvent first = queue.poll();
-    if (first == null || !batching) {
+    if (first == null || !batching || first.isBatch()) {
       return first;
     }
     List<OutboundEvent> batch = null;
     int bytes = first.size();
     for (OutboundEvent next = queue.peek();
-        next != null && (batch == null || batch.size() < MAX_BATCH_EVENTS) && bytes + next.size() <= MAX_BATCH_BYTES;
+        next != null && fitsBatch(batch == null ? 1 : batch.size(), bytes, next);
         next = queue.peek()) {
       if (batch == null) {
         batch = new ArrayList<>();

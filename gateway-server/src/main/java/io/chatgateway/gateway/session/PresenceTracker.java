@@ -11,6 +11,8 @@ import io.chatgateway.proto.v1.PresenceStatus;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,6 +57,8 @@ public final class PresenceTracker {
     // small lists cost a third of hash sets. Guarded by the profile's monitor.
     final List<DeviceSession> sessions = new ArrayList<>(1);
     final List<String> announcedRooms = new ArrayList<>(1);
+    // Rooms joined whose presence is on request (too many members): present there, never announced.
+    List<String> quietRooms; // made on first use
     PresenceStatus status = PresenceStatus.PRESENCE_STATUS_ONLINE;
     String statusText = "";
     // Time of the last change published, kept strictly increasing: it identifies a change in every
@@ -85,19 +89,87 @@ public final class PresenceTracker {
     }
   }
 
-  /** Announces the profile's presence in a room its session just joined. */
-  void roomJoined(DeviceSession session, String roomId) {
+  /**
+   * The profile's session joined a room: it is present there from now on, and, unless the room's
+   * presence is on request ({@code announce} false), its presence is announced to the room.
+   */
+  void roomJoined(DeviceSession session, String roomId, boolean announce) {
     Profile profile = profiles.get(session.profileId());
     if (profile == null) {
       return;
     }
     synchronized (profile) {
-      if (!profile.gone && !profile.announcedRooms.contains(roomId)) {
+      if (profile.gone || profile.announcedRooms.contains(roomId) || (profile.quietRooms != null && profile.quietRooms.contains(roomId))) {
+        return;
+      }
+      byRoom.computeIfAbsent(roomId, r -> ConcurrentHashMap.newKeySet()).add(profile);
+      directory.joinedRoom(profile.id, roomId);
+      if (announce) {
         profile.announcedRooms.add(roomId);
-        byRoom.computeIfAbsent(roomId, r -> ConcurrentHashMap.newKeySet()).add(profile);
         announce(profile, List.of(roomId));
+      } else {
+        if (profile.quietRooms == null) {
+          profile.quietRooms = new ArrayList<>(1);
+        }
+        profile.quietRooms.add(roomId);
       }
     }
+  }
+
+  /**
+   * The presence of each of {@code profileIds} with a session here, by profile id (an expired one
+   * OFFLINE); the others are absent.
+   */
+  public Map<String, PresenceEvent> current(Collection<String> profileIds) {
+    Map<String, PresenceEvent> current = new HashMap<>();
+    for (String profileId : profileIds) {
+      Profile profile = profiles.get(profileId);
+      if (profile != null) {
+        synchronized (profile) {
+          if (!profile.gone) {
+            current.put(profileId, now(profile));
+          }
+        }
+      }
+    }
+    return current;
+  }
+
+  /**
+   * The profiles with a session here that joined {@code roomId} and are not OFFLINE, at most {@code
+   * limit}; one more than {@code limit} when there are more.
+   */
+  public List<PresenceEvent> presentIn(String roomId, int limit) {
+    Set<Profile> present = byRoom.get(roomId);
+    List<PresenceEvent> found = new ArrayList<>();
+    if (present == null) {
+      return found;
+    }
+    for (Profile profile : present) {
+      if (found.size() > limit) {
+        break;
+      }
+      synchronized (profile) {
+        if (!profile.gone && !profile.expired) {
+          found.add(now(profile));
+        }
+      }
+    }
+    return found;
+  }
+
+  /** The profile's presence now, seen last at its sessions' latest activity. Holds its monitor. */
+  private PresenceEvent now(Profile profile) {
+    long lastActivity = 0;
+    for (DeviceSession session : profile.sessions) {
+      lastActivity = Math.max(lastActivity, session.lastActivityMillis());
+    }
+    return PresenceEvent.newBuilder()
+        .setProfileId(profile.id)
+        .setStatus(profile.expired ? PresenceStatus.PRESENCE_STATUS_OFFLINE : profile.status)
+        .setStatusText(profile.expired ? "" : profile.statusText)
+        .setLastSeenTime(Timestamps.fromMillis(lastActivity == 0 ? clock.millis() : lastActivity))
+        .build();
   }
 
   /** At most this many entries in a snapshot. */
@@ -174,7 +246,7 @@ public final class PresenceTracker {
       }
       profile.gone = true;
       profiles.remove(profile.id, profile);
-      for (String roomId : profile.announcedRooms) {
+      for (String roomId : joinedRooms(profile)) {
         byRoom.computeIfPresent(roomId, (r, set) -> {
           set.remove(profile);
           return set.isEmpty() ? null : set;
@@ -246,6 +318,16 @@ public final class PresenceTracker {
         .build();
   }
 
+  /** Every room the profile joined here, announced or not. Holds its monitor. */
+  private static List<String> joinedRooms(Profile profile) {
+    if (profile.quietRooms == null) {
+      return profile.announcedRooms;
+    }
+    List<String> all = new ArrayList<>(profile.announcedRooms);
+    all.addAll(profile.quietRooms);
+    return all;
+  }
+
   private void publish(Profile profile, PresenceStatus status, String text, Collection<String> rooms) {
     long at = Math.max(clock.millis(), profile.lastChangeMillis + 1);
     profile.lastChangeMillis = at;
@@ -257,5 +339,6 @@ public final class PresenceTracker {
             .setLastSeenTime(Timestamps.fromMillis(at))
             .build();
     BusEnvelopes.presence(originId, presence, rooms).forEach(engine::publish);
+    directory.presenceChanged(presence);
   }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Which local sessions listen to which room, and delivery of the engine's envelopes to them.
@@ -40,8 +41,22 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
   private final RecentEvents recent;
   private final FanoutLanes lanes;
   private final PresenceCopies presenceCopies = new PresenceCopies();
+  private final PresenceCoalescer coalescer; // null: presence goes out at once
+  private final LongSupplier ticker;
 
   public RoomFanout(Engine engine, SessionDirectory directory, SessionMetrics metrics, ServerEvents events, RecentEvents recent, int lanes) {
+    this(engine, directory, metrics, events, recent, lanes, null, System::nanoTime);
+  }
+
+  /**
+   * @param coalescer where presence changes wait for their recipients' window; null to deliver them
+   *     at once
+   * @param ticker monotonic nanoseconds, the coalescer's clock
+   */
+  RoomFanout(
+      Engine engine, SessionDirectory directory, SessionMetrics metrics, ServerEvents events, RecentEvents recent, int lanes, PresenceCoalescer coalescer, LongSupplier ticker) {
+    this.coalescer = coalescer;
+    this.ticker = requireNonNull(ticker, "ticker");
     this.recent = requireNonNull(recent, "recent");
     this.engine = requireNonNull(engine, "engine");
     this.directory = requireNonNull(directory, "directory");
@@ -148,11 +163,21 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
         OutboundEvent event = OutboundEvent.of(events.builder("").setPresence(envelope.getPresence()).build());
         // A change published to several rooms reaches each recipient once, whichever copy comes first.
         PresenceCopies.Change change = envelope.getPresenceRoomCount() > 1 ? PresenceCopies.Change.of(envelope) : null;
+        PresenceCoalescer.Change held = coalescer == null ? null : PresenceCoalescer.Change.of(roomId, envelope.getPresence(), event);
+        long now = held == null ? 0 : ticker.getAsLong();
+        int delivered = 0;
         for (DeviceSession session : sessions) {
           if (!session.profileId().equals(subject) && (change == null || presenceCopies.firstTime(change, session))) {
-            session.subscriptions().deliver(roomId, event, drains);
+            if (held != null) {
+              coalescer.offer(session, held, now);
+            } else {
+              if (session.subscriptions().deliverMemberState(roomId, event, drains)) {
+                delivered++;
+              }
+            }
           }
         }
+        metrics.presenceDelivered(delivered);
       }
       case TYPING -> {
         // Typing is for the others in the room, not for the typist's own devices.
@@ -160,7 +185,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
         OutboundEvent event = OutboundEvent.of(events.builder("").setTyping(envelope.getTyping()).build());
         for (DeviceSession session : sessions) {
           if (!session.profileId().equals(typist)) {
-            session.subscriptions().deliver(roomId, event, drains);
+            session.subscriptions().deliverMemberState(roomId, event, drains);
           }
         }
       }

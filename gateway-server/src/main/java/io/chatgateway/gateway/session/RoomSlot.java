@@ -53,12 +53,24 @@ final class RoomSlot {
     CLOSED
   }
 
+  // Set once membership is confirmed, read by fan-out lanes: the room is too large for pushed presence.
+  private volatile boolean presenceOnRequest;
   private State state = State.HOLDING;
   private boolean joined; // membership confirmed once: true from the first release on
   private long position;
   private List<OutboundEvent> held = new ArrayList<>();
   private int heldRoomEvents; // of held, those with a sequence
   private Map<String, Integer> heldStates; // member state key -> its index in held; made on first use
+
+  /** Whether presence and typing of this room are not pushed to the session; any thread. */
+  boolean presenceOnRequest() {
+    return presenceOnRequest;
+  }
+
+  /** The room has more members than presence is pushed for (PRESENCE_PUSH_MAX_MEMBERS). */
+  void presenceOnRequest(boolean onRequest) {
+    presenceOnRequest = onRequest;
+  }
 
   synchronized Offer offer(OutboundEvent event, int maxHeld) {
     switch (state) {

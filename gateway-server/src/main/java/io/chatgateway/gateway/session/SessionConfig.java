@@ -33,6 +33,10 @@ import java.time.Duration;
  *     in all
  * @param writeDelay {@code WRITE_DELAY_MS}: how long a session lets events gather before it writes
  *     them (0: at once); trades latency for fewer writes and larger batches under load
+ * @param presenceCoalesce {@code PRESENCE_COALESCE_MS}: how long presence changes gather per
+ *     recipient before they are written together, the newest per member (0: each at once)
+ * @param presencePushMaxMembers {@code PRESENCE_PUSH_MAX_MEMBERS}: in a room with more members,
+ *     presence and typing are not pushed; devices ask with {@code GetPresence} (0: pushed in no room)
  */
 public record SessionConfig(
     int maxRoomsPerSession,
@@ -50,7 +54,9 @@ public record SessionConfig(
     int resumeMaxEvents,
     int recentEventsPerRoom,
     long recentEventsMaxBytes,
-    Duration writeDelay) {
+    Duration writeDelay,
+    Duration presenceCoalesce,
+    int presencePushMaxMembers) {
 
   /** Reads the session variables; the heartbeat must be shorter than the connection timeout. */
   public static SessionConfig fromEnvironment(EnvReader env) {
@@ -77,6 +83,8 @@ public record SessionConfig(
         env.integer("RESUME_MAX_EVENTS", 1_000, 1, 100_000),
         env.integer("RECENT_EVENTS_PER_ROOM", 1_000, 0, 100_000),
         env.integer("RECENT_EVENTS_MAX_BYTES", 64 * 1024 * 1024, 0, Integer.MAX_VALUE),
-        Duration.ofMillis(env.integer("WRITE_DELAY_MS", 0, 0, 1_000)));
+        Duration.ofMillis(env.integer("WRITE_DELAY_MS", 0, 0, 1_000)),
+        Duration.ofMillis(env.integer("PRESENCE_COALESCE_MS", 1_000, 0, 60_000)),
+        env.integer("PRESENCE_PUSH_MAX_MEMBERS", 1_000, 0, Integer.MAX_VALUE));
   }
 }

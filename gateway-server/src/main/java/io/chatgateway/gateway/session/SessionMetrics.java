@@ -24,6 +24,9 @@ public interface SessionMetrics {
   /** {@code count} events were written to devices. */
   void eventsSent(int count);
 
+  /** {@code count} presence events were queued for devices (after coalescing, see PRESENCE_COALESCE_MS). */
+  void presenceDelivered(int count);
+
   /** One envelope was offered to {@code recipients} local sessions in {@code nanos}. */
   void fannedOut(int recipients, long nanos);
 
@@ -49,6 +52,9 @@ public interface SessionMetrics {
 
         @Override
         public void eventsSent(int count) {}
+
+        @Override
+        public void presenceDelivered(int count) {}
 
         @Override
         public void fannedOut(int recipients, long nanos) {}

@@ -50,7 +50,9 @@ public final class SessionServices implements AutoCloseable {
   private final ResumeRecords resumes;
   private final SecureRandom random = new SecureRandom();
   private long nextCheckpointNanos;
+  private final PresenceCoalescer presenceCoalescer; // null: PRESENCE_COALESCE_MS=0
   private volatile ScheduledFuture<?> sweeper;
+  private volatile ScheduledFuture<?> presenceFlusher;
 
   /**
    * @param core opens each session's calls to the core
@@ -86,7 +88,10 @@ public final class SessionServices implements AutoCloseable {
     this.metrics = requireNonNull(metrics, "metrics");
     this.events = new ServerEvents(gatewayId, clock);
     this.recentEvents = new RecentEvents(config.recentEventsPerRoom(), config.recentEventsMaxBytes());
-    this.fanout = new RoomFanout(engine, directory, metrics, events, recentEvents, Math.max(2, Runtime.getRuntime().availableProcessors()));
+    long coalesceNanos = config.presenceCoalesce().toNanos();
+    this.presenceCoalescer = coalesceNanos == 0 ? null : new PresenceCoalescer(coalesceNanos, config.maxQueuedMessages());
+    this.fanout =
+        new RoomFanout(engine, directory, metrics, events, recentEvents, Math.max(2, Runtime.getRuntime().availableProcessors()), presenceCoalescer, ticker);
     this.registry = new SessionRegistry(config.maxConnectionsPerDevice());
     this.presence = new PresenceTracker(engine, directory, clock, gatewayId, config.presenceTtl());
     this.resumes = requireNonNull(resumes, "resumes");
@@ -104,6 +109,18 @@ public final class SessionServices implements AutoCloseable {
     sweeper =
         scheduler.scheduleWithFixedDelay(
             this::sweep, SWEEP_INTERVAL.toMillis(), SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    if (presenceCoalescer != null) {
+      // A quarter of the window: a change waits between one window and a quarter more.
+      long period = Math.max(1, config.presenceCoalesce().toNanos() / 4);
+      presenceFlusher = scheduler.scheduleWithFixedDelay(this::flushPresence, period, period, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Hands each session the presence changes held for it for a coalescing window or longer. */
+  void flushPresence() {
+    if (presenceCoalescer != null) {
+      presenceCoalescer.flushDue(nanoTime());
+    }
   }
 
   /**
@@ -174,9 +191,10 @@ public final class SessionServices implements AutoCloseable {
 
   @Override
   public void close() {
-    ScheduledFuture<?> running = sweeper;
-    if (running != null) {
-      running.cancel(false);
+    for (ScheduledFuture<?> running : new ScheduledFuture<?>[] {sweeper, presenceFlusher}) {
+      if (running != null) {
+        running.cancel(false);
+      }
     }
     fanout.close();
   }

@@ -53,31 +53,75 @@ final class Subscriptions {
   /**
    * Fan-out: queues an event of {@code roomId} if the session listens to it, holds it while the
    * room is being joined, and leaves the drain this may need to {@code drains}. Any thread.
+   *
+   * @return whether the event was let through to the session's queue now
    */
-  void deliver(String roomId, OutboundEvent event, DrainBatch drains) {
+  boolean deliver(String roomId, OutboundEvent event, DrainBatch drains) {
     RoomSlot slot = rooms.get(roomId);
     if (slot == null || !session.open()) {
-      return;
+      return false;
     }
     switch (slot.offer(event, config.maxQueuedMessages())) {
       case LIVE -> {
         if (session.offer(event)) {
           drains.owe(session);
         }
+        return true;
       }
       case GAP -> executor.execute(() -> gapFill().catchUp(roomId, slot, () -> {}));
-      case FULL ->
-          session.cutSlowConsumer(
-              "more events of room " + roomId + " arrived while it was being joined or caught up than the session may hold back ("
-                  + config.maxQueuedMessages() + " room events); reconnect and resume");
+      case FULL -> heldTooMany(roomId);
       case HELD, DUPLICATE, CLOSED -> {}
     }
+    return false;
+  }
+
+  /**
+   * Fan-out of a member's state that is pushed only in rooms small enough for it (presence, typing):
+   * as {@link #deliver}, unless the room is one whose presence is on request. Any thread.
+   */
+  boolean deliverMemberState(String roomId, OutboundEvent event, DrainBatch drains) {
+    RoomSlot slot = rooms.get(roomId);
+    return slot != null && !slot.presenceOnRequest() && deliver(roomId, event, drains);
+  }
+
+  /**
+   * Coalesced presence changes: those the session's rooms let through now, in order. A room being
+   * joined keeps its change (the newest per member) until it is live; a room left, or one whose
+   * presence is on request, drops it. Executor only.
+   */
+  List<OutboundEvent> admitPresence(List<PresenceCoalescer.Change> changes) {
+    List<OutboundEvent> live = new ArrayList<>(changes.size());
+    for (PresenceCoalescer.Change change : changes) {
+      RoomSlot slot = rooms.get(change.roomId());
+      if (slot == null || slot.presenceOnRequest()) {
+        continue;
+      }
+      switch (slot.offer(change.event(), config.maxQueuedMessages())) {
+        case LIVE -> live.add(change.event());
+        case FULL -> heldTooMany(change.roomId());
+        default -> {}
+      }
+    }
+    return live;
+  }
+
+  /** Cuts the session: its slot of {@code roomId} holds as many events back as it may. */
+  private void heldTooMany(String roomId) {
+    session.cutSlowConsumer(
+        "more events of room " + roomId + " arrived while it was being joined or caught up than the session may hold back ("
+            + config.maxQueuedMessages() + " room events); reconnect and resume");
   }
 
   /** Whether the session is in {@code roomId}: subscribed, membership confirmed. */
   boolean joined(String roomId) {
     RoomSlot slot = rooms.get(roomId);
     return slot != null && slot.joined();
+  }
+
+  /** Whether {@code roomId}'s presence and typing are not pushed to this session (too many members). */
+  boolean presenceOnRequest(String roomId) {
+    RoomSlot slot = rooms.get(roomId);
+    return slot != null && slot.presenceOnRequest();
   }
 
   /** Ends the subscription to {@code roomId} because the core says so; any thread. */
@@ -202,6 +246,8 @@ final class Subscriptions {
     final Map<Integer, RoomSlot> created = new HashMap<>();
     /** Indexes whose membership the core is asked about. */
     final List<Integer> toCheck = new ArrayList<>();
+    /** Each room's member count, as the core answered it. */
+    final int[] memberCounts;
     int unanswered;
 
     Round(String frameId, List<String> roomIds, Map<String, Long> positions) {
@@ -209,6 +255,7 @@ final class Subscriptions {
       this.roomIds = roomIds;
       this.positions = positions;
       this.results = new RoomSubscriptionResult[roomIds.size()];
+      this.memberCounts = new int[roomIds.size()];
     }
   }
 
@@ -229,6 +276,7 @@ final class Subscriptions {
             if (failure != null) {
               round.results[index] = ServerEvents.failure(roomId, failure.code(), failure.getMessage());
             } else if (response.hasSubscription()) {
+              round.memberCounts[index] = response.getRoom().getMemberCount();
               round.results[index] =
                   RoomSubscriptionResult.newBuilder().setRoomId(roomId).setOk(true).setLastSequence(response.getRoom().getLastSequence()).build();
             } else {
@@ -249,8 +297,18 @@ final class Subscriptions {
     for (int i = 0; i < results.length; i++) {
       if (results[i].getOk()) {
         String roomId = round.roomIds.get(i);
-        RoomSubscriptionResult.Builder result = results[i].toBuilder().addAllPresent(services.presence().snapshot(roomId, session.profileId()));
         RoomSlot slot = round.created.get(i);
+        boolean onRequest = round.memberCounts[i] > config.presencePushMaxMembers();
+        RoomSlot subscribed = slot == null ? rooms.get(roomId) : slot;
+        if (subscribed != null) {
+          subscribed.presenceOnRequest(onRequest);
+        }
+        RoomSubscriptionResult.Builder result = results[i].toBuilder();
+        if (onRequest) {
+          result.setPresenceOnRequest(true);
+        } else {
+          result.addAllPresent(services.presence().snapshot(roomId, session.profileId()));
+        }
         Long position = round.positions.get(roomId);
         if (slot == null) {
           result.setRecovered(true).setPosition(rooms.containsKey(roomId) ? rooms.get(roomId).position() : 0);
@@ -276,12 +334,17 @@ final class Subscriptions {
       } else if (round.positions.containsKey(roomId) && result.getRecovered()) {
         // History covers the position up to the events held since the slot registered.
         slot.startAt(result.getPosition());
-        gapFill().catchUp(roomId, slot, () -> services.presence().roomJoined(session, roomId));
+        gapFill().catchUp(roomId, slot, () -> announce(roomId, result));
       } else if (release(roomId, slot, result.getLastSequence()) != RoomSlot.State.CLOSED) {
-        services.presence().roomJoined(session, roomId);
+        announce(roomId, result);
       }
     }
     services.directory().sessionChanged(session.snapshot());
+  }
+
+  /** The session is present in a room it joined; announced there unless the room's presence is on request. */
+  private void announce(String roomId, RoomSubscriptionResult result) {
+    services.presence().roomJoined(session, roomId, !result.getPresenceOnRequest());
   }
 
   private GapFill gapFill() {

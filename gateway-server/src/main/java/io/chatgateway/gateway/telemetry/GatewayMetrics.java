@@ -41,6 +41,7 @@ public final class GatewayMetrics implements SessionMetrics {
   private final LongCounter slowConsumersCut;
   private final LongCounter eventsSent;
   private final LongCounter fanoutDeliveries;
+  private final LongCounter presenceDeliveries;
   private final LongCounter historyReads;
   private final LongCounter historyEvents;
   private static final Attributes FROM_CACHE = Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("source"), "cache");
@@ -82,6 +83,8 @@ public final class GatewayMetrics implements SessionMetrics {
     slowConsumersCut = meter.counterBuilder("chat.gateway.slow_consumers.cut").setDescription("Sessions cut for reading too slowly").build();
     eventsSent = meter.counterBuilder("chat.gateway.events.sent").setDescription("Events written to devices").build();
     fanoutDeliveries = meter.counterBuilder("chat.gateway.fanout.deliveries").setDescription("Envelope deliveries offered to local sessions").build();
+    presenceDeliveries =
+        meter.counterBuilder("chat.gateway.presence.deliveries").setDescription("Presence events queued for devices, after coalescing (PRESENCE_COALESCE_MS)").build();
     historyReads =
         meter.counterBuilder("chat.gateway.history.reads").setDescription("Reads of missed events by resumes, subscribes from a position and gap repairs, by source (cache or core)").build();
     historyEvents = meter.counterBuilder("chat.gateway.history.events").setDescription("Missed events sent from history, by source (cache or core)").build();
@@ -163,6 +166,13 @@ public final class GatewayMetrics implements SessionMetrics {
   @Override
   public void eventsSent(int count) {
     eventsSent.add(count);
+  }
+
+  @Override
+  public void presenceDelivered(int count) {
+    if (count > 0) {
+      presenceDeliveries.add(count);
+    }
   }
 
   @Override

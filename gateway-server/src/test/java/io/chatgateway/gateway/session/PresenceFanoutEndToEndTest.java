@@ -16,6 +16,7 @@ import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.TextPayload;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -27,7 +28,9 @@ class PresenceFanoutEndToEndTest {
 
   static final int SHARED_ROOMS = 30;
 
-  @RegisterExtension static final GatewayExtension gateway = GatewayExtension.standard();
+  // Without coalescing, so that each change is delivered on its own and in order with the room's
+  // messages: this is about copies through shared rooms, PresenceCoalescingEndToEndTest about windows.
+  @RegisterExtension static final GatewayExtension gateway = GatewayExtension.withEnv(Map.of("PRESENCE_COALESCE_MS", "0"));
 
   @Test
   void oneChangeIsOneDeliveryPerRecipientWhateverTheSharedRooms() {

@@ -113,10 +113,11 @@ final class SessionHarness implements AutoCloseable {
     }
   }
 
-  /** Moves every clock on and runs the sweeper once, as 250 ms of real time would. */
+  /** Moves every clock on and runs the sweeper and the presence flush once, as real time would. */
   void advance(Duration by) {
     clock.advance(by);
     services.sweep();
+    services.flushPresence();
   }
 
   @Override
@@ -155,6 +156,12 @@ final class SessionHarness implements AutoCloseable {
       return all.get(all.size() - 1);
     }
 
+    /** Waits until {@code count} events match, delivered by other threads. */
+    List<ServerEvent> awaitCount(Predicate<ServerEvent> match, int count, String what) {
+      Await.until(Duration.ofSeconds(5), () -> matching(match).size() >= count, () -> profile + " waiting for " + count + " x " + what + "; got " + events());
+      return matching(match);
+    }
+
     /** Waits for an event delivered by another thread (fan-out lanes, the scheduler). */
     ServerEvent await(Predicate<ServerEvent> match, String what) {
       Await.until(Duration.ofSeconds(5), () -> !matching(match).isEmpty(), () -> profile + " waiting for " + what + "; got " + events());
@@ -163,7 +170,7 @@ final class SessionHarness implements AutoCloseable {
   }
 
   /** A transport that records events and the close, and is ready unless told otherwise. */
-  static final class RecordingTransport implements SessionTransport {
+  static class RecordingTransport implements SessionTransport {
     private final List<ServerEvent> events = new ArrayList<>(); // guarded by itself
     /** Messages written: a batch is one. */
     final java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();

@@ -29,7 +29,9 @@ class StreamLimitsEndToEndTest {
 
   @RegisterExtension
   static final GatewayExtension limited =
-      GatewayExtension.withEnv(Map.of("MAX_EVENTS_PER_SECOND", "5", "PRESENCE_TTL_SECONDS", "1"));
+      // Presence changes gathered for 100 ms, well under the 1 s TTL, so a return and the next
+      // expiry a second later are never coalesced into one.
+      GatewayExtension.withEnv(Map.of("MAX_EVENTS_PER_SECOND", "5", "PRESENCE_TTL_SECONDS", "1", "PRESENCE_COALESCE_MS", "100"));
 
   @RegisterExtension
   static final GatewayExtension shortClocks =

@@ -26,7 +26,7 @@ class ContractTest {
         List.of(
             "SendEvent", "GetHistory", "CreateRoom", "GetRoom", "UpdateRoom", "DeleteRoom",
             "AddRoomSubscriptions", "RemoveRoomSubscriptions", "UpdateSubscriptionRole",
-            "SearchRoomSubscriptions", "UpdateReceipt")) {
+            "SearchRoomSubscriptions", "UpdateReceipt", "GetPresence")) {
       expected.put(unary, MethodType.UNARY);
     }
     Map<String, MethodType> actual =
