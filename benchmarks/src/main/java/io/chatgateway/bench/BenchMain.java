@@ -35,7 +35,7 @@ public final class BenchMain {
              bench/run.sh idle        [--steps 1000,3000] [--ws-steps 1000,2000]
              bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 3] [--write-delays 1,2,5] [--websocket json,binary|none] [--jit-settle 90]
              bench/run.sh forwarding  [--calls 10000] [--concurrency 32] [--rounds 3]
-             bench/run.sh reconnect   [--devices 1000] [--restart kill|drain|kill-no-cache] [--clients raw|library]
+             bench/run.sh reconnect   [--devices 1000] [--restart kill|drain|kill-no-cache] [--clients raw|library] [--gateway-env K=V,K=V]
              bench/run.sh slow        [--rooms 10] [--subscribers 50] [--slow-percent 10] [--rate 400] [--warmup 5] [--measure 3]
       Defaults shown are quick's; full runs larger ones. Durations are seconds. Every command also takes --out DIR and --jar GATEWAY_JAR.""";
 
@@ -108,6 +108,7 @@ public final class BenchMain {
               integer(options, "devices", full ? 10_000 : 1_000),
               options.containsKey("restart") ? List.of(options.get("restart")) : List.of("kill", "drain", "kill-no-cache"),
               options.getOrDefault("clients", "raw"),
+              environment(options.getOrDefault("gateway-env", "")),
               jar),
           progress));
     }
@@ -124,6 +125,22 @@ public final class BenchMain {
           progress));
     }
     return results;
+  }
+
+  /** {@code K=V,K=V} as a map, in order; empty for an empty text. */
+  static Map<String, String> environment(String pairs) {
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    for (String pair : pairs.split(",")) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      int equals = pair.indexOf('=');
+      if (equals <= 0) {
+        throw new IllegalArgumentException("--gateway-env takes K=V pairs separated by commas, not " + pair);
+      }
+      env.put(pair.substring(0, equals).trim(), pair.substring(equals + 1).trim());
+    }
+    return env;
   }
 
   static void write(Path dir, String run, String command, List<ScenarioResult> results) throws IOException {

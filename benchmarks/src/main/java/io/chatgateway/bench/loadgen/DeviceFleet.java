@@ -60,6 +60,8 @@ public final class DeviceFleet implements AutoCloseable {
   private final boolean resume;
   private final AtomicInteger subscribed = new AtomicInteger();
   private final AtomicLong streamsOpened = new AtomicLong();
+  private final LongAdder presenceEvents = new LongAdder();
+  private final LongAdder presenceMessages = new LongAdder();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final Map<String, String> errorSamples = new ConcurrentHashMap<>();
   private final List<Device> devices = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -160,6 +162,16 @@ public final class DeviceFleet implements AutoCloseable {
   }
 
   /** Streams started, first connections and reconnections together. */
+  /** Presence events received by every device, batches unpacked. */
+  public long presenceEvents() {
+    return presenceEvents.sum();
+  }
+
+  /** Messages received that carried presence: a batch with presence in it is one. */
+  public long presenceMessages() {
+    return presenceMessages.sum();
+  }
+
   public long streamsOpened() {
     return streamsOpened.get();
   }
@@ -282,12 +294,19 @@ public final class DeviceFleet implements AutoCloseable {
 
       @Override
       public void onNext(ServerEvent message) {
+        int presence = 0;
         if (message.hasBatch()) {
           for (ServerEvent event : message.getBatch().getEventsList()) {
+            presence += event.hasPresence() ? 1 : 0;
             handle(event);
           }
         } else {
+          presence += message.hasPresence() ? 1 : 0;
           handle(message);
+        }
+        if (presence > 0) {
+          presenceEvents.add(presence);
+          presenceMessages.increment();
         }
         if (reading) {
           requests.request(1);

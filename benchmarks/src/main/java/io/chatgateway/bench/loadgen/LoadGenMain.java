@@ -24,7 +24,9 @@ import java.util.function.LongSupplier;
  * {@code library}: the devices are clients of the device client library ({@link LibraryFleet}),
  * which always reconnect and resume.
  *
- * <p>Talks to the harness by lines: prints {@code progress subscribed=N opened=N errors=N caughtup=N}
+ * <p>Talks to the harness by lines: prints {@code progress subscribed=N opened=N errors=N caughtup=N
+ * presence=N presencemessages=N} (presence events received, and the messages that carried them; gRPC
+ * devices only)
  * four times a second and {@code errors {...}} when sent {@code errors}; takes {@code target ROOM
  * SEQUENCE} (a device is caught up once it holds that room's events up to the sequence); exits when
  * sent {@code stop} or when its input closes, so it never outlives the harness.
@@ -57,6 +59,8 @@ public final class LoadGenMain {
     IntSupplier subscribed;
     LongSupplier errors;
     LongSupplier opened;
+    LongSupplier presenceEvents = () -> 0;
+    LongSupplier presenceMessages = () -> 0;
     Runnable errorReport;
     // Written by the opener thread, read by the reporter.
     AtomicInteger started = new AtomicInteger();
@@ -97,6 +101,8 @@ public final class LoadGenMain {
       subscribed = devices::subscribed;
       errors = devices::errorCount;
       opened = devices::streamsOpened;
+      presenceEvents = devices::presenceEvents;
+      presenceMessages = devices::presenceMessages;
       errorReport = () -> {
         System.out.println("error-samples " + devices.errorSamples());
         System.out.println("errors " + devices.errors());
@@ -108,8 +114,11 @@ public final class LoadGenMain {
     }
     ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
     IntSupplier caughtUpCount = caughtUp;
+    LongSupplier presence = presenceEvents;
+    LongSupplier presenceWrites = presenceMessages;
     reporter.scheduleAtFixedRate(
-        () -> System.out.printf("progress subscribed=%d opened=%d errors=%d caughtup=%d%n", subscribed.getAsInt(), opened.getAsLong(), errors.getAsLong(), caughtUpCount.getAsInt()),
+        () -> System.out.printf("progress subscribed=%d opened=%d errors=%d caughtup=%d presence=%d presencemessages=%d%n",
+            subscribed.getAsInt(), opened.getAsLong(), errors.getAsLong(), caughtUpCount.getAsInt(), presence.getAsLong(), presenceWrites.getAsLong()),
         0, 250, TimeUnit.MILLISECONDS);
     Thread opener =
         new Thread(() -> {

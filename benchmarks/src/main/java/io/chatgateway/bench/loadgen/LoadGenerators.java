@@ -19,13 +19,16 @@ public final class LoadGenerators implements AutoCloseable {
   /** Devices per load-generator process: well under the 20,000 open files a process may have here. */
   public static final int PER_PROCESS = 10_000;
 
-  private static final Pattern PROGRESS = Pattern.compile("progress subscribed=(\\d+) opened=(\\d+) errors=(\\d+) caughtup=(\\d+)");
+  private static final Pattern PROGRESS =
+      Pattern.compile("progress subscribed=(\\d+) opened=(\\d+) errors=(\\d+) caughtup=(\\d+) presence=(\\d+) presencemessages=(\\d+)");
 
   private final List<ChildProcess> processes = new ArrayList<>();
   private final AtomicLongArray subscribed;
   private final AtomicLongArray opened;
   private final AtomicLongArray errors;
   private final AtomicLongArray caughtUp;
+  private final AtomicLongArray presenceEvents;
+  private final AtomicLongArray presenceMessages;
   private final List<String> errorReports = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<String> errorSamples = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -34,6 +37,8 @@ public final class LoadGenerators implements AutoCloseable {
     opened = new AtomicLongArray(count);
     errors = new AtomicLongArray(count);
     caughtUp = new AtomicLongArray(count);
+    presenceEvents = new AtomicLongArray(count);
+    presenceMessages = new AtomicLongArray(count);
   }
 
   /**
@@ -74,6 +79,8 @@ public final class LoadGenerators implements AutoCloseable {
       opened.set(index, Long.parseLong(progress.group(2)));
       errors.set(index, Long.parseLong(progress.group(3)));
       caughtUp.set(index, Long.parseLong(progress.group(4)));
+      presenceEvents.set(index, Long.parseLong(progress.group(5)));
+      presenceMessages.set(index, Long.parseLong(progress.group(6)));
     } else if (line.startsWith("error-samples ")) {
       errorSamples.add(line.substring("error-samples ".length()));
     } else if (line.startsWith("errors ")) {
@@ -92,6 +99,16 @@ public final class LoadGenerators implements AutoCloseable {
 
   public long errors() {
     return sum(errors);
+  }
+
+  /** Presence events the devices received so far (gRPC devices; as of the last reports). */
+  public long presenceEvents() {
+    return sum(presenceEvents);
+  }
+
+  /** Messages that carried those presence events. */
+  public long presenceMessages() {
+    return sum(presenceMessages);
   }
 
   /** Tells every process that a device of {@code room} is caught up once it holds {@code sequence}. */

@@ -32,8 +32,9 @@ public final class ReconnectStorm {
    *
    * @param clients {@code raw}: devices written on the generated stubs ({@code DeviceFleet});
    *     {@code library}: clients of the device client library ({@code LibraryFleet})
+   * @param gatewayEnv variables set on every gateway beyond the scenario's own (for A/B runs)
    */
-  public record Options(int devices, List<String> restarts, String clients, Path gatewayJar) {}
+  public record Options(int devices, List<String> restarts, String clients, Map<String, String> gatewayEnv, Path gatewayJar) {}
 
   private record Result(
       String restart,
@@ -43,6 +44,9 @@ public final class ReconnectStorm {
       long streamsOpened,
       long cacheReads,
       long coreReads,
+      long presenceEvents,
+      long presenceMessages,
+      double secondsUntilPresenceSettled,
       List<String> errors,
       List<String> errorSamples) {}
 
@@ -69,8 +73,9 @@ public final class ReconnectStorm {
             List.of(redisServer.get().toString(), "--port", Integer.toString(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
             Map.of(), line -> {});
         ChildProcess core = startCore(options.gatewayJar(), redis, redisPort, corePort, cacheUri)) {
-      Map<String, String> env = Map.of(
-          "CHAT_SERVICE_URI", "127.0.0.1:" + corePort, "CACHE_URI", cacheUri, "SHUTDOWN_GRACE_SEC", Integer.toString(DRAIN_GRACE_SEC));
+      Map<String, String> env = new java.util.HashMap<>(options.gatewayEnv());
+      env.putAll(Map.of(
+          "CHAT_SERVICE_URI", "127.0.0.1:" + corePort, "CACHE_URI", cacheUri, "SHUTDOWN_GRACE_SEC", Integer.toString(DRAIN_GRACE_SEC)));
       GatewayProcess gateway = GatewayProcess.start(options.gatewayJar(), grpcPort, env);
       try (LoadGenerators devices = startDevices(gateway, options.devices(), options.clients());
           CorePublisher publisher = new CorePublisher(corePort, rooms(options.devices()))) {
@@ -80,6 +85,8 @@ public final class ReconnectStorm {
           publisher.publish(1).forEach(devices::target);
           devices.awaitCaughtUp(options.devices(), Duration.ofMinutes(5));
           long opened = devices.opened();
+          long presenceBefore = devices.presenceEvents();
+          long presenceMessagesBefore = devices.presenceMessages();
           long start = System.nanoTime();
           if (restart.equals("drain")) {
             gateway.process().terminate(Duration.ofSeconds(DRAIN_GRACE_SEC + 30));
@@ -99,22 +106,48 @@ public final class ReconnectStorm {
           double back = (System.nanoTime() - start) / 1e9;
           devices.awaitCaughtUp(options.devices(), Duration.ofMinutes(5));
           double caughtUp = (System.nanoTime() - start) / 1e9;
+          awaitPresenceSettled(devices);
+          double presenceSettled = (System.nanoTime() - start) / 1e9 - PRESENCE_QUIET.toNanos() / 1e9;
           String metrics = gateway.scrapeMetrics();
           List<String> errors = devices.errorReports(Duration.ofSeconds(10));
           Result result = new Result(
               restart, listening, back, caughtUp, devices.opened() - opened,
               counter(metrics, "chat_gateway_history_reads_total", "cache"), counter(metrics, "chat_gateway_history_reads_total", "core"),
+              devices.presenceEvents() - presenceBefore, devices.presenceMessages() - presenceMessagesBefore, presenceSettled,
               errors, devices.errorSamples());
           results.add(result);
           progress.accept(String.format(Locale.ROOT,
-              "reconnect (%s): new gateway listening after %.1f s, all %d back after %.1f s and caught up after %.1f s, %d streams opened, history reads %d from cache / %d from the core, failures %s",
-              restart, listening, options.devices(), back, caughtUp, result.streamsOpened(), result.cacheReads(), result.coreReads(), result.errors()));
+              "reconnect (%s): new gateway listening after %.1f s, all %d back after %.1f s and caught up after %.1f s, %d streams opened, history reads %d from cache / %d from the core, "
+                  + "presence %d events in %d messages (settled after %.1f s), failures %s",
+              restart, listening, options.devices(), back, caughtUp, result.streamsOpened(), result.cacheReads(), result.coreReads(),
+              result.presenceEvents(), result.presenceMessages(), presenceSettled, result.errors()));
         }
       } finally {
         gateway.close();
       }
     }
     return report(options, results);
+  }
+
+  /** Presence counts that did not move for this long are taken as settled. */
+  private static final Duration PRESENCE_QUIET = Duration.ofSeconds(3);
+
+  /**
+   * Waits until the devices' presence counts stop moving: presence set off by the storm may still be
+   * on its way (coalesced, or queued) when the last device has caught up.
+   */
+  private static void awaitPresenceSettled(LoadGenerators devices) {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    long last = devices.presenceEvents();
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() - quietSince < PRESENCE_QUIET.toNanos() && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+      long now = devices.presenceEvents();
+      if (now != last) {
+        last = now;
+        quietSince = System.nanoTime();
+      }
+    }
   }
 
   private static ChildProcess startCore(Path jar, ChildProcess redis, int redisPort, int corePort, String cacheUri) {
@@ -158,25 +191,30 @@ public final class ReconnectStorm {
                 + "`drain` is SIGTERM with SHUTDOWN_GRACE_SEC=%d (devices are told to reconnect, spread over the grace); `kill` is SIGKILL; "
                 + "`kill, no cache` is SIGKILL with the new gateway's recent-events cache off (RECENT_EVENTS_PER_ROOM=0), every catch-up read from the core. "
                 + "Time runs from the signal until every device is subscribed again (back) and holds every event (caught up), including the new gateway's "
-                + "start-up. History reads are the new gateway's `chat_gateway_history_reads_total` by source.%n%n",
+                + "start-up. History reads are the new gateway's `chat_gateway_history_reads_total` by source. Presence: the presence events the devices "
+                + "received from the signal until their counts stopped moving (for %s), and the messages that carried them (a batch is one), per device.%n%n",
             options.devices(),
             options.clients().equals("library") ? "clients of the device client library (`chat-device-client`), two loop threads and one listener thread for all" : "hand-written on the generated stubs",
-            MISSED_PER_ROOM, DRAIN_GRACE_SEC))
-        .append("| restart | until the new gateway listens (s) | until all back (s) | until all caught up (s) | streams opened | history reads from cache | from the core | core reads per resumed device | failures seen by devices (per load generator) |\n")
-        .append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+            MISSED_PER_ROOM, DRAIN_GRACE_SEC, PRESENCE_QUIET.toSeconds() + " s"))
+        .append(options.gatewayEnv().isEmpty() ? "" : "Gateway environment beyond the defaults: `" + options.gatewayEnv() + "`.\n\n")
+        .append("| restart | until the new gateway listens (s) | until all back (s) | until all caught up (s) | streams opened | history reads from cache | from the core | core reads per resumed device "
+            + "| presence events per device | presence messages per device | presence settled (s) | failures seen by devices (per load generator) |\n")
+        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     List<JsonObject> rows = new ArrayList<>();
     for (Result r : results) {
-      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %,d | %,d | %,d | %.3f | %s |%n",
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %,d | %,d | %,d | %.3f | %,.1f | %,.1f | %.1f | %s |%n",
           r.restart().replace("-", ", ").replace("no, cache", "no cache"), r.secondsUntilListening(), r.secondsUntilAllBack(), r.secondsUntilCaughtUp(), r.streamsOpened(),
-          r.cacheReads(), r.coreReads(), (double) r.coreReads() / options.devices(), String.join("; ", r.errors())));
+          r.cacheReads(), r.coreReads(), (double) r.coreReads() / options.devices(),
+          (double) r.presenceEvents() / options.devices(), (double) r.presenceMessages() / options.devices(), r.secondsUntilPresenceSettled(), String.join("; ", r.errors())));
       rows.add(new JsonObject().put("restart", r.restart()).put("secondsUntilListening", r.secondsUntilListening()).put("secondsUntilAllBack", r.secondsUntilAllBack())
           .put("secondsUntilCaughtUp", r.secondsUntilCaughtUp()).put("streamsOpened", r.streamsOpened()).put("historyReadsFromCache", r.cacheReads())
-          .put("historyReadsFromCore", r.coreReads()).put("errors", String.join("; ", r.errors())).put("errorSamples", String.join("; ", r.errorSamples())));
+          .put("historyReadsFromCore", r.coreReads()).put("presenceEvents", r.presenceEvents()).put("presenceMessages", r.presenceMessages())
+          .put("secondsUntilPresenceSettled", r.secondsUntilPresenceSettled()).put("errors", String.join("; ", r.errors())).put("errorSamples", String.join("; ", r.errorSamples())));
     }
     md.append("\nFailure counts add up over the restarts, as each load generator has seen them. What each kind of failure said, first seen:\n\n");
     for (Result r : results) {
       md.append("- ").append(r.restart()).append(": ").append(String.join("; ", r.errorSamples())).append('\n');
     }
-    return new ScenarioResult("reconnect", md.toString(), new JsonObject().put("devices", options.devices()).put("clients", options.clients()).putObjects("runs", rows));
+    return new ScenarioResult("reconnect", md.toString(), new JsonObject().put("devices", options.devices()).put("clients", options.clients()).put("gatewayEnv", options.gatewayEnv().toString()).putObjects("runs", rows));
   }
 }
