@@ -3,7 +3,7 @@
 # bench/results/<run>.md, <run>.json and PNG charts.
 #   bench/run.sh quick | full            every scenario (quick: about 15 minutes; full: about 45; most of it is
 #                                        load that waits for the JITs to settle before fan-out is measured)
-#   bench/run.sh idle|fanout|forwarding|reconnect|slow [--name value ...]   one scenario
+#   bench/run.sh idle|fanout|forwarding|reconnect|follow|slow [--name value ...]   one scenario
 #   bench/run.sh micro [JMH options]     JMH micro-benchmarks of the hot paths
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,6 +4,7 @@ import io.chatgateway.bench.report.JsonObject;
 import io.chatgateway.bench.report.Machine;
 import io.chatgateway.bench.report.ScenarioResult;
 import io.chatgateway.bench.scenario.Fanout;
+import io.chatgateway.bench.scenario.FollowMemory;
 import io.chatgateway.bench.scenario.ForwardingOverhead;
 import io.chatgateway.bench.scenario.IdleCapacity;
 import io.chatgateway.bench.scenario.ReconnectStorm;
@@ -36,10 +37,11 @@ public final class BenchMain {
              bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 3] [--write-delays 1,2,5] [--websocket json,binary|none] [--jit-settle 90]
              bench/run.sh forwarding  [--calls 10000] [--concurrency 32] [--rounds 3]
              bench/run.sh reconnect   [--devices 1000] [--restart kill|drain|kill-no-cache] [--clients raw|library] [--gateway-env K=V,K=V]
+             bench/run.sh follow      [--devices 20] [--rooms 1000]
              bench/run.sh slow        [--rooms 10] [--subscribers 50] [--slow-percent 10] [--rate 400] [--warmup 5] [--measure 3]
       Defaults shown are quick's; full runs larger ones. Durations are seconds. Every command also takes --out DIR and --jar GATEWAY_JAR.""";
 
-  private static final Set<String> SCENARIOS = Set.of("idle", "fanout", "forwarding", "reconnect", "slow");
+  private static final Set<String> SCENARIOS = Set.of("idle", "fanout", "forwarding", "reconnect", "follow", "slow");
 
   private BenchMain() {}
 
@@ -110,6 +112,11 @@ public final class BenchMain {
               options.getOrDefault("clients", "raw"),
               environment(options.getOrDefault("gateway-env", "")),
               jar),
+          progress));
+    }
+    if (all || command.equals("follow")) {
+      results.add(FollowMemory.run(
+          new FollowMemory.Options(integer(options, "devices", full ? 50 : 20), integer(options, "rooms", full ? 2_000 : 1_000), jar),
           progress));
     }
     if (all || command.equals("slow")) {

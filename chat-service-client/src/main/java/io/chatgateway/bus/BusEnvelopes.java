@@ -50,6 +50,9 @@ public final class BusEnvelopes {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException("not a chat.v1.BusEnvelope: " + e.getMessage());
     }
+    if (!envelope.getProfileId().isEmpty()) {
+      throw new IllegalArgumentException("envelope for a profile's devices came on the channel of room '" + Ids.clip(channelRoomId) + "'");
+    }
     if (!envelope.getRoomId().equals(channelRoomId)) {
       throw new IllegalArgumentException(
           "envelope names room '" + Ids.clip(envelope.getRoomId()) + "' but came on the channel of room '" + Ids.clip(channelRoomId) + "'");
@@ -59,6 +62,31 @@ public final class BusEnvelopes {
     }
     if (envelope.getPayloadCase() == BusEnvelope.PayloadCase.PAYLOAD_NOT_SET) {
       throw new IllegalArgumentException("envelope carries no payload (or one this gateway does not know)");
+    }
+    return envelope;
+  }
+
+  /**
+   * An envelope that arrived on a profile's channel ({@link RedisChannels#user}), whose escaped id is
+   * {@code channelProfile}: it must name that profile and a valid room, and carry a membership change.
+   *
+   * @throws IllegalArgumentException saying what is wrong
+   */
+  public static BusEnvelope decodeForProfile(String channelProfile, byte[] message) {
+    BusEnvelope envelope;
+    try {
+      envelope = BusEnvelope.parseFrom(message);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("not a chat.v1.BusEnvelope: " + e.getMessage());
+    }
+    if (envelope.getProfileId().isEmpty() || !RedisChannels.escape(envelope.getProfileId()).equals(channelProfile)) {
+      throw new IllegalArgumentException("envelope names profile '" + Ids.clip(envelope.getProfileId()) + "' but came on the channel of '" + Ids.clip(channelProfile) + "'");
+    }
+    if (!Ids.isRoomId(envelope.getRoomId())) {
+      throw new IllegalArgumentException(Ids.roomProblem("room id", envelope.getRoomId()));
+    }
+    if (envelope.getPayloadCase() != BusEnvelope.PayloadCase.MEMBERSHIP_CHANGE) {
+      throw new IllegalArgumentException("envelope for a profile's devices must carry a membership change");
     }
     return envelope;
   }

@@ -8,6 +8,9 @@ package io.chatgateway.bus;
  * <ul>
  *   <li>{@code chat:room:{<roomId>}} — channel: protobuf {@code chat.v1.BusEnvelope}s of the room
  *       (PUBLISH/SUBSCRIBE; SPUBLISH/SSUBSCRIBE on Redis Cluster)
+ *   <li>{@code chat:user:{<profile>}} (escaped) — channel: {@code chat.v1.BusEnvelope}s for every
+ *       device of one profile ({@code profile_id} set: membership changes for devices that follow
+ *       their rooms)
  *   <li>{@code chat:gw:{<gatewayId>}:control} — channel: messages to one gateway (device kicks, its
  *       own liveness pings)
  *   <li>{@code chat:gw:{<gatewayId>}:conns} — hash: {@code <profile>:<device>} (both escaped) → JSON
@@ -43,6 +46,19 @@ public final class RedisChannels {
 
   public static String room(String roomId) {
     return "chat:room:{" + roomId + "}";
+  }
+
+  /** The channel of one profile's devices: envelopes with {@code profile_id} set. */
+  public static String user(String profileId) {
+    return "chat:user:{" + escape(profileId) + "}";
+  }
+
+  /** The escaped profile id of a user channel, or null for any other channel. */
+  public static String userOf(String channel) {
+    if (channel.startsWith("chat:user:{") && channel.endsWith("}")) {
+      return channel.substring("chat:user:{".length(), channel.length() - 1);
+    }
+    return null;
   }
 
   /** The room id of a room channel, or null for any other channel. */

@@ -30,7 +30,8 @@ public final class RedisEventPublisher implements EventPublisher {
 
   @Override
   public void publish(BusEnvelope envelope) {
-    publish(RedisChannels.room(envelope.getRoomId()), envelope.toByteArray());
+    String channel = envelope.getProfileId().isEmpty() ? RedisChannels.room(envelope.getRoomId()) : RedisChannels.user(envelope.getProfileId());
+    publish(channel, envelope.toByteArray());
   }
 
   /** Publishes raw bytes on a channel; the shared path of room envelopes and control messages. */

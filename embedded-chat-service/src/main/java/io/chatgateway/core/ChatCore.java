@@ -235,6 +235,7 @@ public final class ChatCore implements AutoCloseable {
         throw Status.ALREADY_EXISTS.withDescription("room " + roomId + " already exists").asRuntimeException();
       }
       store.journal().roomCreated(state);
+      store.publishMembership(roomId, state.members().keySet(), true);
       return CreateRoomResponse.newBuilder().setRoom(state.snapshot()).build();
     }
   }
@@ -261,7 +262,7 @@ public final class ChatCore implements AutoCloseable {
     int limit = RequestLimits.pageSize("limit", request.getLimit(), DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT);
     String query = request.getQuery().toLowerCase(Locale.ROOT);
     List<SearchRoomsResponse> results = new ArrayList<>();
-    for (RoomState room : store.rooms().values()) {
+    for (RoomState room : store.rooms().tailMap(request.getAfterRoomId(), false).values()) {
       if (results.size() >= limit) {
         break;
       }

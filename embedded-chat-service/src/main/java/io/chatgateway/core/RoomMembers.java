@@ -87,6 +87,7 @@ final class RoomMembers {
       }
       if (!added.isEmpty()) {
         store.publish(store.envelope(room.id()).setMembershipChange(MembershipChange.newBuilder().setRoomId(room.id()).addAllAddedProfileIds(added)));
+        store.publishMembership(room.id(), added, true);
         store.appendSystemEvent(room, caller, "members_added", added, now);
       }
       return response.build();
@@ -131,6 +132,7 @@ final class RoomMembers {
       if (!removed.isEmpty()) {
         Timestamp now = store.now();
         store.publish(store.envelope(room.id()).setMembershipChange(MembershipChange.newBuilder().setRoomId(room.id()).addAllRemovedProfileIds(removed)));
+        store.publishMembership(room.id(), removed, false);
         store.appendSystemEvent(room, caller, "members_removed", removed, now);
       }
       return RemoveRoomSubscriptionsResponse.newBuilder().addAllRemovedProfileIds(removed).build();

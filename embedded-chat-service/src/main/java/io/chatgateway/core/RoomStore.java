@@ -7,7 +7,9 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
 import io.chatgateway.bus.EventPublisher;
 import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.logging.ThrottledLog;
 import io.chatgateway.proto.v1.BusEnvelope;
+import io.chatgateway.proto.v1.MembershipChange;
 import io.chatgateway.proto.v1.EventType;
 import io.chatgateway.proto.v1.Room;
 import io.chatgateway.proto.v1.RoomEvent;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
+import java.util.Collection;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -123,12 +126,38 @@ final class RoomStore {
     storeEvent(room, system);
   }
 
+  private static final ThrottledLog MEMBERSHIP_NOT_PUBLISHED =
+      new ThrottledLog(java.util.logging.Logger.getLogger(RoomStore.class.getName()), java.util.logging.Level.WARNING, java.time.Duration.ofSeconds(10));
+
   BusEnvelope.Builder envelope(String roomId) {
     return BusEnvelope.newBuilder().setRoomId(roomId).setOriginId(originId).setPublishTime(now());
   }
 
   void publish(BusEnvelope.Builder envelope) {
     publisher.publish(envelope.build());
+  }
+
+  /**
+   * Tells every device of each of {@code profileIds}, on its profile's channel, that it joined
+   * ({@code added}) or left {@code roomId}: how devices that follow their rooms learn of a room they
+   * are not subscribed to yet. Best effort: the change is made already, and a follower that misses
+   * the notice finds the room the next time it connects.
+   */
+  void publishMembership(String roomId, Collection<String> profileIds, boolean added) {
+    for (String profileId : profileIds) {
+      MembershipChange.Builder change = MembershipChange.newBuilder().setRoomId(roomId);
+      if (added) {
+        change.addAddedProfileIds(profileId);
+      } else {
+        change.addRemovedProfileIds(profileId);
+      }
+      try {
+        publish(envelope(roomId).setProfileId(profileId).setMembershipChange(change));
+      } catch (RuntimeException e) {
+        MEMBERSHIP_NOT_PUBLISHED.log(() -> "membership of " + roomId + " not published to its members' devices: " + e.getMessage());
+        return;
+      }
+    }
   }
 
   Timestamp now() {

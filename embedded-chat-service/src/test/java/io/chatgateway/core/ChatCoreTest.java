@@ -260,6 +260,11 @@ class ChatCoreTest {
     assertEquals(List.of("gus"), remove(ADMIN, "r1", "gus"));
     BusEnvelope change = published.poll();
     assertEquals(List.of("mia"), change.getMembershipChange().getRemovedProfileIdsList());
+    assertEquals("", change.getProfileId(), "for the room's subscribers");
+    BusEnvelope toHer = published.poll();
+    assertEquals("mia", toHer.getProfileId(), "and for her own devices, on her channel");
+    assertEquals("r1", toHer.getRoomId());
+    assertEquals(List.of("mia"), toHer.getMembershipChange().getRemovedProfileIdsList());
     assertEquals("members_removed", published.poll().getRoomEvent().getSystem().getCode());
     role(OWNER, "r1", "nina", RoomRole.ROOM_ROLE_OWNER);
     assertEquals(List.of("olivia"), remove(OWNER, "r1", "olivia"), "with a second owner the first may leave");
@@ -280,6 +285,26 @@ class ChatCoreTest {
     assertEquals(List.of("open"), visible);
     assertEquals(List.of("closed", "open"), core.searchRooms(MEMBER, SearchRoomsRequest.newBuilder().setJoinedOnly(true).build()).stream().map(r -> r.getRoom().getId()).toList());
     assertEquals(List.of("closed"), core.searchRooms(MEMBER, SearchRoomsRequest.newBuilder().setQuery("CLOS").build()).stream().map(r -> r.getRoom().getId()).toList());
+    // Paged in room id order: after the last id of the previous page.
+    assertEquals(List.of("closed"), core.searchRooms(MEMBER, SearchRoomsRequest.newBuilder().setJoinedOnly(true).setLimit(1).build()).stream().map(r -> r.getRoom().getId()).toList());
+    assertEquals(List.of("open"), core.searchRooms(MEMBER, SearchRoomsRequest.newBuilder().setJoinedOnly(true).setLimit(1).setAfterRoomId("closed").build())
+        .stream().map(r -> r.getRoom().getId()).toList());
+    assertEquals(List.of(), core.searchRooms(MEMBER, SearchRoomsRequest.newBuilder().setJoinedOnly(true).setAfterRoomId("open").build()));
+  }
+
+  @Test
+  void everyMemberAddedOrCreatedWithARoomIsToldOnItsOwnChannel() {
+    published.clear();
+    room("told", RoomVisibility.ROOM_VISIBILITY_PRIVATE);
+    List<String> toldAtCreation = published.stream().filter(e -> !e.getProfileId().isEmpty()).map(BusEnvelope::getProfileId).sorted().toList();
+    assertEquals(List.of(ADMIN, GUEST, MEMBER, OWNER).stream().map(CallerIdentity::profileId).sorted().toList(), toldAtCreation, "each member once");
+    assertTrue(published.stream().filter(e -> !e.getProfileId().isEmpty())
+        .allMatch(e -> e.getRoomId().equals("told") && e.getMembershipChange().getAddedProfileIdsList().equals(List.of(e.getProfileId()))));
+    published.clear();
+    add(OWNER, "told", STRANGER, RoomRole.ROOM_ROLE_MEMBER);
+    List<BusEnvelope> toStranger = published.stream().filter(e -> e.getProfileId().equals(STRANGER.profileId())).toList();
+    assertEquals(1, toStranger.size(), published.toString());
+    assertEquals(List.of(STRANGER.profileId()), toStranger.get(0).getMembershipChange().getAddedProfileIdsList());
   }
 
   @Test

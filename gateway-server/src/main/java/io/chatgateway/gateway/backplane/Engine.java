@@ -6,7 +6,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * Carries room envelopes from publishers (the core) to this gateway's local fan-out.
+ * Carries room envelopes, and envelopes for the devices of one profile, from publishers (the core)
+ * to this gateway's local fan-out.
  *
  * <p>Call order: {@link #start} once with the sink, then {@link #roomActive}/{@link #roomInactive}
  * as rooms gain their first and lose their last local subscriber; {@link #close} at shutdown. Thread-safe.
@@ -21,6 +22,15 @@ public interface Engine extends EventPublisher, AutoCloseable {
 
   /** This gateway has no local subscriber left in {@code roomId}. */
   void roomInactive(String roomId);
+
+  /**
+   * A session of this gateway follows {@code profileId}'s rooms: deliver envelopes addressed to the
+   * profile ({@code BusEnvelope.profile_id}) here, until {@link #profileInactive}.
+   */
+  default void profileActive(String profileId) {}
+
+  /** No session here follows {@code profileId}'s rooms any more. */
+  default void profileInactive(String profileId) {}
 
   /**
    * Completes when envelopes of {@code roomId}, made active before, are being delivered here. A

@@ -56,7 +56,7 @@ public final class RedisEngine implements Engine {
   private final String gatewayId;
   private final String controlChannel;
   private final ScheduledExecutorService thread;
-  // Rooms with local interest, and rooms Redis confirmed; reconciled on `thread`.
+  // Channels (of rooms, of profiles) with local interest, and channels Redis confirmed; reconciled on `thread`.
   private final Set<String> desired = ConcurrentHashMap.newKeySet();
   private final Set<String> confirmed = ConcurrentHashMap.newKeySet();
   // Channels with an UNSUBSCRIBE in flight: not to be reported as delivering until re-subscribed.
@@ -145,8 +145,8 @@ public final class RedisEngine implements Engine {
 
   @Override
   public void roomActive(String roomId) {
-    desired.add(roomId);
     String channel = RedisChannels.room(roomId);
+    desired.add(channel);
     delivering.computeIfAbsent(
         roomId,
         r -> confirmed.contains(channel) && !unsubscribing.contains(channel) ? CompletableFuture.completedFuture(null) : new CompletableFuture<>());
@@ -155,8 +155,20 @@ public final class RedisEngine implements Engine {
 
   @Override
   public void roomInactive(String roomId) {
-    desired.remove(roomId);
+    desired.remove(RedisChannels.room(roomId));
     delivering.remove(roomId);
+    scheduleReconcile();
+  }
+
+  @Override
+  public void profileActive(String profileId) {
+    desired.add(RedisChannels.user(profileId));
+    scheduleReconcile();
+  }
+
+  @Override
+  public void profileInactive(String profileId) {
+    desired.remove(RedisChannels.user(profileId));
     scheduleReconcile();
   }
 
@@ -216,15 +228,15 @@ public final class RedisEngine implements Engine {
       return;
     }
     List<String> add = new ArrayList<>();
-    for (String roomId : desired) {
-      if (!confirmed.contains(RedisChannels.room(roomId))) {
-        add.add(RedisChannels.room(roomId));
+    for (String channel : desired) {
+      if (!confirmed.contains(channel)) {
+        add.add(channel);
       }
     }
     List<String> remove = new ArrayList<>();
     for (String channel : confirmed) {
-      String roomId = RedisChannels.roomOf(channel);
-      if (roomId != null && !desired.contains(roomId)) {
+      boolean followed = RedisChannels.roomOf(channel) != null || RedisChannels.userOf(channel) != null; // not the control channel
+      if (followed && !desired.contains(channel)) {
         remove.add(channel);
       }
     }
@@ -261,12 +273,13 @@ public final class RedisEngine implements Engine {
       return;
     }
     String roomId = RedisChannels.roomOf(channel);
-    if (roomId == null) {
+    String profile = roomId == null ? RedisChannels.userOf(channel) : null;
+    if (roomId == null && profile == null) {
       return;
     }
     BusEnvelope envelope;
     try {
-      envelope = BusEnvelopes.decode(roomId, message);
+      envelope = roomId != null ? BusEnvelopes.decode(roomId, message) : BusEnvelopes.decodeForProfile(profile, message);
     } catch (IllegalArgumentException e) {
       dropped.log(() -> "dropping a message on " + channel + ": " + e.getMessage());
       return;
@@ -309,7 +322,7 @@ public final class RedisEngine implements Engine {
     confirmed.remove(channel);
     unsubscribing.remove(channel);
     String roomId = RedisChannels.roomOf(channel);
-    if (roomId != null && desired.contains(roomId)) {
+    if (roomId != null && desired.contains(channel)) {
       // Wanted again while it was being dropped: subscribe anew before reporting delivery.
       delivering.compute(roomId, (r, f) -> f == null || f.isDone() ? new CompletableFuture<>() : f);
       scheduleReconcile();

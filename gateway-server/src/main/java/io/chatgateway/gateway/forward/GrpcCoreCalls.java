@@ -11,6 +11,8 @@ import io.chatgateway.proto.v1.GetHistoryRequest;
 import io.chatgateway.proto.v1.GetHistoryResponse;
 import io.chatgateway.proto.v1.GetRoomRequest;
 import io.chatgateway.proto.v1.GetRoomResponse;
+import io.chatgateway.proto.v1.SearchRoomsRequest;
+import io.chatgateway.proto.v1.SearchRoomsResponse;
 import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.SendEventResponse;
 import io.chatgateway.proto.v1.UpdateReceiptRequest;
@@ -19,6 +21,7 @@ import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -78,6 +81,11 @@ public final class GrpcCoreCalls implements CoreCalls {
   }
 
   @Override
+  public CompletionStage<List<SearchRoomsResponse>> searchRooms(SearchRoomsRequest request) {
+    return start(() -> UnaryCalls.all(core, ChatServiceGrpc.getSearchRoomsMethod(), request));
+  }
+
+  @Override
   public synchronized void close() {
     closed = true;
     if (context != null) {
@@ -96,13 +104,18 @@ public final class GrpcCoreCalls implements CoreCalls {
   }
 
   private <ReqT, RespT> CompletionStage<RespT> call(MethodDescriptor<ReqT, RespT> method, ReqT request) {
-    CompletableFuture<RespT> started;
+    return start(() -> UnaryCalls.call(core, method, request));
+  }
+
+  /** Starts a call in the session's context, its failure a {@link CoreCallException}. */
+  private <T> CompletionStage<T> start(java.util.concurrent.Callable<CompletableFuture<T>> call) {
+    CompletableFuture<T> started;
     try {
-      started = context().call(() -> UnaryCalls.call(core, method, request));
+      started = context().call(call);
     } catch (Exception e) {
       return CompletableFuture.failedFuture(failure(e));
     }
-    CompletableFuture<RespT> result = new CompletableFuture<>();
+    CompletableFuture<T> result = new CompletableFuture<>();
     started.whenComplete(
         (response, error) -> {
           if (error == null) {

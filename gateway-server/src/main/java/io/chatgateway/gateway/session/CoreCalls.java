@@ -5,10 +5,13 @@ import io.chatgateway.proto.v1.GetHistoryRequest;
 import io.chatgateway.proto.v1.GetHistoryResponse;
 import io.chatgateway.proto.v1.GetRoomRequest;
 import io.chatgateway.proto.v1.GetRoomResponse;
+import io.chatgateway.proto.v1.SearchRoomsRequest;
+import io.chatgateway.proto.v1.SearchRoomsResponse;
 import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.SendEventResponse;
 import io.chatgateway.proto.v1.UpdateReceiptRequest;
 import io.chatgateway.proto.v1.UpdateReceiptResponse;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -28,6 +31,9 @@ public interface CoreCalls {
   CompletionStage<UpdateReceiptResponse> updateReceipt(UpdateReceiptRequest request);
 
   CompletionStage<GetHistoryResponse> getHistory(GetHistoryRequest request);
+
+  /** Every room the search streams (a page: at most its limit). */
+  CompletionStage<List<SearchRoomsResponse>> searchRooms(SearchRoomsRequest request);
 
   /** Cancels every call still in flight; results not yet delivered fail. Called once. */
   void close();

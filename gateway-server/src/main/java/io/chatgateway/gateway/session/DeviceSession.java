@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.gateway.backplane.SessionSnapshot;
 import io.chatgateway.proto.v1.ErrorCode;
+import io.chatgateway.proto.v1.MembershipChange;
 import io.chatgateway.proto.v1.ReconnectReason;
 import io.chatgateway.proto.v1.ServerEvent;
 import java.time.Duration;
@@ -40,6 +41,8 @@ public final class DeviceSession {
   private static final Logger log = Logger.getLogger(DeviceSession.class.getName());
   /** The hello capability of devices that unpack {@code EventBatch}. */
   public static final String BATCH_CAPABILITY = "batch";
+  /** The hello capability of devices whose session follows every room of their profile. */
+  public static final String FOLLOW_ROOMS_CAPABILITY = "follow_rooms";
 
   private final SessionServices services;
   private final SessionConfig config;
@@ -328,14 +331,34 @@ public final class DeviceSession {
         return;
       }
       List<OutboundEvent> live = subscriptions.admitPresence(changes);
-      if (live.isEmpty()) {
-        return;
-      }
       services.metrics().presenceDelivered(live.size());
-      switch (outbound.offerTogether(live)) {
-        case DRAIN -> startDrain();
-        case QUEUED -> {}
-        case FULL -> cutSlowConsumer();
+      enqueueTogether(live);
+    });
+  }
+
+  /**
+   * Queues {@code events} to leave together (packed into batches for a device that takes them),
+   * starting a drain when needed, or cuts the session when its queue is full. Executor only.
+   */
+  void enqueueTogether(List<OutboundEvent> events) {
+    if (events.isEmpty() || !lifecycle.open()) {
+      return;
+    }
+    switch (outbound.offerTogether(events)) {
+      case DRAIN -> startDrain();
+      case QUEUED -> {}
+      case FULL -> cutSlowConsumer();
+    }
+  }
+
+  /**
+   * The profile joined or left a room (its user channel said so): a following session subscribes a
+   * room it was added to and leaves one it was removed from. Any thread.
+   */
+  void membershipChanged(MembershipChange change) {
+    executor.execute(() -> {
+      if (lifecycle.open()) {
+        subscriptions.membershipChanged(change);
       }
     });
   }
@@ -395,6 +418,7 @@ public final class DeviceSession {
     Map<String, Long> positions = subscriptions.closeAll();
     typing.stopAll();
     services.registry().closed(this);
+    services.fanout().followers().unfollow(this);
     if (lifecycle.identified()) {
       // Saved before presence turns offline, so a device that sees itself offline can resume.
       resume.closed(positions);

@@ -78,5 +78,8 @@ final class Handshake {
       rooms.forEach(room -> theirs.put(room, positions.get(room)));
       session.subscriptions().subscribe(frameId, rooms, theirs);
     }
+    if (hello.getCapabilitiesList().contains(DeviceSession.FOLLOW_ROOMS_CAPABILITY)) {
+      session.subscriptions().follow(frameId);
+    }
   }
 }

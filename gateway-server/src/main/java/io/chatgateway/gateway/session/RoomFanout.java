@@ -42,6 +42,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
   private final FanoutLanes lanes;
   private final PresenceCopies presenceCopies = new PresenceCopies();
   private final PresenceCoalescer coalescer; // null: presence goes out at once
+  private final Followers followers;
   private final LongSupplier ticker;
 
   public RoomFanout(Engine engine, SessionDirectory directory, SessionMetrics metrics, ServerEvents events, RecentEvents recent, int lanes) {
@@ -57,6 +58,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
       Engine engine, SessionDirectory directory, SessionMetrics metrics, ServerEvents events, RecentEvents recent, int lanes, PresenceCoalescer coalescer, LongSupplier ticker) {
     this.coalescer = coalescer;
     this.ticker = requireNonNull(ticker, "ticker");
+    this.followers = new Followers(engine);
     this.recent = requireNonNull(recent, "recent");
     this.engine = requireNonNull(engine, "engine");
     this.directory = requireNonNull(directory, "directory");
@@ -136,7 +138,17 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
 
   @Override
   public void accept(BusEnvelope envelope) {
+    if (!envelope.getProfileId().isEmpty()) {
+      // For one profile's devices: on the lane of the profile, so its changes stay in order.
+      lanes.execute(envelope.getProfileId(), drains -> followers.deliver(envelope));
+      return;
+    }
     lanes.execute(envelope.getRoomId(), drains -> fanOut(envelope, drains));
+  }
+
+  /** The sessions that follow their profile's rooms. */
+  Followers followers() {
+    return followers;
   }
 
   private void fanOut(BusEnvelope envelope, DrainBatch drains) {

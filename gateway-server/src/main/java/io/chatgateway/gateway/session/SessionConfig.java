@@ -37,6 +37,8 @@ import java.time.Duration;
  *     recipient before they are written together, the newest per member (0: each at once)
  * @param presencePushMaxMembers {@code PRESENCE_PUSH_MAX_MEMBERS}: in a room with more members,
  *     presence and typing are not pushed; devices ask with {@code GetPresence} (0: pushed in no room)
+ * @param maxFollowedRooms {@code MAX_FOLLOWED_ROOMS}: rooms a session that follows its profile's rooms
+ *     may hold (instead of {@code MAX_CHANNELS_PER_SOCKET})
  */
 public record SessionConfig(
     int maxRoomsPerSession,
@@ -56,7 +58,8 @@ public record SessionConfig(
     long recentEventsMaxBytes,
     Duration writeDelay,
     Duration presenceCoalesce,
-    int presencePushMaxMembers) {
+    int presencePushMaxMembers,
+    int maxFollowedRooms) {
 
   /** Reads the session variables; the heartbeat must be shorter than the connection timeout. */
   public static SessionConfig fromEnvironment(EnvReader env) {
@@ -85,6 +88,7 @@ public record SessionConfig(
         env.integer("RECENT_EVENTS_MAX_BYTES", 64 * 1024 * 1024, 0, Integer.MAX_VALUE),
         Duration.ofMillis(env.integer("WRITE_DELAY_MS", 0, 0, 1_000)),
         Duration.ofMillis(env.integer("PRESENCE_COALESCE_MS", 1_000, 0, 60_000)),
-        env.integer("PRESENCE_PUSH_MAX_MEMBERS", 1_000, 0, Integer.MAX_VALUE));
+        env.integer("PRESENCE_PUSH_MAX_MEMBERS", 1_000, 0, Integer.MAX_VALUE),
+        env.integer("MAX_FOLLOWED_ROOMS", 5_000, 1, 100_000));
   }
 }

@@ -3,8 +3,12 @@ package io.chatgateway.gateway.session;
 import io.chatgateway.client.Ids;
 import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.GetRoomRequest;
+import io.chatgateway.proto.v1.MembershipChange;
+import io.chatgateway.proto.v1.PresenceEvent;
 import io.chatgateway.proto.v1.RoomSubscriptionResult;
+import io.chatgateway.proto.v1.SearchRoomsRequest;
 import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.SubscribeReason;
 import io.chatgateway.proto.v1.SubscribedEvent;
 import io.chatgateway.proto.v1.UnsubscribeReason;
 import io.chatgateway.proto.v1.UnsubscribedEvent;
@@ -12,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +47,7 @@ final class Subscriptions {
   // connection (the idle-capacity benchmark's class histogram), so default capacities cost real memory.
   private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
   private GapFill gapFill; // made on first use (executor only): most sessions never miss anything
+  private boolean following; // executor only: the session follows its profile's rooms
 
   Subscriptions(DeviceSession session, SessionServices services, SerialExecutor executor) {
     this.session = session;
@@ -181,6 +187,71 @@ final class Subscriptions {
    * events of, the sequence of its newest one; those rooms are filled from there.
    */
   void subscribe(String frameId, List<String> roomIds, Map<String, Long> positions) {
+    subscribe(frameId, roomIds, positions, SubscribeReason.SUBSCRIBE_REASON_UNSPECIFIED);
+  }
+
+  /** Rooms a page of {@link #follow} asks the core for. */
+  static final int FOLLOW_PAGE = 1_000;
+
+  /**
+   * From now on the session follows its profile's rooms: subscribes every room the core lists for
+   * the profile (at most MAX_FOLLOWED_ROOMS, beyond which the device is told), and rooms the profile
+   * is added to later ({@link #membershipChanged}). Executor only; call once, after hello.
+   */
+  void follow(String frameId) {
+    following = true;
+    // Registered before the rooms are listed: a room added meanwhile comes as a membership change.
+    services.fanout().followers().follow(session);
+    listRooms(frameId, "", new ArrayList<>());
+  }
+
+  private void listRooms(String frameId, String after, List<String> found) {
+    SearchRoomsRequest page = SearchRoomsRequest.newBuilder().setJoinedOnly(true).setLimit(FOLLOW_PAGE).setAfterRoomId(after).build();
+    session.whenCoreAnswers(session.core().searchRooms(page), (rooms, failure) -> {
+      if (session.isClosed()) {
+        return;
+      }
+      if (failure != null) {
+        session.enqueue(session.events().error(frameId, failure.code(), "cannot list the rooms to follow: " + failure.getMessage(), false, Map.of()));
+        return;
+      }
+      rooms.forEach(room -> found.add(room.getRoom().getId()));
+      if (rooms.size() == FOLLOW_PAGE && found.size() <= config.maxFollowedRooms()) {
+        listRooms(frameId, found.get(found.size() - 1), found);
+      } else {
+        subscribeFollowed(frameId, found);
+      }
+    });
+  }
+
+  private void subscribeFollowed(String frameId, List<String> found) {
+    int max = config.maxFollowedRooms();
+    List<String> followed = found;
+    if (found.size() > max) {
+      followed = found.subList(0, max);
+      session.enqueue(session.events().error(frameId, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS,
+          "the profile has more than " + max + " rooms; following the first " + max + " by room id (MAX_FOLLOWED_ROOMS)", false, Map.of()));
+    }
+    List<String> fresh = followed.stream().filter(roomId -> !rooms.containsKey(roomId)).toList();
+    for (int from = 0; from < fresh.size(); from += MAX_ROOMS_PER_FRAME) {
+      subscribe(frameId, fresh.subList(from, Math.min(fresh.size(), from + MAX_ROOMS_PER_FRAME)), Map.of(), SubscribeReason.SUBSCRIBE_REASON_FOLLOWED);
+    }
+  }
+
+  /**
+   * The profile joined or left a room: a room left is unsubscribed (told as MEMBERSHIP_REVOKED), and
+   * a following session subscribes a room joined. Executor only.
+   */
+  void membershipChanged(MembershipChange change) {
+    String roomId = change.getRoomId();
+    if (change.getRemovedProfileIdsList().contains(session.profileId())) {
+      revoke(roomId, UnsubscribeReason.UNSUBSCRIBE_REASON_MEMBERSHIP_REVOKED);
+    } else if (following && change.getAddedProfileIdsList().contains(session.profileId()) && !rooms.containsKey(roomId)) {
+      subscribe("", List.of(roomId), Map.of(), SubscribeReason.SUBSCRIBE_REASON_ADDED_TO_ROOM);
+    }
+  }
+
+  private void subscribe(String frameId, List<String> roomIds, Map<String, Long> positions, SubscribeReason reason) {
     if (roomIds.isEmpty() || roomIds.size() > MAX_ROOMS_PER_FRAME) {
       session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "subscribe needs 1 to " + MAX_ROOMS_PER_FRAME + " room ids");
       return;
@@ -191,15 +262,17 @@ final class Subscriptions {
         return;
       }
     }
-    Round round = new Round(frameId, roomIds, positions);
+    Round round = new Round(frameId, roomIds, positions, reason);
+    int bound = following ? config.maxFollowedRooms() : config.maxRoomsPerSession();
     for (int i = 0; i < roomIds.size(); i++) {
       String roomId = roomIds.get(i);
       if (!Ids.isRoomId(roomId)) {
         round.results[i] = ServerEvents.failure(roomId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, Ids.roomProblem("room id", roomId));
       } else if (rooms.containsKey(roomId)) {
         round.toCheck.add(i); // already subscribed: report its current sequence
-      } else if (rooms.size() >= config.maxRoomsPerSession()) {
-        round.results[i] = ServerEvents.failure(roomId, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS, "at most " + config.maxRoomsPerSession() + " rooms per session (MAX_CHANNELS_PER_SOCKET)");
+      } else if (rooms.size() >= bound) {
+        round.results[i] = ServerEvents.failure(
+            roomId, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS, "at most " + bound + " rooms per session (" + (following ? "MAX_FOLLOWED_ROOMS" : "MAX_CHANNELS_PER_SOCKET") + ")");
       } else {
         // Listen before asking the core, so no event published after its answer can be missed;
         // the slot holds events back until membership is confirmed.
@@ -242,6 +315,7 @@ final class Subscriptions {
     final List<String> roomIds;
     final Map<String, Long> positions;
     final RoomSubscriptionResult[] results;
+    final SubscribeReason reason;
     /** New slots by index in {@link #roomIds}: they hold events until the answer. */
     final Map<Integer, RoomSlot> created = new HashMap<>();
     /** Indexes whose membership the core is asked about. */
@@ -250,8 +324,9 @@ final class Subscriptions {
     final int[] memberCounts;
     int unanswered;
 
-    Round(String frameId, List<String> roomIds, Map<String, Long> positions) {
+    Round(String frameId, List<String> roomIds, Map<String, Long> positions, SubscribeReason reason) {
       this.frameId = frameId;
+      this.reason = reason;
       this.roomIds = roomIds;
       this.positions = positions;
       this.results = new RoomSubscriptionResult[roomIds.size()];
@@ -294,6 +369,9 @@ final class Subscriptions {
       return;
     }
     RoomSubscriptionResult[] results = round.results;
+    // Followed rooms share most members: their presence goes once per member after the answer,
+    // not in every room's result (2,000 rooms of 100 present members made answers of megabytes).
+    Map<String, PresenceEvent> followedPresent = round.reason == SubscribeReason.SUBSCRIBE_REASON_FOLLOWED ? new LinkedHashMap<>() : null;
     for (int i = 0; i < results.length; i++) {
       if (results[i].getOk()) {
         String roomId = round.roomIds.get(i);
@@ -306,6 +384,12 @@ final class Subscriptions {
         RoomSubscriptionResult.Builder result = results[i].toBuilder();
         if (onRequest) {
           result.setPresenceOnRequest(true);
+        } else if (followedPresent != null) {
+          for (PresenceEvent present : services.presence().snapshot(roomId, session.profileId())) {
+            if (followedPresent.size() < PresenceTracker.MAX_SNAPSHOT) {
+              followedPresent.putIfAbsent(present.getProfileId(), present);
+            }
+          }
         } else {
           result.addAllPresent(services.presence().snapshot(roomId, session.profileId()));
         }
@@ -322,7 +406,12 @@ final class Subscriptions {
       }
     }
     // The answer goes first: the events a fill sends, then live ones, follow it.
-    session.enqueue(session.events().builder(round.frameId).setSubscribed(SubscribedEvent.newBuilder().addAllResults(List.of(results))).build());
+    session.enqueue(session.events().builder(round.frameId).setSubscribed(SubscribedEvent.newBuilder().addAllResults(List.of(results)).setReason(round.reason)).build());
+    if (followedPresent != null) {
+      List<OutboundEvent> presence = new ArrayList<>(followedPresent.size());
+      followedPresent.values().forEach(present -> presence.add(OutboundEvent.of(session.events().builder("").setPresence(present).build())));
+      session.enqueueTogether(presence);
+    }
     for (Map.Entry<Integer, RoomSlot> entry : round.created.entrySet()) {
       String roomId = round.roomIds.get(entry.getKey());
       RoomSlot slot = entry.getValue();

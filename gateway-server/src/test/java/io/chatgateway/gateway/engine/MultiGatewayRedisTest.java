@@ -70,6 +70,27 @@ class MultiGatewayRedisTest {
   }
 
   @Test
+  void aFollowerOnOneGatewayIsSubscribedToARoomItWasAddedToThroughAnother() {
+    String room = cluster.as(0, "hana").createRoom(io.chatgateway.proto.v1.CreateRoomRequest.newBuilder().setName("later").build()).getRoom().getId();
+    DeviceClient follower = cluster.device(1, "ivo", "phone");
+    follower.hello(io.chatgateway.proto.v1.HelloFrame.newBuilder().addCapabilities("follow_rooms").build());
+    // The profile's channel is subscribed on gw-b before the add: wait until Redis has it.
+    Await.until(Duration.ofSeconds(10), () -> inspect.pubsubChannels("chat:user:{ivo}").size() == 1, "gw-b listens to ivo's channel");
+    cluster.as(0, "hana").addRoomSubscriptions(io.chatgateway.proto.v1.AddRoomSubscriptionsRequest.newBuilder()
+        .setRoomId(room).addMembers(io.chatgateway.proto.v1.SubscriptionSpec.newBuilder().setProfileId("ivo")).build());
+    ServerEvent added = follower.await(e -> e.hasSubscribed() && e.getSubscribed().getReason() == io.chatgateway.proto.v1.SubscribeReason.SUBSCRIBE_REASON_ADDED_TO_ROOM,
+        "subscribed on gw-b after being added through gw-a");
+    assertEquals(room, added.getSubscribed().getResults(0).getRoomId());
+    assertTrue(added.getSubscribed().getResults(0).getOk());
+    cluster.as(2, "hana").sendEvent(io.chatgateway.proto.v1.SendEventRequest.newBuilder().setRoomId(room)
+        .setEvent(io.chatgateway.proto.v1.RoomEvent.newBuilder().setType(io.chatgateway.proto.v1.EventType.EVENT_TYPE_MESSAGE)
+            .setText(io.chatgateway.proto.v1.TextPayload.newBuilder().setText("hi ivo"))).build());
+    follower.await(e -> e.hasRoomEvent() && e.getRoomEvent().getText().getText().equals("hi ivo"), "the room's message, sent through gw-c");
+    follower.close();
+    Await.until(Duration.ofSeconds(10), () -> inspect.pubsubChannels("chat:user:{ivo}").isEmpty(), "the profile's channel dropped with its last follower");
+  }
+
+  @Test
   void aDuplicateDeviceOnAnotherGatewayClosesTheOldOne() {
     DeviceClient first = cluster.device(0, "dup", "phone");
     first.hello();

@@ -31,6 +31,11 @@ class ForwardingCoreCalls implements CoreCalls {
   }
 
   @Override
+  public CompletionStage<java.util.List<io.chatgateway.proto.v1.SearchRoomsResponse>> searchRooms(io.chatgateway.proto.v1.SearchRoomsRequest request) {
+    return real.searchRooms(request);
+  }
+
+  @Override
   public CompletionStage<UpdateReceiptResponse> updateReceipt(UpdateReceiptRequest request) {
     return real.updateReceipt(request);
   }
