@@ -50,7 +50,7 @@ class HarnessSmokeTest {
     BenchMain.write(out, "smoke", "smoke", results);
 
     Map<String, ScenarioResult> byName = results.stream().collect(Collectors.toMap(ScenarioResult::name, Function.identity()));
-    assertEquals(List.of("idle", "fanout", "forwarding", "reconnect", "slow"), results.stream().map(ScenarioResult::name).toList());
+    assertEquals(List.of("idle", "fanout", "forwarding", "reconnect", "follow", "slow"), results.stream().map(ScenarioResult::name).toList());
 
     String idle = byName.get("idle").markdown();
     assertTrue(idle.contains("gateway, gRPC") && idle.contains("bare grpc-java") && idle.contains("gateway, WebSocket"), idle);
@@ -77,6 +77,9 @@ class HarnessSmokeTest {
 
     String reconnect = byName.get("reconnect").markdown();
     assertTrue(reconnect.contains("| kill |") && reconnect.contains("| drain |") || reconnect.contains("not installed"), reconnect);
+
+    String follow = byName.get("follow").json().toString();
+    assertTrue(follow.contains("\"bytesPerFollowedRoomPerSession\"") && follow.contains("\"rooms\": 2"), follow);
 
     String slow = byName.get("slow").json().toString();
     assertTrue(slow.contains("\"p99WithSlowMicros\"") && slow.contains("\"slowDevices\": 2"), slow);

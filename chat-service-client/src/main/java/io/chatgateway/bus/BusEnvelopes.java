@@ -68,7 +68,8 @@ public final class BusEnvelopes {
 
   /**
    * An envelope that arrived on a profile's channel ({@link RedisChannels#user}), whose escaped id is
-   * {@code channelProfile}: it must name that profile and a valid room, and carry a membership change.
+   * {@code channelProfile}: it must name that profile, and carry a membership change or a read marker
+   * of a valid room, or a notice.
    *
    * @throws IllegalArgumentException saying what is wrong
    */
@@ -82,11 +83,14 @@ public final class BusEnvelopes {
     if (envelope.getProfileId().isEmpty() || !RedisChannels.escape(envelope.getProfileId()).equals(channelProfile)) {
       throw new IllegalArgumentException("envelope names profile '" + Ids.clip(envelope.getProfileId()) + "' but came on the channel of '" + Ids.clip(channelProfile) + "'");
     }
-    if (!Ids.isRoomId(envelope.getRoomId())) {
-      throw new IllegalArgumentException(Ids.roomProblem("room id", envelope.getRoomId()));
-    }
-    if (envelope.getPayloadCase() != BusEnvelope.PayloadCase.MEMBERSHIP_CHANGE) {
-      throw new IllegalArgumentException("envelope for a profile's devices must carry a membership change");
+    switch (envelope.getPayloadCase()) {
+      case NOTICE -> {}
+      case MEMBERSHIP_CHANGE, READ_MARKER -> {
+        if (!Ids.isRoomId(envelope.getRoomId())) {
+          throw new IllegalArgumentException(Ids.roomProblem("room id", envelope.getRoomId()));
+        }
+      }
+      default -> throw new IllegalArgumentException("envelope for a profile's devices must carry a membership change, a read marker or a notice");
     }
     return envelope;
   }

@@ -9,8 +9,8 @@ package io.chatgateway.bus;
  *   <li>{@code chat:room:{<roomId>}} — channel: protobuf {@code chat.v1.BusEnvelope}s of the room
  *       (PUBLISH/SUBSCRIBE; SPUBLISH/SSUBSCRIBE on Redis Cluster)
  *   <li>{@code chat:user:{<profile>}} (escaped) — channel: {@code chat.v1.BusEnvelope}s for every
- *       device of one profile ({@code profile_id} set: membership changes for devices that follow
- *       their rooms)
+ *       device of one profile ({@code profile_id} set): membership changes, the profile's own read
+ *       markers, notices
  *   <li>{@code chat:gw:{<gatewayId>}:control} — channel: messages to one gateway (device kicks, its
  *       own liveness pings)
  *   <li>{@code chat:gw:{<gatewayId>}:conns} — hash: {@code <profile>:<device>} (both escaped) → JSON

@@ -6,6 +6,7 @@ import static io.chatgateway.core.RequestLimits.invalid;
 import com.google.protobuf.Timestamp;
 import io.chatgateway.bus.EventPublisher;
 import io.chatgateway.client.CallerIdentity;
+import io.chatgateway.client.Ids;
 import io.chatgateway.proto.v1.AddRoomSubscriptionsRequest;
 import io.chatgateway.proto.v1.AddRoomSubscriptionsResponse;
 import io.chatgateway.proto.v1.CreateRoomRequest;
@@ -20,7 +21,10 @@ import io.chatgateway.proto.v1.PageCursor;
 import io.chatgateway.proto.v1.RemoveRoomSubscriptionsRequest;
 import io.chatgateway.proto.v1.RemoveRoomSubscriptionsResponse;
 import io.chatgateway.proto.v1.Room;
+import io.chatgateway.proto.v1.NotifyProfilesRequest;
+import io.chatgateway.proto.v1.NotifyProfilesResponse;
 import io.chatgateway.proto.v1.RoomDeleted;
+import io.chatgateway.proto.v1.UserNotice;
 import io.chatgateway.proto.v1.RoomEvent;
 import io.chatgateway.proto.v1.RoomRole;
 import io.chatgateway.proto.v1.RoomSubscription;
@@ -239,6 +243,36 @@ public final class ChatCore implements AutoCloseable {
       return CreateRoomResponse.newBuilder().setRoom(state.snapshot()).build();
     }
   }
+
+  /**
+   * Publishes a notice to every device of each listed profile. Service principals only; nothing is
+   * stored (a profile without a connected device does not get it later).
+   */
+  public NotifyProfilesResponse notifyProfiles(CallerIdentity caller, NotifyProfilesRequest request) {
+    if (!caller.service()) {
+      throw Status.PERMISSION_DENIED.withDescription("notices are sent by service principals only").asRuntimeException();
+    }
+    if (request.getProfileIdsCount() == 0) {
+      throw invalid("profile_ids must name 1 to " + RequestLimits.MAX_BATCH + " profiles");
+    }
+    RequestLimits.batch("profile_ids", request.getProfileIdsCount());
+    for (int i = 0; i < request.getProfileIdsCount(); i++) {
+      RequestLimits.profileId("profile_ids[" + i + "]", request.getProfileIds(i));
+    }
+    UserNotice asked = request.getNotice();
+    if (!NOTICE_KIND.matcher(asked.getKind()).matches()) {
+      throw invalid("notice.kind must be 1 to 64 characters of [A-Za-z0-9._:-], got '" + Ids.clip(asked.getKind()) + "'");
+    }
+    RequestLimits.length("notice.text", asked.getText(), 0, RequestLimits.MAX_NOTICE_TEXT);
+    RequestLimits.encodedSize("notice.data", asked.getData(), RequestLimits.MAX_METADATA_BYTES);
+    UserNotice notice = asked.toBuilder().setSenderId(caller.profileId()).setSendTime(store.now()).build();
+    for (String profileId : new java.util.LinkedHashSet<>(request.getProfileIdsList())) {
+      store.publish(store.envelope("").setProfileId(profileId).setNotice(notice));
+    }
+    return NotifyProfilesResponse.newBuilder().setNotice(notice).build();
+  }
+
+  private static final java.util.regex.Pattern NOTICE_KIND = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
   /** Reads a room the caller is a member of, or any public room. */
   public GetRoomResponse getRoom(CallerIdentity caller, GetRoomRequest request) {

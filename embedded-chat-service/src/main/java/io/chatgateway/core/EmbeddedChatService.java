@@ -19,6 +19,8 @@ import io.chatgateway.proto.v1.RemoveRoomSubscriptionsRequest;
 import io.chatgateway.proto.v1.RemoveRoomSubscriptionsResponse;
 import io.chatgateway.proto.v1.SearchRoomSubscriptionsRequest;
 import io.chatgateway.proto.v1.SearchRoomSubscriptionsResponse;
+import io.chatgateway.proto.v1.NotifyProfilesRequest;
+import io.chatgateway.proto.v1.NotifyProfilesResponse;
 import io.chatgateway.proto.v1.SearchRoomsRequest;
 import io.chatgateway.proto.v1.SearchRoomsResponse;
 import io.chatgateway.proto.v1.SendEventRequest;
@@ -153,6 +155,11 @@ public final class EmbeddedChatService extends ChatServiceGrpc.ChatServiceImplBa
   @Override
   public void updateReceipt(UpdateReceiptRequest request, StreamObserver<UpdateReceiptResponse> response) {
     respond(response, () -> core.updateReceipt(caller(), request));
+  }
+
+  @Override
+  public void notifyProfiles(NotifyProfilesRequest request, StreamObserver<NotifyProfilesResponse> response) {
+    respond(response, () -> core.notifyProfiles(caller(), request));
   }
 
   private static CallerIdentity caller() {

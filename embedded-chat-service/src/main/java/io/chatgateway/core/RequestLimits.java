@@ -20,6 +20,7 @@ final class RequestLimits {
   static final int MAX_CLIENT_EVENT_ID = 128;
   static final int MAX_URI = 2_048;
   static final int MAX_BATCH = 1_000;
+  static final int MAX_NOTICE_TEXT = 2_000;
 
   private RequestLimits() {}
 

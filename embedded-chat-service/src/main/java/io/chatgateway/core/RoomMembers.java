@@ -227,13 +227,10 @@ final class RoomMembers {
       room.putMember(result);
       store.journal().memberPut(result);
       if (readMoved) {
-        store.publish(
-            store.envelope(room.id())
-                .setReadMarker(
-                    ReadMarkerEvent.newBuilder()
-                        .setRoomId(room.id())
-                        .setProfileId(caller.profileId())
-                        .setUpToSequence(upTo)));
+        ReadMarkerEvent marker = ReadMarkerEvent.newBuilder().setRoomId(room.id()).setProfileId(caller.profileId()).setUpToSequence(upTo).build();
+        store.publish(store.envelope(room.id()).setReadMarker(marker));
+        // The reader's own devices that are not in the room sync their read state too.
+        store.publish(store.envelope(room.id()).setProfileId(caller.profileId()).setReadMarker(marker));
       } else if (deliveredMoved) {
         store.publish(
             store.envelope(room.id())

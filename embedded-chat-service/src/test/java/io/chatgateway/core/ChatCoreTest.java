@@ -387,9 +387,14 @@ class ChatCoreTest {
     assertEquals(2, receipt(MEMBER, ReceiptKind.RECEIPT_KIND_DELIVERED, 2).getLastDeliveredSequence());
     assertEquals(2, receipt(MEMBER, ReceiptKind.RECEIPT_KIND_DELIVERED, 1).getLastDeliveredSequence(), "never backwards");
     assertEquals(1, receipt(MEMBER, ReceiptKind.RECEIPT_KIND_READ, 1).getLastReadSequence());
-    assertEquals(2, published.size());
+    assertEquals(3, published.size());
     assertEquals("phone", published.poll().getReceipt().getDeviceId());
-    assertEquals(1, published.poll().getReadMarker().getUpToSequence());
+    BusEnvelope toRoom = published.poll();
+    assertEquals(1, toRoom.getReadMarker().getUpToSequence());
+    assertEquals("", toRoom.getProfileId());
+    BusEnvelope toReader = published.poll();
+    assertEquals(MEMBER.profileId(), toReader.getProfileId(), "and to the reader's own devices");
+    assertEquals(toRoom.getReadMarker(), toReader.getReadMarker());
     assertStatus(Status.Code.INVALID_ARGUMENT, () -> receipt(MEMBER, ReceiptKind.RECEIPT_KIND_READ, 3));
     assertStatus(Status.Code.INVALID_ARGUMENT, () -> receipt(MEMBER, ReceiptKind.RECEIPT_KIND_UNSPECIFIED, 1));
   }

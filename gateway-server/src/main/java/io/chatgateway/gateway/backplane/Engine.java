@@ -24,12 +24,12 @@ public interface Engine extends EventPublisher, AutoCloseable {
   void roomInactive(String roomId);
 
   /**
-   * A session of this gateway follows {@code profileId}'s rooms: deliver envelopes addressed to the
-   * profile ({@code BusEnvelope.profile_id}) here, until {@link #profileInactive}.
+   * This gateway now has a session of {@code profileId}: deliver envelopes addressed to the profile's
+   * devices ({@code BusEnvelope.profile_id}) here, until {@link #profileInactive}.
    */
   default void profileActive(String profileId) {}
 
-  /** No session here follows {@code profileId}'s rooms any more. */
+  /** This gateway has no session of {@code profileId} left. */
   default void profileInactive(String profileId) {}
 
   /**

@@ -353,7 +353,7 @@ public final class DeviceSession {
 
   /**
    * The profile joined or left a room (its user channel said so): a following session subscribes a
-   * room it was added to and leaves one it was removed from. Any thread.
+   * room it was added to and leaves one it was removed from; another is told. Any thread.
    */
   void membershipChanged(MembershipChange change) {
     executor.execute(() -> {
@@ -418,7 +418,7 @@ public final class DeviceSession {
     Map<String, Long> positions = subscriptions.closeAll();
     typing.stopAll();
     services.registry().closed(this);
-    services.fanout().followers().unfollow(this);
+    services.fanout().profiles().remove(this);
     if (lifecycle.identified()) {
       // Saved before presence turns offline, so a device that sees itself offline can resume.
       resume.closed(positions);

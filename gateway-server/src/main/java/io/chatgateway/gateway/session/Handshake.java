@@ -56,6 +56,7 @@ final class Handshake {
     positions.putAll(hello.getPositionsMap());
     List<String> resumed = List.copyOf(positions.keySet());
     services.registry().identified(session);
+    services.fanout().profiles().add(session);
     services.directory().sessionIdentified(session.snapshot());
     services.presence().sessionOpened(session);
     SessionConfig config = services.config();

@@ -25,6 +25,9 @@ import java.util.function.LongSupplier;
  * lane nothing but a failed offer, and the lane never waits for I/O. The sessions' drains start at
  * the end of the lane's burst ({@link DrainBatch}).
  *
+ * <p>Envelopes addressed to one profile's devices ({@code profile_id} set) go to {@link
+ * ProfileSessions} instead, on the lane of the profile.
+ *
  * <p>The subscriber arrays are copy-on-write: registration is rare, delivery is constant. The first
  * subscriber of a room tells the engine to start delivering that room here, and the last one to
  * leave tells it to stop.
@@ -42,7 +45,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
   private final FanoutLanes lanes;
   private final PresenceCopies presenceCopies = new PresenceCopies();
   private final PresenceCoalescer coalescer; // null: presence goes out at once
-  private final Followers followers;
+  private final ProfileSessions profiles;
   private final LongSupplier ticker;
 
   public RoomFanout(Engine engine, SessionDirectory directory, SessionMetrics metrics, ServerEvents events, RecentEvents recent, int lanes) {
@@ -58,7 +61,7 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
       Engine engine, SessionDirectory directory, SessionMetrics metrics, ServerEvents events, RecentEvents recent, int lanes, PresenceCoalescer coalescer, LongSupplier ticker) {
     this.coalescer = coalescer;
     this.ticker = requireNonNull(ticker, "ticker");
-    this.followers = new Followers(engine);
+    this.profiles = new ProfileSessions(engine, events);
     this.recent = requireNonNull(recent, "recent");
     this.engine = requireNonNull(engine, "engine");
     this.directory = requireNonNull(directory, "directory");
@@ -140,15 +143,15 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
   public void accept(BusEnvelope envelope) {
     if (!envelope.getProfileId().isEmpty()) {
       // For one profile's devices: on the lane of the profile, so its changes stay in order.
-      lanes.execute(envelope.getProfileId(), drains -> followers.deliver(envelope));
+      lanes.execute(envelope.getProfileId(), drains -> profiles.deliver(envelope));
       return;
     }
     lanes.execute(envelope.getRoomId(), drains -> fanOut(envelope, drains));
   }
 
-  /** The sessions that follow their profile's rooms. */
-  Followers followers() {
-    return followers;
+  /** The sessions by profile, for envelopes addressed to a profile's devices. */
+  ProfileSessions profiles() {
+    return profiles;
   }
 
   private void fanOut(BusEnvelope envelope, DrainBatch drains) {

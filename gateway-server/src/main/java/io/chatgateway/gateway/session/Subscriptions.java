@@ -5,6 +5,7 @@ import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.GetRoomRequest;
 import io.chatgateway.proto.v1.MembershipChange;
 import io.chatgateway.proto.v1.PresenceEvent;
+import io.chatgateway.proto.v1.RoomMembershipEvent;
 import io.chatgateway.proto.v1.RoomSubscriptionResult;
 import io.chatgateway.proto.v1.SearchRoomsRequest;
 import io.chatgateway.proto.v1.ServerEvent;
@@ -199,9 +200,9 @@ final class Subscriptions {
    * is added to later ({@link #membershipChanged}). Executor only; call once, after hello.
    */
   void follow(String frameId) {
+    // The session gets its profile's envelopes since its handshake (ProfileSessions), so a room
+    // added while the rooms are listed comes as a membership change.
     following = true;
-    // Registered before the rooms are listed: a room added meanwhile comes as a membership change.
-    services.fanout().followers().follow(session);
     listRooms(frameId, "", new ArrayList<>());
   }
 
@@ -239,16 +240,29 @@ final class Subscriptions {
   }
 
   /**
-   * The profile joined or left a room: a room left is unsubscribed (told as MEMBERSHIP_REVOKED), and
-   * a following session subscribes a room joined. Executor only.
+   * The profile joined or left a room. A following session unsubscribes a room left (told as
+   * MEMBERSHIP_REVOKED) and subscribes a room joined; any other is told with a {@code membership}
+   * event (and loses a room it left through the room's own channel). Executor only.
    */
   void membershipChanged(MembershipChange change) {
     String roomId = change.getRoomId();
-    if (change.getRemovedProfileIdsList().contains(session.profileId())) {
+    boolean removed = change.getRemovedProfileIdsList().contains(session.profileId());
+    boolean added = change.getAddedProfileIdsList().contains(session.profileId());
+    if (!removed && !added) {
+      return;
+    }
+    if (!following) {
+      session.enqueue(session.events().builder("").setMembership(RoomMembershipEvent.newBuilder().setRoomId(roomId).setJoined(added)).build());
+    } else if (removed) {
       revoke(roomId, UnsubscribeReason.UNSUBSCRIBE_REASON_MEMBERSHIP_REVOKED);
-    } else if (following && change.getAddedProfileIdsList().contains(session.profileId()) && !rooms.containsKey(roomId)) {
+    } else if (!rooms.containsKey(roomId)) {
       subscribe("", List.of(roomId), Map.of(), SubscribeReason.SUBSCRIBE_REASON_ADDED_TO_ROOM);
     }
+  }
+
+  /** Whether the session has a slot for {@code roomId}: subscribed, or being joined. Any thread. */
+  boolean listensTo(String roomId) {
+    return rooms.containsKey(roomId);
   }
 
   private void subscribe(String frameId, List<String> roomIds, Map<String, Long> positions, SubscribeReason reason) {

@@ -74,7 +74,7 @@ class MultiGatewayRedisTest {
     String room = cluster.as(0, "hana").createRoom(io.chatgateway.proto.v1.CreateRoomRequest.newBuilder().setName("later").build()).getRoom().getId();
     DeviceClient follower = cluster.device(1, "ivo", "phone");
     follower.hello(io.chatgateway.proto.v1.HelloFrame.newBuilder().addCapabilities("follow_rooms").build());
-    // The profile's channel is subscribed on gw-b before the add: wait until Redis has it.
+    // The profile's channel is subscribed on gw-b once the session is past hello: wait until Redis has it.
     Await.until(Duration.ofSeconds(10), () -> inspect.pubsubChannels("chat:user:{ivo}").size() == 1, "gw-b listens to ivo's channel");
     cluster.as(0, "hana").addRoomSubscriptions(io.chatgateway.proto.v1.AddRoomSubscriptionsRequest.newBuilder()
         .setRoomId(room).addMembers(io.chatgateway.proto.v1.SubscriptionSpec.newBuilder().setProfileId("ivo")).build());
@@ -87,7 +87,29 @@ class MultiGatewayRedisTest {
             .setText(io.chatgateway.proto.v1.TextPayload.newBuilder().setText("hi ivo"))).build());
     follower.await(e -> e.hasRoomEvent() && e.getRoomEvent().getText().getText().equals("hi ivo"), "the room's message, sent through gw-c");
     follower.close();
-    Await.until(Duration.ofSeconds(10), () -> inspect.pubsubChannels("chat:user:{ivo}").isEmpty(), "the profile's channel dropped with its last follower");
+    Await.until(Duration.ofSeconds(10), () -> inspect.pubsubChannels("chat:user:{ivo}").isEmpty(), "the profile's channel dropped with its last session");
+    Await.until(Duration.ofSeconds(10), () -> !inspect.hkeys("chat:gw:{gw-b}:conns").contains("ivo:phone"), "ivo's device gone from gw-b's hash");
+  }
+
+  @Test
+  void aNoticeSentThroughOneGatewayReachesTheUsersDevicesOnOthers() {
+    DeviceClient onB = cluster.device(1, "nora", "phone");
+    onB.hello();
+    DeviceClient onC = cluster.device(2, "nora", "laptop");
+    onC.hello();
+    Await.until(Duration.ofSeconds(10), () -> inspect.pubsubNumsub("chat:user:{nora}").get("chat:user:{nora}") == 2, "gw-b and gw-c listen to nora's channel");
+    String token = io.chatgateway.gateway.testing.TestTokens.hs256(
+        io.chatgateway.gateway.testing.TestTokens.claims("reminders", null).claim("scope", "chat.service").claim("client_id", "reminders-client"));
+    io.chatgateway.proto.v1.ChatServiceGrpc.newBlockingStub(cluster.channels.get(0)).withCallCredentials(io.chatgateway.device.BearerCredentials.of(token))
+        .notifyProfiles(io.chatgateway.proto.v1.NotifyProfilesRequest.newBuilder().addProfileIds("nora")
+            .setNotice(io.chatgateway.proto.v1.UserNotice.newBuilder().setKind("reminder").setText("stand-up in 5")).build());
+    for (DeviceClient device : List.of(onB, onC)) {
+      assertEquals("stand-up in 5", device.await(ServerEvent::hasNotice, "the notice on another gateway").getNotice().getText());
+      device.close();
+    }
+    // Gone from the gateways' hashes before the other tests count theirs.
+    Await.until(Duration.ofSeconds(10),
+        () -> !inspect.hkeys("chat:gw:{gw-b}:conns").contains("nora:phone") && !inspect.hkeys("chat:gw:{gw-c}:conns").contains("nora:laptop"), "nora's devices gone");
   }
 
   @Test

@@ -26,7 +26,7 @@ class ContractTest {
         List.of(
             "SendEvent", "GetHistory", "CreateRoom", "GetRoom", "UpdateRoom", "DeleteRoom",
             "AddRoomSubscriptions", "RemoveRoomSubscriptions", "UpdateSubscriptionRole",
-            "SearchRoomSubscriptions", "UpdateReceipt", "GetPresence")) {
+            "SearchRoomSubscriptions", "UpdateReceipt", "GetPresence", "NotifyProfiles")) {
       expected.put(unary, MethodType.UNARY);
     }
     Map<String, MethodType> actual =
@@ -45,7 +45,7 @@ class ContractTest {
         oneofFields(ConnectRequest.getDescriptor().getOneofs().get(0)));
     assertEquals(
         List.of("ready", "room_event", "ack", "typing", "receipt", "read_marker", "presence", "subscribed", "unsubscribed", "error", "pong", "reconnect",
-            "batch"),
+            "batch", "notice", "membership"),
         oneofFields(ServerEvent.getDescriptor().getOneofs().get(0)));
     assertNotNull(ServerEvent.getDescriptor().findFieldByName("id"));
     assertNotNull(ServerEvent.getDescriptor().findFieldByName("timestamp"));
