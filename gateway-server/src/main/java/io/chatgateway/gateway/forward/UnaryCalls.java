@@ -24,28 +24,17 @@ public final class UnaryCalls {
    * io.grpc.StatusRuntimeException}; callers that own state hop to their own executor.
    */
   public static <ReqT, RespT> CompletableFuture<RespT> call(Channel channel, MethodDescriptor<ReqT, RespT> method, ReqT request) {
+    Responses<RespT> responses = new Responses<>();
+    ClientCalls.asyncUnaryCall(channel.newCall(method, CallOptions.DEFAULT), request, responses);
+    // Not thenApply: that would wrap the call's StatusRuntimeException in a CompletionException.
     CompletableFuture<RespT> result = new CompletableFuture<>();
-    ClientCalls.asyncUnaryCall(
-        channel.newCall(method, CallOptions.DEFAULT),
-        request,
-        new StreamObserver<>() {
-          private RespT response;
-
-          @Override
-          public void onNext(RespT value) {
-            response = value;
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            result.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            result.complete(response);
-          }
-        });
+    responses.done.whenComplete((all, error) -> {
+      if (error != null) {
+        result.completeExceptionally(error);
+      } else {
+        result.complete(all.isEmpty() ? null : all.get(0));
+      }
+    });
     return result;
   }
 
@@ -54,28 +43,29 @@ public final class UnaryCalls {
    * every response; completes as {@link #call} does. For bounded answers only (a page of rooms).
    */
   public static <ReqT, RespT> CompletableFuture<List<RespT>> all(Channel channel, MethodDescriptor<ReqT, RespT> method, ReqT request) {
-    CompletableFuture<List<RespT>> result = new CompletableFuture<>();
-    ClientCalls.asyncServerStreamingCall(
-        channel.newCall(method, CallOptions.DEFAULT),
-        request,
-        new StreamObserver<>() {
-          private final List<RespT> responses = new ArrayList<>();
+    Responses<RespT> responses = new Responses<>();
+    ClientCalls.asyncServerStreamingCall(channel.newCall(method, CallOptions.DEFAULT), request, responses);
+    return responses.done;
+  }
 
-          @Override
-          public void onNext(RespT value) {
-            responses.add(value);
-          }
+  /** A call's responses, completed with all of them when it ends, or with its failure. */
+  private static final class Responses<RespT> implements StreamObserver<RespT> {
+    final CompletableFuture<List<RespT>> done = new CompletableFuture<>();
+    private final List<RespT> received = new ArrayList<>(1);
 
-          @Override
-          public void onError(Throwable t) {
-            result.completeExceptionally(t);
-          }
+    @Override
+    public void onNext(RespT value) {
+      received.add(value);
+    }
 
-          @Override
-          public void onCompleted() {
-            result.complete(responses);
-          }
-        });
-    return result;
+    @Override
+    public void onError(Throwable t) {
+      done.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      done.complete(received);
+    }
   }
 }

@@ -97,6 +97,26 @@ class FollowRoomsEndToEndTest {
   }
 
   @Test
+  void positionsApplyToFollowedRooms() {
+    String kept = gateway.createRoom("olive", "pia");
+    String fresh = gateway.createRoom("olive", "pia");
+    for (int i = 1; i <= 3; i++) {
+      gateway.sendText("olive", kept, "kept " + i);
+      gateway.sendText("olive", fresh, "fresh " + i);
+    }
+    DeviceClient pia = connections.device(TestTokens.valid("pia", "phone"), "pia");
+    // She holds the first event of one room; the other she has never seen.
+    pia.hello(follow().toBuilder().putPositions(kept, 1).build());
+    pia.awaitCount(e -> e.hasRoomEvent() && e.getRoomEvent().getRoomId().equals(kept), 2, "the two events after her position");
+    assertEquals(List.of(2L, 3L), pia.matching(e -> e.hasRoomEvent() && e.getRoomEvent().getRoomId().equals(kept)).stream().map(e -> e.getRoomEvent().getSequence()).toList());
+    assertEquals(new TreeSet<>(List.of(fresh)), okRooms(pia, SubscribeReason.SUBSCRIBE_REASON_FOLLOWED, 1), "the room without a position is followed from its newest event");
+    gateway.sendText("olive", fresh, "fresh 4");
+    pia.await(e -> isMessage(e, fresh, "fresh 4"), "live events of the followed room");
+    assertTrue(pia.matching(e -> e.hasRoomEvent() && e.getRoomEvent().getRoomId().equals(fresh) && e.getRoomEvent().getSequence() < 4).isEmpty(),
+        "no history of a room followed without a position");
+  }
+
+  @Test
   void oneDeviceFollowsTwoThousandRooms() {
     int count = 2_000;
     List<String> rooms = new ArrayList<>();
