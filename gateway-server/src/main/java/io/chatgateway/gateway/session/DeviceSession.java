@@ -22,7 +22,7 @@ import java.util.logging.Logger;
 /**
  * One device's session, whatever transport carries it: it dispatches the device's frames to its
  * parts ({@link InboundFrames} and, through it, {@link Handshake}, {@link Subscriptions}, {@link
- * SendPipeline}, {@link TypingRelay}; {@link OutboundPump} on the way out) and owns the session's
+ * RoomFollowing}, {@link SendPipeline}, {@link TypingRelay}; {@link OutboundPump} on the way out) and owns the session's
  * lifecycle ({@link SessionLifecycle}).
  *
  * <p>Ownership: all state is confined to this session's {@link SerialExecutor} (on the shared
@@ -63,6 +63,7 @@ public final class DeviceSession {
   private volatile long lastActivityNanos; // written on the executor, read by the sweeper
   private String closeLabel = "DISCONNECTED"; // the metric's reason; executor only
   private final ResumeRecorder resume;
+  private RoomFollowing following; // executor only; made on first use: most sessions never need it
 
   private DeviceSession(SessionServices services, SessionTransport transport, VerifiedToken token) {
     this.services = services;
@@ -269,6 +270,14 @@ public final class DeviceSession {
     return subscriptions;
   }
 
+  /** The session's part in its profile's membership, made on first use; executor only. */
+  RoomFollowing following() {
+    if (following == null) {
+      following = new RoomFollowing(this, config);
+    }
+    return following;
+  }
+
   SendPipeline sends() {
     return sends;
   }
@@ -358,7 +367,7 @@ public final class DeviceSession {
   void membershipChanged(MembershipChange change) {
     executor.execute(() -> {
       if (lifecycle.open()) {
-        subscriptions.membershipChanged(change);
+        following().membershipChanged(change);
       }
     });
   }

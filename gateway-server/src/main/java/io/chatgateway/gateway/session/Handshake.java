@@ -80,7 +80,7 @@ final class Handshake {
       session.subscriptions().subscribe(frameId, rooms, theirs);
     }
     if (hello.getCapabilitiesList().contains(DeviceSession.FOLLOW_ROOMS_CAPABILITY)) {
-      session.subscriptions().follow(frameId);
+      session.following().follow(frameId);
     }
   }
 }

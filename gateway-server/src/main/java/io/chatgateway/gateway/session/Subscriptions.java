@@ -3,11 +3,8 @@ package io.chatgateway.gateway.session;
 import io.chatgateway.client.Ids;
 import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.GetRoomRequest;
-import io.chatgateway.proto.v1.MembershipChange;
 import io.chatgateway.proto.v1.PresenceEvent;
-import io.chatgateway.proto.v1.RoomMembershipEvent;
 import io.chatgateway.proto.v1.RoomSubscriptionResult;
-import io.chatgateway.proto.v1.SearchRoomsRequest;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.SubscribeReason;
 import io.chatgateway.proto.v1.SubscribedEvent;
@@ -48,7 +45,7 @@ final class Subscriptions {
   // connection (the idle-capacity benchmark's class histogram), so default capacities cost real memory.
   private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
   private GapFill gapFill; // made on first use (executor only): most sessions never miss anything
-  private boolean following; // executor only: the session follows its profile's rooms
+  private boolean following; // executor only: the session follows its profile's rooms (a larger bound)
 
   Subscriptions(DeviceSession session, SessionServices services, SerialExecutor executor) {
     this.session = session;
@@ -191,81 +188,21 @@ final class Subscriptions {
     subscribe(frameId, roomIds, positions, SubscribeReason.SUBSCRIBE_REASON_UNSPECIFIED);
   }
 
-  /** Rooms a page of {@link #follow} asks the core for. */
-  static final int FOLLOW_PAGE = 1_000;
-
   /**
-   * From now on the session follows its profile's rooms: subscribes every room the core lists for
-   * the profile (at most MAX_FOLLOWED_ROOMS, beyond which the device is told), and rooms the profile
-   * is added to later ({@link #membershipChanged}). Executor only; call once, after hello.
+   * From now on the session may hold MAX_FOLLOWED_ROOMS rooms instead of MAX_CHANNELS_PER_SOCKET:
+   * it follows its profile's rooms ({@link RoomFollowing}). Executor only.
    */
-  void follow(String frameId) {
-    // The session gets its profile's envelopes since its handshake (ProfileSessions), so a room
-    // added while the rooms are listed comes as a membership change.
+  void allowFollowedRooms() {
     following = true;
-    listRooms(frameId, "", new ArrayList<>());
   }
 
-  private void listRooms(String frameId, String after, List<String> found) {
-    SearchRoomsRequest page = SearchRoomsRequest.newBuilder().setJoinedOnly(true).setLimit(FOLLOW_PAGE).setAfterRoomId(after).build();
-    session.whenCoreAnswers(session.core().searchRooms(page), (rooms, failure) -> {
-      if (session.isClosed()) {
-        return;
-      }
-      if (failure != null) {
-        session.enqueue(session.events().error(frameId, failure.code(), "cannot list the rooms to follow: " + failure.getMessage(), false, Map.of()));
-        return;
-      }
-      rooms.forEach(room -> found.add(room.getRoom().getId()));
-      if (rooms.size() == FOLLOW_PAGE && found.size() <= config.maxFollowedRooms()) {
-        listRooms(frameId, found.get(found.size() - 1), found);
-      } else {
-        subscribeFollowed(frameId, found);
-      }
-    });
-  }
-
-  private void subscribeFollowed(String frameId, List<String> found) {
-    int max = config.maxFollowedRooms();
-    List<String> followed = found;
-    if (found.size() > max) {
-      followed = found.subList(0, max);
-      session.enqueue(session.events().error(frameId, ErrorCode.ERROR_CODE_TOO_MANY_SUBSCRIPTIONS,
-          "the profile has more than " + max + " rooms; following the first " + max + " by room id (MAX_FOLLOWED_ROOMS)", false, Map.of()));
-    }
-    List<String> fresh = followed.stream().filter(roomId -> !rooms.containsKey(roomId)).toList();
-    for (int from = 0; from < fresh.size(); from += MAX_ROOMS_PER_FRAME) {
-      subscribe(frameId, fresh.subList(from, Math.min(fresh.size(), from + MAX_ROOMS_PER_FRAME)), Map.of(), SubscribeReason.SUBSCRIBE_REASON_FOLLOWED);
-    }
-  }
-
-  /**
-   * The profile joined or left a room. A following session unsubscribes a room left (told as
-   * MEMBERSHIP_REVOKED) and subscribes a room joined; any other is told with a {@code membership}
-   * event (and loses a room it left through the room's own channel). Executor only.
-   */
-  void membershipChanged(MembershipChange change) {
-    String roomId = change.getRoomId();
-    boolean removed = change.getRemovedProfileIdsList().contains(session.profileId());
-    boolean added = change.getAddedProfileIdsList().contains(session.profileId());
-    if (!removed && !added) {
-      return;
-    }
-    if (!following) {
-      session.enqueue(session.events().builder("").setMembership(RoomMembershipEvent.newBuilder().setRoomId(roomId).setJoined(added)).build());
-    } else if (removed) {
-      revoke(roomId, UnsubscribeReason.UNSUBSCRIBE_REASON_MEMBERSHIP_REVOKED);
-    } else if (!rooms.containsKey(roomId)) {
-      subscribe("", List.of(roomId), Map.of(), SubscribeReason.SUBSCRIBE_REASON_ADDED_TO_ROOM);
-    }
-  }
-
-  /** Whether the session has a slot for {@code roomId}: subscribed, or being joined. Any thread. */
+  /** Whether {@code roomId} has a slot here: subscribed, or being joined. Any thread. */
   boolean listensTo(String roomId) {
     return rooms.containsKey(roomId);
   }
 
-  private void subscribe(String frameId, List<String> roomIds, Map<String, Long> positions, SubscribeReason reason) {
+  /** Subscribes {@code roomIds} as {@link #subscribe(String, List, Map)} does, answering with {@code reason}. Executor only. */
+  void subscribe(String frameId, List<String> roomIds, Map<String, Long> positions, SubscribeReason reason) {
     if (roomIds.isEmpty() || roomIds.size() > MAX_ROOMS_PER_FRAME) {
       session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "subscribe needs 1 to " + MAX_ROOMS_PER_FRAME + " room ids");
       return;

@@ -12,6 +12,7 @@ import io.chatgateway.gateway.testing.OwnConnections;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.chatgateway.proto.v1.AddRoomSubscriptionsRequest;
 import io.chatgateway.proto.v1.CreateRoomRequest;
+import io.chatgateway.proto.v1.DeleteRoomRequest;
 import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.HelloFrame;
 import io.chatgateway.proto.v1.RemoveRoomSubscriptionsRequest;
@@ -85,6 +86,10 @@ class FollowRoomsEndToEndTest {
     gateway.sendText("olive", second, "still here");
     fay.await(e -> isMessage(e, second, "still here"), "a message of a room she still follows");
     assertTrue(fay.matching(e -> isMessage(e, first, "after she left")).isEmpty(), "nothing of the room she left");
+    // Deleted: the subscription ends with that reason.
+    gateway.as("olive").deleteRoom(DeleteRoomRequest.newBuilder().setRoomId(second).build());
+    ServerEvent deleted = fay.await(e -> e.hasUnsubscribed() && e.getUnsubscribed().getResults(0).getRoomId().equals(second), "unsubscribed from the deleted room");
+    assertEquals(UnsubscribeReason.UNSUBSCRIBE_REASON_ROOM_DELETED, deleted.getUnsubscribed().getReason());
     assertNull(fay.closedWith());
 
     // A device that does not follow gets none of this.
