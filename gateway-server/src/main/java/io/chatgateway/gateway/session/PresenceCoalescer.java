@@ -82,10 +82,10 @@ final class PresenceCoalescer {
         held.changes[held.size++] = change;
         if (held.size >= maxPerRecipient) {
           full = take(held);
+          pending.remove(recipient, held);
         }
       }
       if (full != null) {
-        pending.remove(recipient, held);
         recipient.presenceArrived(newestPerMember(full));
       }
       return;
@@ -101,6 +101,9 @@ final class PresenceCoalescer {
       }
       Change[] changes;
       synchronized (held) {
+        if (held.taken) {
+          continue; // handed over early by an offer that filled it: not twice
+        }
         changes = take(held);
       }
       entry.getKey().presenceArrived(newestPerMember(changes));

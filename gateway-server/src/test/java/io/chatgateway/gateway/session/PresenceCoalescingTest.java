@@ -153,8 +153,8 @@ class PresenceCoalescingTest {
     try (SessionHarness harness = new SessionHarness(Map.of("PRESENCE_COALESCE_MS", "0", "OUTBOUND_QUEUE_MAX_MESSAGES", "100000"))) {
       String room = harness.room("ann");
       SessionHarness.Device ann = joined(harness, "ann", room, true);
-      // A window of 1 ns, and hand-overs at 64: offers, early hand-overs and timed flushes all race.
-      PresenceCoalescer coalescer = new PresenceCoalescer(1, 64);
+      // A window of 1 ns, and hand-overs at 2: offers, early hand-overs and timed flushes all race.
+      PresenceCoalescer coalescer = new PresenceCoalescer(1, 2);
       ServerEvents events = new ServerEvents("gw-test", harness.clock);
       ExecutorService lanes = Executors.newFixedThreadPool(threads + 1);
       CountDownLatch start = new CountDownLatch(1);
