@@ -33,7 +33,8 @@ import java.util.logging.Logger;
  * Cluster).
  *
  * <p>Subscriptions follow local interest. While a room has a local subscriber its channel is
- * subscribed; when the last one leaves it is unsubscribed. Changes are reconciled in batches on this
+ * subscribed; when the last one leaves it is unsubscribed. The same for a profile's channel while
+ * the profile has a session here. Changes are reconciled in batches on this
  * engine's own thread (one SUBSCRIBE for many rooms, not one round trip per session), and each room
  * reports through {@link #whenDelivering} when Redis has confirmed it.
  *
@@ -321,10 +322,12 @@ public final class RedisEngine implements Engine {
   private void onUnsubscribed(String channel) {
     confirmed.remove(channel);
     unsubscribing.remove(channel);
-    String roomId = RedisChannels.roomOf(channel);
-    if (roomId != null && desired.contains(channel)) {
-      // Wanted again while it was being dropped: subscribe anew before reporting delivery.
-      delivering.compute(roomId, (r, f) -> f == null || f.isDone() ? new CompletableFuture<>() : f);
+    if (desired.contains(channel)) {
+      // Wanted again while it was being dropped: subscribe anew (a room before reporting delivery).
+      String roomId = RedisChannels.roomOf(channel);
+      if (roomId != null) {
+        delivering.compute(roomId, (r, f) -> f == null || f.isDone() ? new CompletableFuture<>() : f);
+      }
       scheduleReconcile();
     }
   }
