@@ -46,8 +46,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The in-memory core: rooms, members with roles, per-room sequenced history, receipts.
@@ -266,13 +268,13 @@ public final class ChatCore implements AutoCloseable {
     RequestLimits.length("notice.text", asked.getText(), 0, RequestLimits.MAX_NOTICE_TEXT);
     RequestLimits.encodedSize("notice.data", asked.getData(), RequestLimits.MAX_METADATA_BYTES);
     UserNotice notice = asked.toBuilder().setSenderId(caller.profileId()).setSendTime(store.now()).build();
-    for (String profileId : new java.util.LinkedHashSet<>(request.getProfileIdsList())) {
+    for (String profileId : new LinkedHashSet<>(request.getProfileIdsList())) {
       store.publish(store.envelope("").setProfileId(profileId).setNotice(notice));
     }
     return NotifyProfilesResponse.newBuilder().setNotice(notice).build();
   }
 
-  private static final java.util.regex.Pattern NOTICE_KIND = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+  private static final Pattern NOTICE_KIND = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
   /** Reads a room the caller is a member of, or any public room. */
   public GetRoomResponse getRoom(CallerIdentity caller, GetRoomRequest request) {

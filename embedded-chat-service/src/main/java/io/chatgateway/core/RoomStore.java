@@ -21,11 +21,14 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Collection;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The core's rooms, and what every operation on them shares: looking a room up, membership checks,
@@ -127,7 +130,7 @@ final class RoomStore {
   }
 
   private static final ThrottledLog MEMBERSHIP_NOT_PUBLISHED =
-      new ThrottledLog(java.util.logging.Logger.getLogger(RoomStore.class.getName()), java.util.logging.Level.WARNING, java.time.Duration.ofSeconds(10));
+      new ThrottledLog(Logger.getLogger(RoomStore.class.getName()), Level.WARNING, Duration.ofSeconds(10));
 
   BusEnvelope.Builder envelope(String roomId) {
     return BusEnvelope.newBuilder().setRoomId(roomId).setOriginId(originId).setPublishTime(now());

@@ -2,6 +2,7 @@ package io.chatgateway.gateway.presence;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.util.Timestamps;
 import io.chatgateway.client.Ids;
 import io.chatgateway.gateway.backplane.SessionDirectory;
 import io.chatgateway.gateway.forward.ServedHere;
@@ -137,7 +138,7 @@ public final class PresenceLookup implements ServedHere<GetPresenceRequest, GetP
     if (hereOnline) {
       return here;
     }
-    return com.google.protobuf.util.Timestamps.compare(here.getLastSeenTime(), elsewhere.getLastSeenTime()) >= 0 ? here : elsewhere;
+    return Timestamps.compare(here.getLastSeenTime(), elsewhere.getLastSeenTime()) >= 0 ? here : elsewhere;
   }
 
   private static <T> CompletionStage<T> refused(Status status, String why) {

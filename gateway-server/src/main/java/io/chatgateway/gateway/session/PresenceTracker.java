@@ -194,7 +194,7 @@ public final class PresenceTracker {
       }
       synchronized (profile) {
         if (!profile.gone) {
-          snapshot.add(presence(profile, profile.expired ? PresenceStatus.PRESENCE_STATUS_OFFLINE : profile.status, profile.expired ? "" : profile.statusText));
+          snapshot.add(now(profile));
         }
       }
     }
@@ -307,15 +307,6 @@ public final class PresenceTracker {
 
   private void announce(Profile profile, Collection<String> rooms) {
     publish(profile, profile.status, profile.statusText, rooms);
-  }
-
-  private PresenceEvent presence(Profile profile, PresenceStatus status, String text) {
-    return PresenceEvent.newBuilder()
-        .setProfileId(profile.id)
-        .setStatus(status)
-        .setStatusText(text)
-        .setLastSeenTime(Timestamps.fromMillis(clock.millis()))
-        .build();
   }
 
   /** Every room the profile joined here, announced or not. Holds its monitor. */

@@ -192,7 +192,9 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
             }
           }
         }
-        metrics.presenceDelivered(delivered);
+        if (delivered > 0) {
+          metrics.presenceDelivered(delivered); // coalesced ones are counted when they leave
+        }
       }
       case TYPING -> {
         // Typing is for the others in the room, not for the typist's own devices.
