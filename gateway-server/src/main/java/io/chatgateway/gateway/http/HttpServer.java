@@ -79,7 +79,7 @@ public final class HttpServer implements AutoCloseable {
     PathHandler routes =
         Handlers.path(page)
             .addExactPath("/ws", webSocket)
-            .addPrefixPath(ConnectProtocolHandler.PREFIX, new ConnectProtocolHandler(upstream, servedHere, tracing, verifier, origins, connectRequests, scheduler, principals));
+            .addPrefixPath(RpcHandler.PREFIX, new RpcHandler(upstream, servedHere, tracing, verifier, origins, connectRequests, scheduler, principals));
     if (devSecret != null) {
       routes.addExactPath("/dev/token", DevTokenHandler.create(devSecret, auth));
     }

@@ -31,8 +31,13 @@ final class JsonResponses {
     exchange.setStatusCode(status);
     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
     exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+    exchange.getResponseSender().send(print(fields));
+  }
+
+  /** {@code fields} as one JSON object. */
+  static String print(Map<String, Value> fields) {
     try {
-      exchange.getResponseSender().send(PRINTER.print(Struct.newBuilder().putAllFields(fields)));
+      return PRINTER.print(Struct.newBuilder().putAllFields(fields));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(e);
     }

@@ -28,7 +28,7 @@ class ConnectRequestFuzzTest {
     boolean json = data.consumeBoolean();
     byte[] body = data.consumeRemainingAsBytes();
     try {
-      Message request = ConnectProtocolHandler.decodeRequest(prototype, json, body);
+      Message request = (json ? MessageCodec.JSON : MessageCodec.PROTO).decode(prototype, body);
       assertEquals(prototype.getDescriptorForType(), request.getDescriptorForType());
     } catch (IllegalArgumentException invalid) {
       assertNotNull(invalid.getMessage());

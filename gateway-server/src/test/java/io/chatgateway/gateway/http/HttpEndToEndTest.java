@@ -97,7 +97,7 @@ class HttpEndToEndTest {
     assertConnectError(post(gateway, "CreateRoom", "{\"name\":\"x\"}", null), 401, "unauthenticated");
     assertConnectError(post(gateway, "CreateRoom", "{\"name\":\"x\"}", "garbage"), 401, "unauthenticated");
     assertConnectError(post(gateway, "NoSuchMethod", "{}", token), 404, "unimplemented");
-    assertConnectError(post(gateway, "SearchRooms", "{}", token), 501, "unimplemented");
+    assertConnectError(post(gateway, "SearchRooms", "{}", token), 415, "invalid_argument");
     HttpResponse<String> wrongType =
         http.send(
             HttpRequest.newBuilder(uri(gateway, "/chat.v1.ChatService/GetRoom")).header("Content-Type", "text/plain").header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
