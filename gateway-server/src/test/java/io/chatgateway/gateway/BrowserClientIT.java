@@ -6,7 +6,7 @@ import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.gateway.cli.CoreCommand;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.gateway.testing.JarProcess;
-import io.chatgateway.gateway.testing.Playwright;
+import io.chatgateway.gateway.testing.NodeScripts;
 import io.chatgateway.gateway.testing.RedisExtension;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.CreateRoomRequest;
@@ -44,7 +44,7 @@ class BrowserClientIT {
 
   @Test
   void theBrowserClientMissesNothingThroughAGatewayDrainAndRestart() throws Exception {
-    Playwright playwright = Playwright.prepare();
+    NodeScripts playwright = NodeScripts.playwright();
     try (CoreCommand.Running core = CoreCommand.start(Map.of("CACHE_URI", redis.cacheUri(), "CORE_PORT", "0", "CORE_TRUST_NETWORK", "true"))) {
       ManagedChannel coreChannel = NettyChannelBuilder.forAddress("localhost", core.port()).usePlaintext().build();
       Metadata identity = new Metadata();
@@ -62,7 +62,7 @@ class BrowserClientIT {
               "CACHE_URI", redis.cacheUri());
       GatewayServer first = GatewayServer.start(GatewayConfig.fromEnvironment(env));
       GatewayServer second = null;
-      Playwright.Run page = playwright.node("client-through-restart.mjs", "http://localhost:" + httpPort, ROOM);
+      NodeScripts.Run page = playwright.node("client-through-restart.mjs", "http://localhost:" + httpPort, ROOM);
       try {
         page.awaitOutput("SUBSCRIBED", Duration.ofSeconds(60));
         int sent = 0;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import io.chatgateway.gateway.testing.Playwright;
+import io.chatgateway.gateway.testing.NodeScripts;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +21,7 @@ class BrowserClientScriptTest {
 
   @Test
   void theBrowserClientsStateMachineBehaves() throws Exception {
-    String node = Playwright.onPath("node");
+    String node = NodeScripts.onPath("node");
     if (node == null) {
       String reason = "browser client script test skipped: node (Node.js) is not installed";
       System.out.println(reason);

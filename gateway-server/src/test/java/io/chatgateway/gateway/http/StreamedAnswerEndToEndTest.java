@@ -11,25 +11,13 @@ import io.chatgateway.gateway.http.EnvelopedCalls.Frame;
 import io.chatgateway.gateway.testing.Await;
 import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.gateway.testing.TestTokens;
-import io.chatgateway.proto.v1.ChatServiceGrpc;
-import io.chatgateway.proto.v1.Room;
 import io.chatgateway.proto.v1.SearchRoomsRequest;
 import io.chatgateway.proto.v1.SearchRoomsResponse;
-import io.grpc.Server;
-import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,10 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class StreamedAnswerEndToEndTest {
 
-  static final int FLOOD = 60_000;
   /** Answers that may be on their way at once: the sockets' buffers, the core's flow-control window. */
   static final int IN_FLIGHT_BOUND = 25_000;
-  static final String PADDING = "x".repeat(1_000);
   static final StreamingCore core = new StreamingCore();
 
   @RegisterExtension
@@ -58,7 +44,7 @@ class StreamedAnswerEndToEndTest {
 
   @AfterAll
   static void stopCore() {
-    core.server.shutdownNow();
+    core.close();
   }
 
   @Test
@@ -96,12 +82,12 @@ class StreamedAnswerEndToEndTest {
     // for good (a gateway that buffered would let it send everything).
     Await.until(Duration.ofSeconds(30), () -> core.floodStalledNanos() > Duration.ofSeconds(1).toNanos(), "the core held back by flow control");
     int sentWhenHeld = core.floodSent.get();
-    assertTrue(sentWhenHeld < IN_FLIGHT_BOUND, "held back after " + sentWhenHeld + " of " + FLOOD + " answers");
+    assertTrue(sentWhenHeld < IN_FLIGHT_BOUND, "held back after " + sentWhenHeld + " of " + StreamingCore.FLOOD + " answers");
 
     // However fast the core is, it is never further ahead of the reader than what fits in flight:
     // the gateway asks for the next answer only when it wrote the last.
     InputStream body = response.body();
-    for (int i = 0; i < FLOOD; i++) {
+    for (int i = 0; i < StreamingCore.FLOOD; i++) {
       int ahead = core.floodSent.get() - i;
       assertTrue(ahead <= IN_FLIGHT_BOUND, "the core is " + ahead + " answers ahead of the reader at answer " + i);
       Frame frame = next(body);
@@ -114,75 +100,5 @@ class StreamedAnswerEndToEndTest {
 
   private static int port() {
     return gateway.server().httpPort();
-  }
-
-  /** The test's core: SearchRooms by query, "fail", "endless" or "flood". */
-  static final class StreamingCore extends ChatServiceGrpc.ChatServiceImplBase {
-    final Server server;
-    final AtomicBoolean endlessCancelled = new AtomicBoolean();
-    final AtomicInteger floodSent = new AtomicInteger();
-    /** When the flood last found its call not ready with answers left to send; 0 while it sends. */
-    final AtomicLong floodWaitingSince = new AtomicLong();
-
-    StreamingCore() {
-      try {
-        server = NettyServerBuilder.forPort(0).addService(this).build().start();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    int port() {
-      return server.getPort();
-    }
-
-    /** How long the flood has been waiting for its call to be ready again; 0 while it sends or when done. */
-    long floodStalledNanos() {
-      long since = floodWaitingSince.get();
-      return since == 0 ? 0 : System.nanoTime() - since;
-    }
-
-    @Override
-    public void searchRooms(SearchRoomsRequest request, StreamObserver<SearchRoomsResponse> responses) {
-      ServerCallStreamObserver<SearchRoomsResponse> call = (ServerCallStreamObserver<SearchRoomsResponse>) responses;
-      switch (request.getQuery()) {
-        case "fail" -> {
-          call.onNext(room(0, ""));
-          call.onNext(room(1, ""));
-          call.onError(Status.RESOURCE_EXHAUSTED.withDescription("the core gave up").asRuntimeException());
-        }
-        case "endless" -> {
-          call.setOnCancelHandler(() -> endlessCancelled.set(true));
-          AtomicInteger sent = new AtomicInteger();
-          call.setOnReadyHandler(() -> {
-            // One answer per readiness turn that still has room, for as long as the call lives.
-            while (call.isReady() && !call.isCancelled()) {
-              call.onNext(room(sent.getAndIncrement(), PADDING));
-            }
-          });
-        }
-        case "flood" -> {
-          floodSent.set(0);
-          floodWaitingSince.set(0);
-          AtomicBoolean done = new AtomicBoolean();
-          call.setOnReadyHandler(() -> {
-            floodWaitingSince.set(0);
-            while (call.isReady() && floodSent.get() < FLOOD) {
-              call.onNext(room(floodSent.getAndIncrement(), PADDING));
-            }
-            if (floodSent.get() < FLOOD) {
-              floodWaitingSince.set(System.nanoTime());
-            } else if (done.compareAndSet(false, true)) {
-              call.onCompleted();
-            }
-          });
-        }
-        default -> call.onError(Status.INVALID_ARGUMENT.withDescription("unknown query").asRuntimeException());
-      }
-    }
-
-    private static SearchRoomsResponse room(int index, String description) {
-      return SearchRoomsResponse.newBuilder().setRoom(Room.newBuilder().setId("room-" + index).setDescription(description)).build();
-    }
   }
 }

@@ -14,37 +14,52 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Headless Chromium (Debian's package) driven by playwright-core scripts from {@code
- * src/test/browser}, run with Node.js. Where Chromium or Node.js is missing the calling test is
- * skipped and says why; {@code .ci/run} installs Chromium.
+ * Node.js scripts of a folder under {@code src/test} with the npm packages its {@code package.json}
+ * pins, installed into a folder under {@code target}: real JavaScript clients (connect-es) and
+ * playwright-core driving headless Chromium ({@link #playwright()}). Where Node.js (or, for
+ * Playwright, Chromium) is missing the calling test is skipped and says why; {@code .ci/run}
+ * installs Chromium.
  */
-public final class Playwright {
+public final class NodeScripts {
 
   private final Path work;
   private final String node;
 
-  private Playwright(Path work, String node) {
+  private NodeScripts(Path work, String node) {
     this.work = work;
     this.node = node;
   }
 
-  /** Checks the tools, copies the scripts to target/browser-e2e and installs playwright-core there. */
-  public static Playwright prepare() throws Exception {
+  /**
+   * The scripts of {@code src/test/browser} (playwright-core driving Debian's Chromium), ready in
+   * {@code target/browser}.
+   */
+  public static NodeScripts playwright() throws Exception {
     String chromium = System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium");
     requireOrSkip(new File(chromium).canExecute(), "Chromium not found at " + chromium + " (install Debian's 'chromium' package, as .ci/run does)");
+    return prepare("browser", "the browser is driven by playwright-core");
+  }
+
+  /**
+   * Checks for Node.js, copies the scripts of {@code src/test/<folder>} to {@code target/<folder>}
+   * and installs their packages there.
+   *
+   * @param why what needs Node.js, said when the test is skipped without it
+   */
+  public static NodeScripts prepare(String folder, String why) throws Exception {
     String node = onPath("node");
     String npm = onPath("npm");
-    requireOrSkip(node != null && npm != null, "Node.js/npm not on PATH: the browser is driven by playwright-core");
-    Path work = Path.of("target", "browser-e2e").toAbsolutePath();
+    requireOrSkip(node != null && npm != null, "Node.js/npm not on PATH: " + why);
+    Path work = Path.of("target", folder).toAbsolutePath();
     Files.createDirectories(work);
-    try (var scripts = Files.list(Path.of("src", "test", "browser"))) {
+    try (var scripts = Files.list(Path.of("src", "test", folder))) {
       for (Path script : scripts.toList()) {
         Files.copy(script, work.resolve(script.getFileName()), StandardCopyOption.REPLACE_EXISTING);
       }
     }
-    Playwright playwright = new Playwright(work, node);
-    playwright.start(npm, "install", "--no-audit", "--no-fund", "--loglevel=error").awaitSuccess(300);
-    return playwright;
+    NodeScripts scripts = new NodeScripts(work, node);
+    scripts.start(npm, "install", "--no-audit", "--no-fund", "--loglevel=error").awaitSuccess(300);
+    return scripts;
   }
 
   /** Where scripts run and screenshots land. */
@@ -126,7 +141,7 @@ public final class Playwright {
 
   private static void requireOrSkip(boolean present, String reason) {
     if (!present) {
-      System.out.println("browser test skipped: " + reason);
+      System.out.println("test skipped: " + reason);
       Assumptions.abort(reason);
     }
   }
