@@ -29,7 +29,7 @@ import java.util.function.Supplier;
 
 /**
  * The gateway's HTTP port. Routes: {@code /ws} (the WebSocket bridge), {@code /healthz}, {@code
- * /readyz}, {@code /metrics} (Prometheus), {@code /chat.v1.ChatService/*} (the Connect protocol), {@code /dev/token} (development
+ * /readyz}, {@code /metrics} (Prometheus), {@code /chat.v1.ChatService/*} (the Connect protocol and gRPC-Web), {@code /dev/token} (development
  * mode only), and {@code /}, the demo page (static files packed in the jar under {@code web/}).
  *
  * <p>With TLS the port speaks HTTPS and {@code wss} only. With {@code INTERNAL_PORT} set, {@code
