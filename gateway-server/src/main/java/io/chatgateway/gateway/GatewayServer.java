@@ -123,6 +123,7 @@ public final class GatewayServer implements AutoCloseable {
         new GatewayMetrics(
             telemetry.meter(),
             () -> built.get() == null ? 0 : built.get().subscriptions(),
+            readiness::ready,
             () -> breaker.state() == CircuitBreaker.State.OPEN,
             engine::healthy,
             engine::lagSeconds,

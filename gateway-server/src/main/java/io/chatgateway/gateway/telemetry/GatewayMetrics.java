@@ -53,6 +53,7 @@ public final class GatewayMetrics implements SessionMetrics {
 
   /**
    * @param subscriptions current subscriptions of all local sessions
+   * @param ready whether this gateway should get traffic (what gRPC health and {@code /readyz} say)
    * @param breakerOpen whether the upstream circuit breaker is open
    * @param engineHealthy whether the engine (Redis pub/sub link) delivers
    * @param engineLagSeconds the engine's last round-trip lag; negative when unknown
@@ -64,6 +65,7 @@ public final class GatewayMetrics implements SessionMetrics {
   public GatewayMetrics(
       Meter meter,
       LongSupplier subscriptions,
+      BooleanSupplier ready,
       BooleanSupplier breakerOpen,
       BooleanSupplier engineHealthy,
       DoubleSupplier engineLagSeconds,
@@ -88,6 +90,18 @@ public final class GatewayMetrics implements SessionMetrics {
     historyReads =
         meter.counterBuilder("chat.gateway.history.reads").setDescription("Reads of missed events by resumes, subscribes from a position and gap repairs, by source (cache or core)").build();
     historyEvents = meter.counterBuilder("chat.gateway.history.events").setDescription("Missed events sent from history, by source (cache or core)").build();
+    // Counters exist at 0 from the start, like the connections gauge: a dashboard shows 0 rather than
+    // "no data", and rate() and increase() in alerts see the first event as one.
+    for (String transport : List.of("grpc", "websocket")) {
+      sessionsOpened.add(0, of(TRANSPORT, transport));
+    }
+    for (LongCounter counter : List.of(framesRateLimited, slowConsumersCut, eventsSent, fanoutDeliveries, presenceDeliveries)) {
+      counter.add(0);
+    }
+    for (Attributes source : List.of(FROM_CACHE, FROM_CORE)) {
+      historyReads.add(0, source);
+      historyEvents.add(0, source);
+    }
     fanoutDuration =
         meter.histogramBuilder("chat.gateway.fanout.duration").setUnit("s").setDescription("Time to offer one envelope to all its local subscribers")
             .setExplicitBucketBoundariesAdvice(List.of(0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1)).build();
@@ -113,6 +127,8 @@ public final class GatewayMetrics implements SessionMetrics {
     meter.counterBuilder("chat.gateway.profile_events.refused")
         .setDescription("Events refused because their profile sent MAX_PROFILE_EVENTS_PER_SECOND in that second")
         .buildWithCallback(m -> m.record(profileRates.refused()));
+    meter.gaugeBuilder("chat.gateway.ready").ofLongs().setDescription("1 while this gateway should get traffic: serving, not draining, breaker closed, engine delivering (gRPC health, /readyz)")
+        .buildWithCallback(m -> m.record(ready.getAsBoolean() ? 1 : 0));
     meter.gaugeBuilder("chat.gateway.upstream.breaker_open").ofLongs().setDescription("1 while the circuit breaker to the core is open")
         .buildWithCallback(m -> m.record(breakerOpen.getAsBoolean() ? 1 : 0));
     meter.gaugeBuilder("chat.gateway.engine.healthy").ofLongs().setDescription("1 while the engine (Redis pub/sub) delivers")

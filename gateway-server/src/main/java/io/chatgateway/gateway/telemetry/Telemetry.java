@@ -7,6 +7,7 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.opentelemetry.instrumentation.runtimemetrics.java8.RuntimeMetrics;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.resources.Resource;
@@ -22,7 +23,7 @@ import java.net.URI;
 import java.util.Optional;
 
 /**
- * The gateway's OpenTelemetry SDK. Metrics go to a Prometheus reader that {@link #scrape} renders for
+ * The gateway's OpenTelemetry SDK, with the JVM's runtime metrics. Metrics go to a Prometheus reader that {@link #scrape} renders for
  * {@code GET /metrics}. Spans are sampled when their parent is (or for new traces), always
  * propagated, and exported over OTLP/HTTP only when an endpoint is configured. Built once; closed at
  * shutdown.
@@ -32,6 +33,7 @@ public final class Telemetry implements AutoCloseable {
   public static final String INSTRUMENTATION = "io.chatgateway.gateway";
 
   private final OpenTelemetrySdk sdk;
+  private final RuntimeMetrics runtime;
   private final PrometheusMetricReader prometheus;
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
@@ -57,6 +59,9 @@ public final class Telemetry implements AutoCloseable {
             .setTracerProvider(tracing.build())
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
             .build();
+    // The JVM's own series (jvm_memory_used_bytes, jvm_gc_duration_seconds, jvm_buffer_memory_used_bytes,
+    // jvm_file_descriptor_count, ...), which the dashboard and alerts in deploy/ read.
+    this.runtime = RuntimeMetrics.builder(sdk).emitExperimentalTelemetry().build();
   }
 
   public Meter meter() {
@@ -88,6 +93,7 @@ public final class Telemetry implements AutoCloseable {
 
   @Override
   public void close() {
+    runtime.close();
     sdk.close();
   }
 }

@@ -126,6 +126,9 @@ class DeployManifestsTest {
         assertEquals("prometheus", trigger.path("type").asText());
         assertTrue(trigger.path("metadata").path("query").asText().contains(GatewayMetrics.ACTIVE_CONNECTIONS_PROMETHEUS));
         assertEquals("chat-gateway", document.node().path("spec").path("scaleTargetRef").path("name").asText());
+      } else if (document.key().equals("monitoring.coreos.com/v1/PrometheusRule")) {
+        // MonitoringTest checks its alerts against the gateway's series and the runbooks.
+        assertFalse(document.node().path("spec").path("groups").path(0).path("rules").isEmpty(), document.file() + ": rules");
       } else {
         throw new AssertionError(document.file() + ": no schema check for " + document.key());
       }
