@@ -11,6 +11,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A core written for tests of streamed answers: a real gRPC server on a free port whose {@code
  * SearchRooms} does what the query says: "fail" streams two rooms and then fails RESOURCE_EXHAUSTED,
- * "endless" streams until cancelled (and records the cancel), "flood" streams {@link #FLOOD} rooms
+ * "endless…" streams until cancelled (and records the query it was cancelled with), "flood" streams {@link #FLOOD} rooms
  * as fast as flow control lets it (and records when it has to wait). Everything else is
  * UNIMPLEMENTED.
  */
@@ -28,7 +30,8 @@ final class StreamingCore extends ChatServiceGrpc.ChatServiceImplBase implements
   static final String PADDING = "x".repeat(1_000);
 
   final Server server;
-  final AtomicBoolean endlessCancelled = new AtomicBoolean();
+  /** The queries of "endless" streams the core saw cancelled. */
+  final Set<String> cancelled = ConcurrentHashMap.newKeySet();
   final AtomicInteger floodSent = new AtomicInteger();
   /** When the flood last found its call not ready with answers left to send; 0 while it sends. */
   final AtomicLong floodWaitingSince = new AtomicLong();
@@ -54,14 +57,15 @@ final class StreamingCore extends ChatServiceGrpc.ChatServiceImplBase implements
   @Override
   public void searchRooms(SearchRoomsRequest request, StreamObserver<SearchRoomsResponse> responses) {
     ServerCallStreamObserver<SearchRoomsResponse> call = (ServerCallStreamObserver<SearchRoomsResponse>) responses;
-    switch (request.getQuery()) {
+    String query = request.getQuery();
+    switch (query.startsWith("endless") ? "endless" : query) {
       case "fail" -> {
         call.onNext(room(0, ""));
         call.onNext(room(1, ""));
         call.onError(Status.RESOURCE_EXHAUSTED.withDescription("the core gave up").asRuntimeException());
       }
       case "endless" -> {
-        call.setOnCancelHandler(() -> endlessCancelled.set(true));
+        call.setOnCancelHandler(() -> cancelled.add(query));
         AtomicInteger sent = new AtomicInteger();
         call.setOnReadyHandler(() -> {
           // One answer per readiness turn that still has room, for as long as the call lives.
