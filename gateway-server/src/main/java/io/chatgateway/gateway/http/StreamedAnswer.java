@@ -112,6 +112,8 @@ final class StreamedAnswer extends ClientCall.Listener<Message> {
   private void clientGone() {
     ended = true;
     call.cancel("the HTTP client went away", null);
+    // HTTP/1.1 (the port serves no HTTP/2): the connection carries only this exchange, and a write
+    // that failed left it unusable.
     IoUtils.safeClose(exchange.getConnection());
   }
 }

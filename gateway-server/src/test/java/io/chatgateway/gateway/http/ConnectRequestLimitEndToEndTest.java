@@ -42,12 +42,12 @@ class ConnectRequestLimitEndToEndTest {
       for (int i = 0; i < 2; i++) {
         held.add(startRequestWithoutItsLastByte(token));
       }
-      Await.until(Duration.ofSeconds(10), () -> metric("chat_gateway_connect_requests_in_flight") == 2, () -> "two requests in flight");
+      Await.until(Duration.ofSeconds(10), () -> gateway.metric("chat_gateway_connect_requests_in_flight") == 2, () -> "two requests in flight");
 
       HttpResponse<String> refused = post(token);
       assertEquals(429, refused.statusCode(), refused.body());
       assertTrue(refused.body().contains("\"code\":\"resource_exhausted\""), refused.body());
-      assertTrue(metric("chat_gateway_connect_requests_refused_total") >= 1, "refusals counted");
+      assertTrue(gateway.metric("chat_gateway_connect_requests_refused_total") >= 1, "refusals counted");
 
       Socket first = held.remove(0);
       first.getOutputStream().write(BODY.substring(BODY.length() - 1).getBytes(StandardCharsets.UTF_8));
@@ -55,7 +55,7 @@ class ConnectRequestLimitEndToEndTest {
       assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
       first.close();
 
-      Await.until(Duration.ofSeconds(10), () -> metric("chat_gateway_connect_requests_in_flight") == 1, () -> "the answered request gave its slot back");
+      Await.until(Duration.ofSeconds(10), () -> gateway.metric("chat_gateway_connect_requests_in_flight") == 1, () -> "the answered request gave its slot back");
       HttpResponse<String> served = post(token);
       assertEquals(200, served.statusCode(), served.body());
     } finally {
@@ -63,7 +63,7 @@ class ConnectRequestLimitEndToEndTest {
         socket.close();
       }
     }
-    Await.until(Duration.ofSeconds(10), () -> metric("chat_gateway_connect_requests_in_flight") == 0, () -> "a client that went away gave its slot back");
+    Await.until(Duration.ofSeconds(10), () -> gateway.metric("chat_gateway_connect_requests_in_flight") == 0, () -> "a client that went away gave its slot back");
   }
 
   /** A CreateRoom request whose body stops one byte short: in flight until that byte arrives. */
@@ -102,21 +102,5 @@ class ConnectRequestLimitEndToEndTest {
             .timeout(Duration.ofSeconds(10))
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** A series' value on the gateway's /metrics, 0 when absent. */
-  private static long metric(String series) {
-    try {
-      String text =
-          http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + gateway.server().httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-      for (String line : text.split("\n")) {
-        if (line.startsWith(series + " ") || line.startsWith(series + "{")) {
-          return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-        }
-      }
-      return 0;
-    } catch (IOException | InterruptedException e) {
-      throw new IllegalStateException("cannot read /metrics", e);
-    }
   }
 }

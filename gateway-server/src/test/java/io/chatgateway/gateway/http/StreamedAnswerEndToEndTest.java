@@ -71,6 +71,7 @@ class StreamedAnswerEndToEndTest {
     assertEquals(0, next(body).flags(), "a first answer");
     body.close();
     Await.until(Duration.ofSeconds(30), () -> core.cancelled.contains("endless"), "the core's call cancelled after the client went away");
+    Await.until(Duration.ofSeconds(10), () -> gateway.metric("chat_gateway_connect_requests_in_flight") == 0, "the stream gave its MAX_CONNECT_REQUESTS slot back");
   }
 
   @Test

@@ -15,6 +15,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.HashMap;
 import java.util.Map;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -128,6 +132,28 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
       request.addInitialMembers(SubscriptionSpec.newBuilder().setProfileId(member));
     }
     return as(owner).createRoom(request.build()).getRoom().getId();
+  }
+
+  /**
+   * The value of the first line of {@code series} (a name, with any labels) on the gateway's {@code
+   * /metrics} (its internal port when it has one), or 0 when it is not there.
+   */
+  public long metric(String series) {
+    int port = server.internalPort().orElse(server.httpPort());
+    try {
+      String text =
+          HttpClient.newHttpClient()
+              .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+              .body();
+      for (String line : text.split("\n")) {
+        if (line.startsWith(series + " ") || line.startsWith(series + "{")) {
+          return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return 0;
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new IllegalStateException("cannot read /metrics", e);
+    }
   }
 
   /** Call credentials sending {@code authorization: <value>} verbatim. */
