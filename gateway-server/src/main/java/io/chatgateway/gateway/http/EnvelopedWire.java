@@ -1,11 +1,17 @@
 package io.chatgateway.gateway.http;
 
 import com.google.protobuf.Message;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.StatusCodes;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A wire whose bodies are {@link Envelopes enveloped} messages: the answers go out one envelope
@@ -49,13 +55,34 @@ abstract sealed class EnvelopedWire implements RpcWire permits ConnectStreamWire
     return Envelopes.frame(0, codec.encode(message));
   }
 
-  /** The call's end with {@code status}, ready to write; nothing may follow it. */
-  abstract ByteBuffer endFrame(Status status);
+  /**
+   * The call's end with {@code status} and the core's {@code trailers}, ready to write; nothing may
+   * follow it.
+   */
+  abstract ByteBuffer endFrame(Status status, Metadata trailers);
+
+  /**
+   * {@code trailers} as text, name by name in order: binary ({@code -bin}) values in unpadded base64,
+   * as gRPC writes them on the wire. gRPC's own status headers are not among them.
+   */
+  static Map<String, List<String>> textOf(Metadata trailers) {
+    Map<String, List<String>> text = new LinkedHashMap<>();
+    for (String name : trailers.keys()) {
+      List<String> values = new ArrayList<>();
+      if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+        trailers.getAll(Metadata.Key.of(name, Metadata.BINARY_BYTE_MARSHALLER)).forEach(value -> values.add(Base64.getEncoder().withoutPadding().encodeToString(value)));
+      } else {
+        trailers.getAll(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER)).forEach(values::add);
+      }
+      text.put(name, values);
+    }
+    return text;
+  }
 
   @Override
   public final void answer(HttpServerExchange exchange, Message response) {
     ByteBuffer message = messageFrame(response);
-    ByteBuffer end = endFrame(Status.OK);
+    ByteBuffer end = endFrame(Status.OK, new Metadata());
     startAnswer(exchange);
     exchange.getResponseSender().send(ByteBuffer.allocate(message.remaining() + end.remaining()).put(message).put(end).flip());
   }
@@ -63,6 +90,6 @@ abstract sealed class EnvelopedWire implements RpcWire permits ConnectStreamWire
   @Override
   public final void fail(HttpServerExchange exchange, Status status) {
     startAnswer(exchange);
-    exchange.getResponseSender().send(endFrame(status));
+    exchange.getResponseSender().send(endFrame(status, new Metadata()));
   }
 }

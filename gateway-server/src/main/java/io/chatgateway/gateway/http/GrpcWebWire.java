@@ -1,6 +1,7 @@
 package io.chatgateway.gateway.http;
 
 import com.google.protobuf.Message;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HttpString;
@@ -12,8 +13,8 @@ import java.util.OptionalLong;
 
 /**
  * gRPC-Web ({@code application/grpc-web[+proto|+json]} and {@code application/grpc-web-text}): gRPC's
- * enveloped messages, with the trailers in a last envelope (flag {@code 0x80}) as {@code
- * name:value\r\n} lines instead of HTTP trailers, so it works over HTTP/1.1 and from browsers. In the
+ * enveloped messages, with the trailers (the status, and the core's own) in a last envelope (flag
+ * {@code 0x80}) as {@code name:value\r\n} lines instead of HTTP trailers, so it works over HTTP/1.1 and from browsers. In the
  * text form both bodies are base64; each answer is encoded on its own (padded pieces one after
  * another, as grpc-web clients read them). Immutable.
  */
@@ -73,12 +74,13 @@ final class GrpcWebWire extends EnvelopedWire {
   }
 
   @Override
-  ByteBuffer endFrame(Status status) {
-    StringBuilder trailers = new StringBuilder("grpc-status:").append(status.getCode().value()).append("\r\n");
+  ByteBuffer endFrame(Status status, Metadata trailers) {
+    StringBuilder lines = new StringBuilder("grpc-status:").append(status.getCode().value()).append("\r\n");
     if (!status.isOk()) {
-      trailers.append("grpc-message:").append(percentEncoded(ConnectUnaryWire.describe(status))).append("\r\n");
+      lines.append("grpc-message:").append(percentEncoded(ConnectUnaryWire.describe(status))).append("\r\n");
     }
-    return inTextIfSo(Envelopes.frame(TRAILERS, trailers.toString().getBytes(StandardCharsets.US_ASCII)));
+    textOf(trailers).forEach((name, values) -> values.forEach(value -> lines.append(name).append(':').append(value).append("\r\n")));
+    return inTextIfSo(Envelopes.frame(TRAILERS, lines.toString().getBytes(StandardCharsets.US_ASCII)));
   }
 
   private ByteBuffer inTextIfSo(ByteBuffer frame) {

@@ -14,7 +14,7 @@ import org.xnio.channels.StreamSinkChannel;
  * Relays a server-streaming call to the core into an HTTP response on an {@link EnvelopedWire}, answer
  * by answer: the next answer is asked of the core only when the last one has been written and flushed
  * to the socket, so a slow reader never makes the gateway buffer a fast core's answers (at most one
- * answer per call is held). The call's status follows the last answer. A client that goes away
+ * answer per call is held). The call's status and the core's trailers follow the last answer. A client that goes away
  * cancels the call at the next write.
  *
  * <p>Threading: the call's callbacks come on gRPC's threads and only hand frames over; the response
@@ -59,7 +59,7 @@ final class StreamedAnswer extends ClientCall.Listener<Message> {
 
   @Override
   public void onClose(Status status, Metadata trailers) {
-    ByteBuffer frame = wire.endFrame(status);
+    ByteBuffer frame = wire.endFrame(status, trailers);
     exchange.getIoThread().execute(() -> write(frame, true));
   }
 

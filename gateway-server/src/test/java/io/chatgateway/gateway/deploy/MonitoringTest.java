@@ -74,9 +74,14 @@ class MonitoringTest {
         Duration.ofSeconds(20),
         () -> {
           Set<String> series = scrape();
-          return series.contains("chat_gateway_fanout_duration_seconds_bucket") && series.contains("chat_gateway_engine_lag_seconds");
+          if (!series.contains("jvm_gc_duration_seconds_sum")) {
+            System.gc(); // GC time is recorded per collection: there must have been one
+          }
+          return series.contains("chat_gateway_fanout_duration_seconds_bucket")
+              && series.contains("chat_gateway_engine_lag_seconds")
+              && series.contains("jvm_gc_duration_seconds_sum");
         },
-        "fan-out and engine lag series exported");
+        "fan-out, engine lag and GC series exported");
     exported = scrape();
   }
 

@@ -7,6 +7,8 @@ import static io.chatgateway.gateway.http.EnvelopedCalls.start;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
 import io.chatgateway.gateway.http.EnvelopedCalls.Frame;
 import io.chatgateway.gateway.testing.Await;
 import io.chatgateway.gateway.testing.GatewayExtension;
@@ -56,11 +58,18 @@ class StreamedAnswerEndToEndTest {
     assertEquals("room-1", SearchRoomsResponse.parseFrom(connect.get(1).payload()).getRoom().getId());
     assertEquals(0x02, connect.get(2).flags());
     assertTrue(connect.get(2).text().contains("\"code\":\"resource_exhausted\"") && connect.get(2).text().contains("the core gave up"), connect.get(2).text());
+    Struct.Builder end = Struct.newBuilder();
+    JsonFormat.parser().merge(connect.get(2).text(), end);
+    Struct metadata = end.getFieldsOrThrow("metadata").getStructValue();
+    assertEquals("quota", metadata.getFieldsOrThrow("x-core-reason").getListValue().getValues(0).getStringValue(), "the core's trailers");
+    assertEquals("AQL/", metadata.getFieldsOrThrow("x-core-detail-bin").getListValue().getValues(0).getStringValue(), "binary ones in base64");
 
     List<Frame> grpcWeb = readAll(start(port(), "SearchRooms", "application/grpc-web+proto", token, request).body());
     assertEquals(3, grpcWeb.size(), grpcWeb.toString());
     assertEquals("8", grpcWeb.get(2).trailers().get("grpc-status"));
     assertEquals("the core gave up", grpcWeb.get(2).trailers().get("grpc-message"));
+    assertEquals("quota", grpcWeb.get(2).trailers().get("x-core-reason"));
+    assertEquals("AQL/", grpcWeb.get(2).trailers().get("x-core-detail-bin"));
   }
 
   @Test

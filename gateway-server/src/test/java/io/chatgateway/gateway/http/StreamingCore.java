@@ -4,6 +4,7 @@ import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.Room;
 import io.chatgateway.proto.v1.SearchRoomsRequest;
 import io.chatgateway.proto.v1.SearchRoomsResponse;
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -19,12 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A core written for tests of streamed answers: a real gRPC server on a free port whose {@code
- * SearchRooms} does what the query says: "fail" streams two rooms and then fails RESOURCE_EXHAUSTED,
- * "endless…" streams until cancelled (and records the query it was cancelled with), "flood" streams {@link #FLOOD} rooms
- * as fast as flow control lets it (and records when it has to wait). Everything else is
- * UNIMPLEMENTED.
+ * SearchRooms} does what the query says. "fail" streams two rooms, then fails RESOURCE_EXHAUSTED
+ * with trailers of its own ({@code x-core-reason: quota}, {@code x-core-detail-bin}). A query that
+ * starts with "endless" streams until cancelled and records that query when it is. "flood" streams
+ * {@link #FLOOD} rooms as fast as flow control lets it and records when it has to wait. Other
+ * queries fail INVALID_ARGUMENT; other methods are UNIMPLEMENTED.
  */
-/** The test's core: SearchRooms by query, "fail", "endless" or "flood". */
 final class StreamingCore extends ChatServiceGrpc.ChatServiceImplBase implements AutoCloseable {
   static final int FLOOD = 60_000;
   static final String PADDING = "x".repeat(1_000);
@@ -62,7 +63,10 @@ final class StreamingCore extends ChatServiceGrpc.ChatServiceImplBase implements
       case "fail" -> {
         call.onNext(room(0, ""));
         call.onNext(room(1, ""));
-        call.onError(Status.RESOURCE_EXHAUSTED.withDescription("the core gave up").asRuntimeException());
+        Metadata trailers = new Metadata();
+        trailers.put(Metadata.Key.of("x-core-reason", Metadata.ASCII_STRING_MARSHALLER), "quota");
+        trailers.put(Metadata.Key.of("x-core-detail-bin", Metadata.BINARY_BYTE_MARSHALLER), new byte[] {1, 2, (byte) 0xff});
+        call.onError(Status.RESOURCE_EXHAUSTED.withDescription("the core gave up").asRuntimeException(trailers));
       }
       case "endless" -> {
         call.setOnCancelHandler(() -> cancelled.add(query));
