@@ -155,6 +155,12 @@ public final class WebSocketBridge {
     exchange.addExchangeCompleteListener((done, next) -> {
       if (done.getStatusCode() != StatusCodes.SWITCHING_PROTOCOLS) {
         ticket.release();
+      } else {
+        // Undertow keeps the upgraded exchange reachable for the socket's life; its headers are
+        // ~2 KB that no one reads again (onConnect, which runs after this, reads only attachments).
+        done.getRequestHeaders().clear();
+        done.getResponseHeaders().clear();
+        done.getQueryParameters().clear();
       }
       next.proceed();
     });
