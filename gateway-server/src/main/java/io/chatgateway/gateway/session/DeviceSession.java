@@ -192,6 +192,7 @@ public final class DeviceSession {
     if (!lifecycle.open()) {
       return;
     }
+    transport.keepAlive(nowNanos);
     boolean identified = lifecycle.identified();
     long idleLimit = identified ? config.connectionTimeout().toNanos() : Math.min(config.connectionTimeout().toNanos(), config.helloTimeout().toNanos());
     if (nowNanos - lastActivityNanos >= idleLimit && lifecycle.beginClosing()) {

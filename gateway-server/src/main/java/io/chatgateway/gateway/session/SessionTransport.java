@@ -24,4 +24,11 @@ public interface SessionTransport {
 
   /** Lets the transport deliver {@code count} more inbound frames (inbound flow control). */
   void requestFrames(int count);
+
+  /**
+   * Called by the session sweeper, on its one thread, every sweep (250 ms) while the session is
+   * open: a transport that must show its peer and the network between that the connection lives
+   * (WebSocket pings) does so here when it is due, with no timer of its own per connection.
+   */
+  default void keepAlive(long nowNanos) {}
 }

@@ -28,6 +28,7 @@ public final class WsClient extends RecordingClient implements WebSocket.Listene
   private final AtomicReference<Integer> closeCode = new AtomicReference<>();
   private final AtomicReference<String> closeReason = new AtomicReference<>();
   private final AtomicInteger binaryFrames = new AtomicInteger();
+  private final AtomicInteger pings = new AtomicInteger();
   private final boolean reading;
   private volatile WebSocket socket;
 
@@ -52,6 +53,19 @@ public final class WsClient extends RecordingClient implements WebSocket.Listene
 
   public static WsClient connect(URI uri) {
     return connect(uri, Map.of(), true);
+  }
+
+  /** Counts the server's pings; the JDK answers each with a pong. */
+  @Override
+  public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+    pings.incrementAndGet();
+    webSocket.request(1);
+    return null;
+  }
+
+  /** Pings received from the server so far. */
+  public int pings() {
+    return pings.get();
   }
 
   @Override

@@ -26,7 +26,6 @@ import io.undertow.websockets.core.BufferedBinaryMessage;
 import io.undertow.websockets.core.BufferedTextMessage;
 import io.undertow.websockets.core.CloseMessage;
 import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.WebSockets;
 import io.chatgateway.gateway.auth.ServicePrincipals;
 import io.chatgateway.gateway.limits.StreamAdmission;
 import io.grpc.StatusException;
@@ -196,19 +195,18 @@ public final class WebSocketBridge {
     channel.resumeReceives();
   }
 
-  /** One socket: its transport, its session once authenticated, and its server pings. */
+  /** One socket: its transport (which pings the client, see {@link WebSocketTransport#keepAlive}) and its session once authenticated. */
   private final class Connection extends AbstractReceiveListener {
     private final WebSocketChannel channel;
     private final WebSocketTransport transport;
     private volatile DeviceSession session;
-    private volatile ScheduledFuture<?> pings;
     // True while this socket holds a slot of `unauthenticated`; whoever clears it gives the slot back.
     private final AtomicBoolean awaitingHello = new AtomicBoolean();
     private volatile ScheduledFuture<?> helloDeadline;
 
     Connection(WebSocketChannel channel, InetAddress client) {
       this.channel = channel;
-      this.transport = new WebSocketTransport(channel, client);
+      this.transport = new WebSocketTransport(channel, client, pingInterval);
     }
 
     /**
@@ -251,10 +249,6 @@ public final class WebSocketBridge {
       opened.runOnIoThread(channel.getIoThread());
       transport.onWritable(opened::onWritable);
       session = opened;
-      long every = pingInterval.toMillis();
-      pings =
-          scheduler.scheduleWithFixedDelay(
-              () -> WebSockets.sendPing(ByteBuffer.allocate(0), channel, null), every, every, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -356,10 +350,6 @@ public final class WebSocketBridge {
 
     void closed() {
       leaveUnauthenticated();
-      ScheduledFuture<?> running = pings;
-      if (running != null) {
-        running.cancel(false);
-      }
       DeviceSession current = session;
       if (current != null) {
         current.onTransportClosed();

@@ -11,6 +11,7 @@ import io.undertow.websockets.core.WebSockets;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xnio.IoUtils;
@@ -51,11 +52,32 @@ final class WebSocketTransport implements SessionTransport {
   private volatile Runnable onWritable = () -> {};
   private volatile boolean closed;
   private final InetAddress client;
+  private final long pingIntervalNanos;
+  private long nextPingNanos; // the sweeper's thread only; 0 until its first call
 
   /** @param client the client's address, behind trusted proxies the one they forwarded */
-  WebSocketTransport(WebSocketChannel channel, InetAddress client) {
+  /**
+   * @param pingInterval how often the server pings the client ({@link #keepAlive}), so that proxies
+   *     and NATs see traffic on a quiet socket
+   */
+  WebSocketTransport(WebSocketChannel channel, InetAddress client, Duration pingInterval) {
     this.channel = channel;
     this.client = client;
+    this.pingIntervalNanos = pingInterval.toNanos();
+  }
+
+  /** Pings the client when a ping interval has passed since the last (the first one after one interval). */
+  @Override
+  public void keepAlive(long nowNanos) {
+    if (closed) {
+      return;
+    }
+    if (nextPingNanos == 0) {
+      nextPingNanos = nowNanos + pingIntervalNanos;
+    } else if (nowNanos - nextPingNanos >= 0) {
+      nextPingNanos = nowNanos + pingIntervalNanos;
+      WebSockets.sendPing(ByteBuffer.allocate(0), channel, null);
+    }
   }
 
   void onWritable(Runnable callback) {
