@@ -3,15 +3,27 @@ package io.chatgateway.gateway.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatgateway.device.BearerCredentials;
 import io.chatgateway.gateway.testing.Await;
 import io.chatgateway.gateway.testing.DeviceClient;
 import io.chatgateway.gateway.testing.RedisExtension;
+import io.chatgateway.gateway.testing.TestTokens;
+import io.chatgateway.proto.v1.AddRoomSubscriptionsRequest;
+import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.ErrorCode;
+import io.chatgateway.proto.v1.EventType;
+import io.chatgateway.proto.v1.HelloFrame;
+import io.chatgateway.proto.v1.NotifyProfilesRequest;
 import io.chatgateway.proto.v1.PresenceStatus;
 import io.chatgateway.proto.v1.ReconnectReason;
+import io.chatgateway.proto.v1.RoomEvent;
+import io.chatgateway.proto.v1.SendEventRequest;
 import io.chatgateway.proto.v1.ServerEvent;
+import io.chatgateway.proto.v1.SubscribeReason;
 import io.chatgateway.proto.v1.SubscriptionSpec;
+import io.chatgateway.proto.v1.TextPayload;
+import io.chatgateway.proto.v1.UserNotice;
 import io.grpc.Status;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -71,20 +83,20 @@ class MultiGatewayRedisTest {
 
   @Test
   void aFollowerOnOneGatewayIsSubscribedToARoomItWasAddedToThroughAnother() {
-    String room = cluster.as(0, "hana").createRoom(io.chatgateway.proto.v1.CreateRoomRequest.newBuilder().setName("later").build()).getRoom().getId();
+    String room = cluster.as(0, "hana").createRoom(CreateRoomRequest.newBuilder().setName("later").build()).getRoom().getId();
     DeviceClient follower = cluster.device(1, "ivo", "phone");
-    follower.hello(io.chatgateway.proto.v1.HelloFrame.newBuilder().addCapabilities("follow_rooms").build());
+    follower.hello(HelloFrame.newBuilder().addCapabilities("follow_rooms").build());
     // The profile's channel is subscribed on gw-b once the session is past hello: wait until Redis has it.
     Await.until(Duration.ofSeconds(10), () -> inspect.pubsubChannels("chat:user:{ivo}").size() == 1, "gw-b listens to ivo's channel");
-    cluster.as(0, "hana").addRoomSubscriptions(io.chatgateway.proto.v1.AddRoomSubscriptionsRequest.newBuilder()
-        .setRoomId(room).addMembers(io.chatgateway.proto.v1.SubscriptionSpec.newBuilder().setProfileId("ivo")).build());
-    ServerEvent added = follower.await(e -> e.hasSubscribed() && e.getSubscribed().getReason() == io.chatgateway.proto.v1.SubscribeReason.SUBSCRIBE_REASON_ADDED_TO_ROOM,
+    cluster.as(0, "hana").addRoomSubscriptions(AddRoomSubscriptionsRequest.newBuilder()
+        .setRoomId(room).addMembers(SubscriptionSpec.newBuilder().setProfileId("ivo")).build());
+    ServerEvent added = follower.await(e -> e.hasSubscribed() && e.getSubscribed().getReason() == SubscribeReason.SUBSCRIBE_REASON_ADDED_TO_ROOM,
         "subscribed on gw-b after being added through gw-a");
     assertEquals(room, added.getSubscribed().getResults(0).getRoomId());
     assertTrue(added.getSubscribed().getResults(0).getOk());
-    cluster.as(2, "hana").sendEvent(io.chatgateway.proto.v1.SendEventRequest.newBuilder().setRoomId(room)
-        .setEvent(io.chatgateway.proto.v1.RoomEvent.newBuilder().setType(io.chatgateway.proto.v1.EventType.EVENT_TYPE_MESSAGE)
-            .setText(io.chatgateway.proto.v1.TextPayload.newBuilder().setText("hi ivo"))).build());
+    cluster.as(2, "hana").sendEvent(SendEventRequest.newBuilder().setRoomId(room)
+        .setEvent(RoomEvent.newBuilder().setType(EventType.EVENT_TYPE_MESSAGE)
+            .setText(TextPayload.newBuilder().setText("hi ivo"))).build());
     follower.await(e -> e.hasRoomEvent() && e.getRoomEvent().getText().getText().equals("hi ivo"), "the room's message, sent through gw-c");
     follower.close();
     Await.until(Duration.ofSeconds(10), () -> inspect.pubsubChannels("chat:user:{ivo}").isEmpty(), "the profile's channel dropped with its last session");
@@ -98,11 +110,11 @@ class MultiGatewayRedisTest {
     DeviceClient onC = cluster.device(2, "nora", "laptop");
     onC.hello();
     Await.until(Duration.ofSeconds(10), () -> inspect.pubsubNumsub("chat:user:{nora}").get("chat:user:{nora}") == 2, "gw-b and gw-c listen to nora's channel");
-    String token = io.chatgateway.gateway.testing.TestTokens.hs256(
-        io.chatgateway.gateway.testing.TestTokens.claims("reminders", null).claim("scope", "chat.service").claim("client_id", "reminders-client"));
-    io.chatgateway.proto.v1.ChatServiceGrpc.newBlockingStub(cluster.channels.get(0)).withCallCredentials(io.chatgateway.device.BearerCredentials.of(token))
-        .notifyProfiles(io.chatgateway.proto.v1.NotifyProfilesRequest.newBuilder().addProfileIds("nora")
-            .setNotice(io.chatgateway.proto.v1.UserNotice.newBuilder().setKind("reminder").setText("stand-up in 5")).build());
+    String token = TestTokens.hs256(
+        TestTokens.claims("reminders", null).claim("scope", "chat.service").claim("client_id", "reminders-client"));
+    ChatServiceGrpc.newBlockingStub(cluster.channels.get(0)).withCallCredentials(BearerCredentials.of(token))
+        .notifyProfiles(NotifyProfilesRequest.newBuilder().addProfileIds("nora")
+            .setNotice(UserNotice.newBuilder().setKind("reminder").setText("stand-up in 5")).build());
     for (DeviceClient device : List.of(onB, onC)) {
       assertEquals("stand-up in 5", device.await(ServerEvent::hasNotice, "the notice on another gateway").getNotice().getText());
       device.close();

@@ -10,6 +10,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.chatgateway.gateway.http.EnvelopedCalls.Frame;
 import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.gateway.testing.TestTokens;
+import io.chatgateway.proto.v1.CreateRoomRequest;
 import io.chatgateway.proto.v1.GetRoomRequest;
 import io.chatgateway.proto.v1.GetRoomResponse;
 import io.chatgateway.proto.v1.SearchRoomsRequest;
@@ -19,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +47,7 @@ class HttpRpcProtocolsEndToEndTest {
   static void rooms() {
     token = TestTokens.valid(OWNER, "browser");
     for (String room : ROOMS) {
-      gateway.as(OWNER).createRoom(io.chatgateway.proto.v1.CreateRoomRequest.newBuilder().setRoomId(room).setName("room " + room).build());
+      gateway.as(OWNER).createRoom(CreateRoomRequest.newBuilder().setRoomId(room).setName("room " + room).build());
     }
   }
 
@@ -115,7 +117,7 @@ class HttpRpcProtocolsEndToEndTest {
     assertEquals("application/grpc-web-text+proto", text.headers().firstValue("Content-Type").orElse(""));
     assertSearchAnswers(readAll(EnvelopedCalls.decodeText(text.body())));
     // A text body in two padded pieces, as clients that encode per write send it.
-    byte[] pieces = concat(Base64.getEncoder().encode(java.util.Arrays.copyOfRange(search, 0, 4)), Base64.getEncoder().encode(java.util.Arrays.copyOfRange(search, 4, search.length)));
+    byte[] pieces = concat(Base64.getEncoder().encode(Arrays.copyOfRange(search, 0, 4)), Base64.getEncoder().encode(Arrays.copyOfRange(search, 4, search.length)));
     assertSearchAnswers(readAll(EnvelopedCalls.decodeText(start(port(), "SearchRooms", "application/grpc-web-text", token, pieces).body())));
 
     List<Frame> json = readAll(start(port(), "GetRoom", "application/grpc-web+json", token, envelope("{\"roomId\":\"web-b\"}")).body());
@@ -204,7 +206,7 @@ class HttpRpcProtocolsEndToEndTest {
   }
 
   private static byte[] concat(byte[] first, byte[] second) {
-    byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+    byte[] both = Arrays.copyOf(first, first.length + second.length);
     System.arraycopy(second, 0, both, first.length, second.length);
     return both;
   }

@@ -1,7 +1,7 @@
 package io.chatgateway.gateway.testing;
 
-import io.chatgateway.gateway.GatewayServer;
 import io.chatgateway.device.BearerCredentials;
+import io.chatgateway.gateway.GatewayServer;
 import io.chatgateway.gateway.config.GatewayConfig;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.CreateRoomRequest;
@@ -13,12 +13,13 @@ import io.chatgateway.proto.v1.TextPayload;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.util.HashMap;
-import java.util.Map;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -67,7 +68,7 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
    * overrides}; an empty value removes a default. For tests that start gateways themselves. The
    * caller closes it.
    */
-  public static GatewayServer start(Map<String, String> overrides) throws java.io.IOException {
+  public static GatewayServer start(Map<String, String> overrides) throws IOException {
     return GatewayServer.start(GatewayConfig.fromEnvironment(environment(overrides)));
   }
 
@@ -134,26 +135,29 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
     return as(owner).createRoom(request.build()).getRoom().getId();
   }
 
-  /**
-   * The value of the first line of {@code series} (a name, with any labels) on the gateway's {@code
-   * /metrics} (its internal port when it has one), or 0 when it is not there.
-   */
-  public long metric(String series) {
+  /** The gateway's {@code /metrics} text, from its internal port when it has one. */
+  public String metricsText() {
     int port = server.internalPort().orElse(server.httpPort());
     try {
-      String text =
-          HttpClient.newHttpClient()
-              .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
-              .body();
-      for (String line : text.split("\n")) {
-        if (line.startsWith(series + " ") || line.startsWith(series + "{")) {
-          return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-        }
-      }
-      return 0;
-    } catch (java.io.IOException | InterruptedException e) {
+      return HttpClient.newHttpClient()
+          .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException | InterruptedException e) {
       throw new IllegalStateException("cannot read /metrics", e);
     }
+  }
+
+  /**
+   * The value of the first line of {@code series} (a name, with any labels) on the gateway's {@code
+   * /metrics}, or 0 when it is not there.
+   */
+  public long metric(String series) {
+    for (String line : metricsText().split("\n")) {
+      if (line.startsWith(series + " ") || line.startsWith(series + "{")) {
+        return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
   }
 
   /** Call credentials sending {@code authorization: <value>} verbatim. */
