@@ -36,6 +36,7 @@ import io.chatgateway.gateway.limits.AddressLimits;
 import io.chatgateway.gateway.limits.StreamAdmission;
 import io.chatgateway.gateway.tls.TlsMaterial;
 import io.chatgateway.gateway.transport.grpc.GrpcServers;
+import io.chatgateway.gateway.transport.grpc.HeaderTableRelease;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -141,15 +142,17 @@ public final class GatewayServer implements AutoCloseable {
             Clock.systemUTC(), System::nanoTime);
     built.set(sessions);
     List<ServedHere<?, ?>> servedHere = List.of(new PresenceLookup(sessions.presence(), backplane.directory(), core));
+    HeaderTableRelease headerTables = new HeaderTableRelease();
     this.grpcServer =
         GrpcServers.builder(
                 config.grpcPort(),
                 tls.map(TlsMaterial::serverCredentials).orElseGet(InsecureServerCredentials::create),
+                headerTables,
                 callExecutor,
                 verifier,
                 List.of(
                     ServerInterceptors.intercept(
-                        ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining, admission), servedHere),
+                        ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining, admission, headerTables), servedHere),
                         new AuthInterceptor(verifier, config.principals()),
                         tracing.server()),
                     readiness.health().getHealthService().bindService(),

@@ -39,21 +39,24 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
   private final SessionServices services;
   private final BooleanSupplier draining;
   private final StreamAdmission admission;
+  private final HeaderTableRelease headerTables;
 
-  public ConnectHandler(SessionServices services, BooleanSupplier draining, StreamAdmission admission) {
+  public ConnectHandler(SessionServices services, BooleanSupplier draining, StreamAdmission admission, HeaderTableRelease headerTables) {
     this.services = requireNonNull(services, "services");
     this.draining = requireNonNull(draining, "draining");
     this.admission = requireNonNull(admission, "admission");
+    this.headerTables = requireNonNull(headerTables, "headerTables");
   }
 
   /**
    * {@code Connect} bound to a handler: frames arrive as raw bytes (the session decodes them with
    * its own limits) and events leave as the bytes they were encoded to once.
    */
-  public static ServerMethodDefinition<byte[], OutboundEvent> definition(SessionServices services, BooleanSupplier draining, StreamAdmission admission) {
+  public static ServerMethodDefinition<byte[], OutboundEvent> definition(
+      SessionServices services, BooleanSupplier draining, StreamAdmission admission, HeaderTableRelease headerTables) {
     MethodDescriptor<byte[], OutboundEvent> method =
         ChatServiceGrpc.getConnectMethod().toBuilder(RawBytesMarshaller.INSTANCE, OutboundEventMarshaller.INSTANCE).build();
-    return ServerMethodDefinition.create(method, new ConnectHandler(services, draining, admission));
+    return ServerMethodDefinition.create(method, new ConnectHandler(services, draining, admission, headerTables));
   }
 
   @Override
@@ -73,6 +76,7 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
       return new ServerCall.Listener<>() {};
     }
     DeviceSession session = DeviceSession.open(services, new CallTransport(call, ticket.client()), token);
+    headerTables.release(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
     call.request(1);
     return new ServerCall.Listener<>() {
       private boolean placed; // callbacks of one call never overlap

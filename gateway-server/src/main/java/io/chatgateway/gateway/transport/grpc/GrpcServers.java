@@ -25,11 +25,21 @@ public final class GrpcServers {
    *     ever authenticating
    * @param maxConnectionAge zero: connections live as long as they are used
    * @param credentials TLS or plaintext ({@link io.grpc.InsecureServerCredentials})
+   * @param headerTables watches the connections, so that the device streams among {@code services}
+   *     can release their header tables
    */
   public static NettyServerBuilder builder(
-      int port, ServerCredentials credentials, Executor executor, JwtVerifier verifier, List<ServerServiceDefinition> services, Duration helloWindow, Duration maxConnectionAge, Duration maxConnectionAgeGrace) {
+      int port,
+      ServerCredentials credentials,
+      HeaderTableRelease headerTables,
+      Executor executor,
+      JwtVerifier verifier,
+      List<ServerServiceDefinition> services,
+      Duration helloWindow,
+      Duration maxConnectionAge,
+      Duration maxConnectionAgeGrace) {
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(port), credentials)
+        NettyServerBuilder.forAddress(new InetSocketAddress(port), headerTables.credentials(credentials))
             // Direct, so that choosing a call's executor costs no hop of its own (see CallExecutors).
             .directExecutor()
             .callExecutor(new CallExecutors(verifier, executor))

@@ -3,14 +3,9 @@ package io.chatgateway.gateway.transport.grpc;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatgateway.gateway.testing.GatewayExtension;
-import java.io.DataInputStream;
 import java.io.EOFException;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,39 +20,23 @@ class ConnectionWithoutCallsTest {
 
   @RegisterExtension static final GatewayExtension gateway = GatewayExtension.withEnv(Map.of("HELLO_TIMEOUT_SEC", "1"));
 
-  static final int PING = 0x6;
-  static final int GOAWAY = 0x7;
-
   @Test
-  void aConnectionThatNeverOpensACallIsClosedAfterTheHelloWindow() throws IOException {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("localhost", gateway.server().grpcPort()), 5_000);
-      socket.setSoTimeout(20_000);
-      OutputStream out = socket.getOutputStream();
-      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.write(new byte[] {0, 0, 0, 0x4, 0, 0, 0, 0, 0}); // empty SETTINGS
-      out.flush();
-      DataInputStream in = new DataInputStream(socket.getInputStream());
+  void aConnectionThatNeverOpensACallIsClosedAfterTheHelloWindow() throws Exception {
+    try (RawHttp2Peer peer = RawHttp2Peer.connect(gateway.server().grpcPort(), Duration.ofSeconds(20))) {
       long start = System.nanoTime();
       Duration goAwayAfter = null;
       try {
         while (true) {
-          int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
-          int type = in.readUnsignedByte();
-          int flags = in.readUnsignedByte();
-          in.readInt(); // stream id
-          byte[] payload = in.readNBytes(length);
-          if (type == 0x4 && (flags & 0x1) == 0) {
-            out.write(new byte[] {0, 0, 0, 0x4, 0x1, 0, 0, 0, 0}); // SETTINGS ACK
-          } else if (type == PING && (flags & 0x1) == 0) {
-            out.write(new byte[] {0, 0, 8, PING, 0x1, 0, 0, 0, 0});
-            out.write(payload); // a live peer answers pings
-          } else if (type == GOAWAY && goAwayAfter == null) {
+          RawHttp2Peer.Frame frame = peer.read();
+          if (frame.type() == RawHttp2Peer.SETTINGS && !frame.isAck()) {
+            peer.acknowledge(frame);
+          } else if (frame.type() == RawHttp2Peer.PING && !frame.isAck()) {
+            peer.answer(frame); // a live peer answers pings
+          } else if (frame.type() == RawHttp2Peer.GOAWAY && goAwayAfter == null) {
             goAwayAfter = Duration.ofNanos(System.nanoTime() - start);
           }
-          out.flush();
         }
-      } catch (EOFException | java.net.SocketException closed) {
+      } catch (EOFException | SocketException closed) {
         // the gateway ended the connection
       } catch (SocketTimeoutException e) {
         throw new AssertionError("a connection without calls was kept open for 20 s", e);

@@ -58,7 +58,7 @@ class GrpcServersTest {
   void start() throws Exception {
     JwtVerifier verifier = JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", TestTokens.SECRET, "OAUTH2_ISSUER", TestTokens.ISSUER))), null);
     ServerServiceDefinition service = ServerServiceDefinition.builder("test.Threads").addMethod(WHICH_THREADS, new ThreadRecorder()).build();
-    server = GrpcServers.builder(0, InsecureServerCredentials.create(), pool, verifier, List.of(service), Duration.ofSeconds(30), Duration.ZERO, Duration.ZERO).build().start();
+    server = GrpcServers.builder(0, InsecureServerCredentials.create(), new HeaderTableRelease(), pool, verifier, List.of(service), Duration.ofSeconds(30), Duration.ZERO, Duration.ZERO).build().start();
     channel = NettyChannelBuilder.forAddress("localhost", server.getPort()).usePlaintext().build();
   }
 
