@@ -17,7 +17,8 @@ import io.grpc.StatusException;
 /**
  * Requires {@code authorization: Bearer <jwt>} on every call it guards and puts the verified
  * identity and token in the call's {@link Context} ({@link CallerIdentity#CONTEXT_KEY}, {@link
- * VerifiedToken#CONTEXT_KEY}). A missing or rejected token ends the call with UNAUTHENTICATED and a
+ * VerifiedToken#CONTEXT_KEY}); a bidirectional stream's context has them only while its handler
+ * starts it. A missing or rejected token ends the call with UNAUTHENTICATED and a
  * description of why, before any application code runs. A service principal's call acts as the
  * user it names only as {@link ServicePrincipals} allows (else PERMISSION_DENIED), opens a stream
  * only where they allow it, and is audited with its first message's room.
@@ -49,9 +50,10 @@ public final class AuthInterceptor implements ServerInterceptor {
     }
     String onBehalfOf;
     CallerIdentity identity;
+    boolean bidi = call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.BIDI_STREAMING;
     try {
       onBehalfOf = headers.get(ServicePrincipals.ON_BEHALF_OF);
-      if (call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.BIDI_STREAMING) {
+      if (bidi) {
         principals.checkStream(token, onBehalfOf != null);
       }
       identity = principals.actingAs(token, onBehalfOf);
@@ -66,8 +68,23 @@ public final class AuthInterceptor implements ServerInterceptor {
         Context.current()
             .withValue(CallerIdentity.CONTEXT_KEY, identity)
             .withValue(VerifiedToken.CONTEXT_KEY, token);
-    ServerCall.Listener<ReqT> listener = Contexts.interceptCall(context, call, headers, next);
+    ServerCall.Listener<ReqT> listener = bidi ? startedIn(context, call, headers, next) : Contexts.interceptCall(context, call, headers, next);
     return ServicePrincipals.audited(token) ? audited(listener, call.getMethodDescriptor(), token, onBehalfOf) : listener;
+  }
+
+  /**
+   * Starts a device stream with the token in the context, which its handler takes at start: unlike
+   * {@link Contexts#interceptCall}, the listener is not wrapped to attach the context to every
+   * callback, so the context is not kept for the stream's hours (a stream's callbacks need none).
+   */
+  private static <ReqT, RespT> ServerCall.Listener<ReqT> startedIn(
+      Context context, ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    Context previous = context.attach();
+    try {
+      return next.startCall(call, headers);
+    } finally {
+      context.detach(previous);
+    }
   }
 
   /** Audits the call when its first message (and with it the room) arrives; a stream, at its start. */

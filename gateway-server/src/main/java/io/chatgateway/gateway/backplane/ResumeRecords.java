@@ -13,6 +13,13 @@ import java.util.concurrent.CompletionStage;
  */
 public interface ResumeRecords {
 
+  /**
+   * Whether records outlive this gateway's process. When they do not, a live session need not
+   * record its positions as they move ({@code checkpoint}s would guard against a death that takes
+   * the records along); the record saved when the session ends is the one a resume takes.
+   */
+  boolean outliveGateway();
+
   /** Records {@code positions} (room to sequence) under {@code token}, replacing what was there. */
   void save(String token, String profileId, Map<String, Long> positions);
 

@@ -34,6 +34,12 @@ public final class InMemoryResumeRecords implements ResumeRecords {
     this.ticker = ticker;
   }
 
+  /** No: they live in this process. */
+  @Override
+  public boolean outliveGateway() {
+    return false;
+  }
+
   @Override
   public void save(String token, String profileId, Map<String, Long> positions) {
     save(token, profileId, positions, ticker.getAsLong());

@@ -49,6 +49,12 @@ public final class RedisResumeRecords implements ResumeRecords {
     this.ttl = requireNonNull(ttl, "ttl");
   }
 
+  /** Yes: they live in Redis. */
+  @Override
+  public boolean outliveGateway() {
+    return true;
+  }
+
   @Override
   public void save(String token, String profileId, Map<String, Long> positions) {
     if (ttl.isZero() || positions.isEmpty()) {

@@ -26,38 +26,37 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A device session's {@link CoreCalls} over a gRPC channel to the core. Each session's calls run in
- * one cancellable context, carrying the device's identity, made on the first call from the context
- * the session was opened in (the gRPC stream's, with its trace context; the root for a WebSocket)
- * with that context's values but not its cancellation; {@link #close}, which the session calls when
- * it ends however it ends, cancels it. Failures become {@link CoreCallException}s with the stream's
- * error code for the status. Thread-safe.
+ * A device session's {@link CoreCalls} over a gRPC channel to the core. Calls run in a cancellable
+ * context carrying the device's identity, made from the root context when a call starts and none is
+ * in flight, and let go when the last call in flight ends: an idle session keeps no context (a
+ * device stream's own context carries nothing a core call needs: streams are not traced, and the
+ * identity is the device's). {@link #close}, which the session calls when it ends however it ends,
+ * cancels the calls in flight; calls after it fail. Failures become {@link CoreCallException}s with
+ * the stream's error code for the status. Thread-safe.
  *
- * <p>Why not a child that inherits the stream's cancellation: grpc-java's {@code CancellableContext}
- * registers a child with its cancellable ancestor each time the child's first listener arrives
- * (every call is one) and, when the child's last listener leaves, fails to remove that registration
- * again, so a device that sent 100,000 events left 100,000 listeners on its stream's context, and
- * every call's end scanned them (12% of the gateway's CPU in a fan-out profile).
+ * <p>Why not a child of the stream's context: grpc-java's {@code CancellableContext} registers a
+ * child with its cancellable ancestor each time the child's first listener arrives (every call is
+ * one) and, when the child's last listener leaves, fails to remove that registration again, so a
+ * device that sent 100,000 events left 100,000 listeners on its stream's context, and every call's
+ * end scanned them (12% of the gateway's CPU in a fan-out profile).
  */
 public final class GrpcCoreCalls implements CoreCalls {
 
   private final Channel core;
-  private final Context opener;
   private final CallerIdentity device;
-  // Made on the first call: an idle session would pay for a child context and its parent listener.
-  private Context.CancellableContext context; // guarded by this
+  private Context.CancellableContext context; // guarded by this; only while calls are in flight
+  private int inFlight; // guarded by this
   private boolean closed; // guarded by this
 
-  private GrpcCoreCalls(Channel core, Context opener, CallerIdentity device) {
+  private GrpcCoreCalls(Channel core, CallerIdentity device) {
     this.core = core;
-    this.opener = opener;
     this.device = device;
   }
 
   /** Sessions' core calls over {@code core} (decorated with identity, deadline and breaker). */
   public static CoreCalls.Factory over(Channel core) {
     requireNonNull(core, "core");
-    return device -> new GrpcCoreCalls(core, Context.current(), device);
+    return device -> new GrpcCoreCalls(core, device);
   }
 
   @Override
@@ -93,14 +92,23 @@ public final class GrpcCoreCalls implements CoreCalls {
     }
   }
 
-  private synchronized Context.CancellableContext context() {
+  /** The context for a call starting now; every call of it must {@link #leave} it once. */
+  private synchronized Context.CancellableContext enter() {
     if (context == null) {
-      context = opener.fork().withValue(CallerIdentity.CONTEXT_KEY, device).withCancellation();
+      context = Context.ROOT.withValue(CallerIdentity.CONTEXT_KEY, device).withCancellation();
       if (closed) {
         context.cancel(null);
       }
     }
+    inFlight++;
     return context;
+  }
+
+  private synchronized void leave(Context.CancellableContext left) {
+    if (--inFlight == 0 && context == left) {
+      context = null;
+      left.cancel(null); // nothing runs in it any more; cancelling only lets go of its listeners
+    }
   }
 
   private <ReqT, RespT> CompletionStage<RespT> call(MethodDescriptor<ReqT, RespT> method, ReqT request) {
@@ -109,15 +117,18 @@ public final class GrpcCoreCalls implements CoreCalls {
 
   /** Starts a call in the session's context, its failure a {@link CoreCallException}. */
   private <T> CompletionStage<T> start(java.util.concurrent.Callable<CompletableFuture<T>> call) {
+    Context.CancellableContext context = enter();
     CompletableFuture<T> started;
     try {
-      started = context().call(call);
+      started = context.call(call);
     } catch (Exception e) {
+      leave(context);
       return CompletableFuture.failedFuture(failure(e));
     }
     CompletableFuture<T> result = new CompletableFuture<>();
     started.whenComplete(
         (response, error) -> {
+          leave(context);
           if (error == null) {
             result.complete(response);
           } else {

@@ -42,9 +42,9 @@ public interface CoreCalls {
   @FunctionalInterface
   interface Factory {
     /**
-     * Calls made as {@code device}. Called on the thread that opens the session, and may inherit
-     * what that thread carries (the gRPC stream's trace context; not its cancellation, see {@code
-     * GrpcCoreCalls}: the session closes its calls when it ends).
+     * Calls made as {@code device}, and nothing else of the thread that opens the session: not the
+     * gRPC stream's context nor its cancellation (see {@code GrpcCoreCalls}: the session closes its
+     * calls when it ends).
      */
     CoreCalls open(CallerIdentity device);
   }

@@ -53,7 +53,7 @@ public final class DeviceSession {
   private final long openOrder;
   private final SessionToken token;
   private final CoreCalls core;
-  private final Instant connectedAt;
+  private final long connectedAtMillis; // not an Instant: one object less per session
   private final SessionLifecycle lifecycle = new SessionLifecycle();
   private final OutboundPump outbound;
   private final Subscriptions subscriptions;
@@ -75,7 +75,7 @@ public final class DeviceSession {
     this.token = new SessionToken(token);
     this.core = services.core().open(token.identity());
     this.resume = new ResumeRecorder(services.resumes(), token.identity().profileId());
-    this.connectedAt = services.clock().instant();
+    this.connectedAtMillis = services.clock().millis();
     this.outbound = new OutboundPump(new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes()), transport, services.metrics());
     this.subscriptions = new Subscriptions(this, services, executor);
     this.sends = new SendPipeline(this, transport);
@@ -200,7 +200,7 @@ public final class DeviceSession {
           ? "no frame for " + config.connectionTimeout().toSeconds() + " s; send a ping every " + config.heartbeatInterval().toSeconds() + " s"
           : "no hello within " + Duration.ofNanos(idleLimit).toSeconds() + " s";
       executor.execute(() -> fatal("", ErrorCode.ERROR_CODE_IDLE_TIMEOUT, why, CloseCode.IDLE));
-    } else if (token.expiredAt(services.clock().instant()) && lifecycle.beginClosing()) {
+    } else if (token.expiredAt(services.clock().millis()) && lifecycle.beginClosing()) {
       String why = "access token expired at " + token.expiresAt() + "; reconnect with a fresh token";
       executor.execute(() -> fatal("", ErrorCode.ERROR_CODE_UNAUTHENTICATED, why, CloseCode.UNAUTHENTICATED));
     } else if (nowNanos >= typing.deadline()) {
@@ -228,7 +228,7 @@ public final class DeviceSession {
   /** What the directory may know of this session, now (any thread; rooms weakly consistent). */
   public SessionSnapshot snapshot() {
     return new SessionSnapshot(
-        id, profileId(), deviceId(), transport.kind(), transport.remoteAddress(), connectedAt, lastActivityMillis(), subscriptions.sortedIds());
+        id, profileId(), deviceId(), transport.kind(), transport.remoteAddress(), Instant.ofEpochMilli(connectedAtMillis), lastActivityMillis(), subscriptions.sortedIds());
   }
 
   long lastActivityNanos() {

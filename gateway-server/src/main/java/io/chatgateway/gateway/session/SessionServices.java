@@ -125,11 +125,12 @@ public final class SessionServices implements AutoCloseable {
 
   /**
    * Enforces every session's clocks and presence expiry now, and every {@link #CHECKPOINT_INTERVAL}
-   * has live sessions record their positions; the sweeper calls it every 250 ms.
+   * has live sessions record their positions where records outlive this gateway; the sweeper calls
+   * it every 250 ms.
    */
   void sweep() {
     long now = nanoTime();
-    boolean checkpoint = now - nextCheckpointNanos >= 0;
+    boolean checkpoint = resumes.outliveGateway() && now - nextCheckpointNanos >= 0;
     if (checkpoint) {
       nextCheckpointNanos = now + CHECKPOINT_INTERVAL.toNanos();
     }

@@ -16,11 +16,11 @@ import java.util.Optional;
 final class SessionToken {
 
   private final CallerIdentity identity;
-  private volatile Instant expiresAt;
+  private volatile long expiresAtMillis; // not an Instant: one object less per session
 
   SessionToken(VerifiedToken token) {
     this.identity = token.identity();
-    this.expiresAt = token.expiresAt();
+    this.expiresAtMillis = token.expiresAt().toEpochMilli();
   }
 
   CallerIdentity identity() {
@@ -28,11 +28,11 @@ final class SessionToken {
   }
 
   Instant expiresAt() {
-    return expiresAt;
+    return Instant.ofEpochMilli(expiresAtMillis);
   }
 
-  boolean expiredAt(Instant now) {
-    return now.isAfter(expiresAt);
+  boolean expiredAt(long nowMillis) {
+    return nowMillis > expiresAtMillis;
   }
 
   /** Verifies {@code accessToken} and takes its expiry; returns why it was refused, if it was. */
@@ -46,7 +46,7 @@ final class SessionToken {
     if (!fresh.identity().equals(identity)) {
       return Optional.of("the new token names another profile or device");
     }
-    expiresAt = fresh.expiresAt();
+    expiresAtMillis = fresh.expiresAt().toEpochMilli();
     return Optional.empty();
   }
 }

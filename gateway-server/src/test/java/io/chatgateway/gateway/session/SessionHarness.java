@@ -12,6 +12,7 @@ import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.auth.VerifiedToken;
 import io.chatgateway.gateway.backplane.SessionDirectory;
 import io.chatgateway.gateway.engine.InMemoryEngine;
+import io.chatgateway.gateway.backplane.ResumeRecords;
 import io.chatgateway.gateway.engine.InMemoryResumeRecords;
 import io.chatgateway.gateway.env.EnvReader;
 import io.chatgateway.gateway.testing.Await;
@@ -68,6 +69,11 @@ final class SessionHarness implements AutoCloseable {
 
   /** A harness whose sessions reach the core through {@code between} applied to the real one (a fake in between). */
   SessionHarness(Map<String, String> environment, UnaryOperator<CoreCalls.Factory> between) throws IOException {
+    this(environment, between, null);
+  }
+
+  /** A harness whose sessions keep their resume records in {@code resumes} (null: in memory). */
+  SessionHarness(Map<String, String> environment, UnaryOperator<CoreCalls.Factory> between, ResumeRecords resumes) throws IOException {
     Map<String, String> env = new HashMap<>(environment);
     config = SessionConfig.fromEnvironment(new EnvReader(env));
     String name = "session-harness-" + UUID.randomUUID();
@@ -76,7 +82,7 @@ final class SessionHarness implements AutoCloseable {
     upstream = ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), upstreamConfig, new CircuitBreaker(5, Duration.ofSeconds(5), clock, state -> {}));
     JwtVerifier verifier =
         JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", TestTokens.SECRET, "OAUTH2_ISSUER", TestTokens.ISSUER))), null);
-    services = new SessionServices("gw-test", config, between.apply(GrpcCoreCalls.over(upstream.channel())), engine, verifier, SessionDirectory.LOCAL, new InMemoryResumeRecords(config.resumeTtl(), 1_000, clock), SessionMetrics.NONE, Runnable::run, scheduler, clock, clock);
+    services = new SessionServices("gw-test", config, between.apply(GrpcCoreCalls.over(upstream.channel())), engine, verifier, SessionDirectory.LOCAL, resumes != null ? resumes : new InMemoryResumeRecords(config.resumeTtl(), 1_000, clock), SessionMetrics.NONE, Runnable::run, scheduler, clock, clock);
     engine.start(services.fanout());
   }
 
