@@ -53,6 +53,7 @@ final class RoomSlot {
     CLOSED
   }
 
+  private final String roomId;
   // Set once membership is confirmed, read by fan-out lanes: the room is too large for pushed presence.
   private volatile boolean presenceOnRequest;
   private State state = State.HOLDING;
@@ -61,6 +62,14 @@ final class RoomSlot {
   private List<OutboundEvent> held = new ArrayList<>();
   private int heldRoomEvents; // of held, those with a sequence
   private Map<String, Integer> heldStates; // member state key -> its index in held; made on first use
+
+  RoomSlot(String roomId) {
+    this.roomId = roomId;
+  }
+
+  String roomId() {
+    return roomId;
+  }
 
   /** Whether presence and typing of this room are not pushed to the session; any thread. */
   boolean presenceOnRequest() {

@@ -13,13 +13,10 @@ import io.chatgateway.proto.v1.UnsubscribedEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * confirms the channel), holding events until the answer, so nothing published after the {@code
  * subscribed} answer is missed; events the device will fetch by sequence are dropped on release.
  *
- * <p>Threading: the map is read by fan-out lanes (to find a slot) and changed only on the session's
+ * <p>Threading: the slots are read by fan-out lanes (to find one) and changed only on the session's
  * executor, which owns everything else here; each {@link RoomSlot} guards itself.
  */
 final class Subscriptions {
@@ -41,9 +38,7 @@ final class Subscriptions {
   private final SessionServices services;
   private final SessionConfig config;
   private final SerialExecutor executor;
-  // Sized for the few rooms most devices subscribe to: per-session state is multiplied by every idle
-  // connection (the idle-capacity benchmark's class histogram), so default capacities cost real memory.
-  private final ConcurrentHashMap<String, RoomSlot> rooms = new ConcurrentHashMap<>(2);
+  private final RoomSlots rooms = new RoomSlots();
   private GapFill gapFill; // made on first use (executor only): most sessions never miss anything
   private boolean following; // executor only: the session follows its profile's rooms (a larger bound)
 
@@ -137,7 +132,7 @@ final class Subscriptions {
     session.enqueue(services.events().unsubscribed(roomId, reason));
     executor.execute(
         () -> {
-          rooms.remove(roomId, slot);
+          rooms.remove(slot);
           services.fanout().unregister(roomId, session);
           session.typing().stop(roomId);
           services.directory().sessionChanged(session.snapshot());
@@ -146,7 +141,7 @@ final class Subscriptions {
 
   /** Rooms listened to or being joined, sorted (weakly consistent; any thread). */
   List<String> sortedIds() {
-    return rooms.keySet().stream().sorted().toList();
+    return rooms.all().stream().map(RoomSlot::roomId).sorted().toList();
   }
 
   int count() {
@@ -156,25 +151,23 @@ final class Subscriptions {
   /** The joined rooms with the session's position in each, now. */
   Map<String, Long> positions() {
     Map<String, Long> positions = new HashMap<>();
-    rooms.forEach(
-        (roomId, slot) -> {
-          if (slot.joined()) {
-            positions.put(roomId, slot.position());
-          }
-        });
+    for (RoomSlot slot : rooms.all()) {
+      if (slot.joined()) {
+        positions.put(slot.roomId(), slot.position());
+      }
+    }
     return positions;
   }
 
   /** The session ends: closes every slot, leaves fan-out, and returns the joined rooms with their positions. */
   Map<String, Long> closeAll() {
     Map<String, Long> positions = new HashMap<>();
-    for (Map.Entry<String, RoomSlot> entry : rooms.entrySet()) {
-      RoomSlot slot = entry.getValue();
+    for (RoomSlot slot : rooms.all()) {
       if (slot.joined()) {
-        positions.put(entry.getKey(), slot.position());
+        positions.put(slot.roomId(), slot.position());
       }
       slot.close();
-      services.fanout().unregister(entry.getKey(), session);
+      services.fanout().unregister(slot.roomId(), session);
     }
     rooms.clear();
     return positions;
@@ -198,7 +191,7 @@ final class Subscriptions {
 
   /** Whether {@code roomId} has a slot here: subscribed, or being joined. Any thread. */
   boolean listensTo(String roomId) {
-    return rooms.containsKey(roomId);
+    return rooms.contains(roomId);
   }
 
   /** Subscribes {@code roomIds} as {@link #subscribe(String, List, Map)} does, answering with {@code reason}. Executor only. */
@@ -219,7 +212,7 @@ final class Subscriptions {
       String roomId = roomIds.get(i);
       if (!Ids.isRoomId(roomId)) {
         round.results[i] = ServerEvents.failure(roomId, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, Ids.roomProblem("room id", roomId));
-      } else if (rooms.containsKey(roomId)) {
+      } else if (rooms.contains(roomId)) {
         round.toCheck.add(i); // already subscribed: report its current sequence
       } else if (rooms.size() >= bound) {
         round.results[i] = ServerEvents.failure(
@@ -227,8 +220,8 @@ final class Subscriptions {
       } else {
         // Listen before asking the core, so no event published after its answer can be missed;
         // the slot holds events back until membership is confirmed.
-        RoomSlot slot = new RoomSlot();
-        rooms.put(roomId, slot);
+        RoomSlot slot = new RoomSlot(roomId);
+        rooms.add(slot);
         services.fanout().register(roomId, session);
         round.created.put(i, slot);
         round.toCheck.add(i);
@@ -346,7 +339,7 @@ final class Subscriptions {
         }
         Long position = round.positions.get(roomId);
         if (slot == null) {
-          result.setRecovered(true).setPosition(rooms.containsKey(roomId) ? rooms.get(roomId).position() : 0);
+          result.setRecovered(true).setPosition(subscribed != null ? subscribed.position() : 0);
         } else if (position == null) {
           result.setRecovered(true);
         } else {
@@ -369,7 +362,7 @@ final class Subscriptions {
       RoomSubscriptionResult result = results[entry.getKey()];
       if (!result.getOk()) {
         slot.close();
-        rooms.remove(roomId, slot);
+        rooms.remove(slot);
         services.fanout().unregister(roomId, session);
       } else if (round.positions.containsKey(roomId) && result.getRecovered()) {
         // History covers the position up to the events held since the slot registered.
@@ -410,7 +403,10 @@ final class Subscriptions {
     }
     UnsubscribedEvent.Builder answer = UnsubscribedEvent.newBuilder().setReason(UnsubscribeReason.UNSUBSCRIBE_REASON_REQUESTED);
     for (String roomId : roomIds) {
-      RoomSlot slot = rooms.remove(roomId);
+      RoomSlot slot = rooms.get(roomId);
+      if (slot != null) {
+        rooms.remove(slot);
+      }
       if (slot == null) {
         answer.addResults(ServerEvents.failure(roomId, ErrorCode.ERROR_CODE_NOT_FOUND, "not subscribed to room " + roomId));
         continue;

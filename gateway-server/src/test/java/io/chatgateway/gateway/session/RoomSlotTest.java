@@ -20,7 +20,7 @@ class RoomSlotTest {
 
   @Test
   void aJoiningSlotKeepsTheNewestStateOfEachMemberAndIsNeverFullOfThem() {
-    RoomSlot slot = new RoomSlot();
+    RoomSlot slot = new RoomSlot("r");
     // A room of 1,000 members reconnecting while this device joins: each announces itself, twice.
     for (int round = 0; round < 2; round++) {
       for (int member = 0; member < 1_000; member++) {
@@ -40,7 +40,7 @@ class RoomSlotTest {
 
   @Test
   void roomEventsHeldAreBoundedByMaxHeld() {
-    RoomSlot slot = new RoomSlot();
+    RoomSlot slot = new RoomSlot("r");
     for (int i = 1; i <= MAX_HELD; i++) {
       assertEquals(RoomSlot.Offer.HELD, slot.offer(roomEvent(i), MAX_HELD));
     }
@@ -51,7 +51,7 @@ class RoomSlotTest {
 
   @Test
   void eventsThatEachCountAreBoundedByTheOverdraft() {
-    RoomSlot slot = new RoomSlot();
+    RoomSlot slot = new RoomSlot("r");
     int bound = MAX_HELD * OutboundQueue.OVERDRAFT;
     for (int i = 0; i < bound; i++) {
       assertEquals(RoomSlot.Offer.HELD, slot.offer(ack("frame-" + i), MAX_HELD), "event " + i);
@@ -62,7 +62,7 @@ class RoomSlotTest {
 
   @Test
   void statesHeldBehindAGapAreStillReplacedAfterThePartBeforeItWasReleased() {
-    RoomSlot slot = new RoomSlot();
+    RoomSlot slot = new RoomSlot("r");
     slot.offer(presence("alice", PresenceStatus.PRESENCE_STATUS_ONLINE), MAX_HELD);
     slot.offer(roomEvent(5), MAX_HELD);
     slot.offer(typing("bob", true), MAX_HELD);
