@@ -3,7 +3,7 @@ package io.chatgateway.gateway.limits;
 import static java.util.Objects.requireNonNull;
 
 import java.net.InetAddress;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * The door every new device stream passes, on every transport: who the client is ({@link
@@ -33,14 +33,17 @@ public final class StreamAdmission {
 
   /** One stream's admission: its client, and why it was refused, if it was. */
   public final class Ticket {
+    // A field updater rather than an AtomicBoolean: one object less in every admitted stream.
+    private static final AtomicIntegerFieldUpdater<Ticket> RELEASED = AtomicIntegerFieldUpdater.newUpdater(Ticket.class, "released");
+
     private final InetAddress client;
     private final AddressLimits.Refusal refusal;
-    private final AtomicBoolean released;
+    private volatile int released; // 1 once released; see RELEASED
 
     private Ticket(InetAddress client, AddressLimits.Refusal refusal) {
       this.client = client;
       this.refusal = refusal;
-      this.released = new AtomicBoolean(refusal != null); // a refused ticket holds nothing
+      this.released = refusal != null ? 1 : 0; // a refused ticket holds nothing
     }
 
     public boolean admitted() {
@@ -58,7 +61,7 @@ public final class StreamAdmission {
 
     /** The stream has ended; gives its place back once. */
     public void release() {
-      if (released.compareAndSet(false, true)) {
+      if (RELEASED.compareAndSet(this, 0, 1)) {
         limits.closed(client);
       }
     }

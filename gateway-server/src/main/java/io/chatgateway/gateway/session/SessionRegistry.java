@@ -1,7 +1,7 @@
 package io.chatgateway.gateway.session;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,10 +15,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SessionRegistry {
 
+  /** A profile's device; its sessions are counted together. */
+  private record DeviceKey(String profileId, String deviceId) {}
+
   private final ConcurrentHashMap<String, DeviceSession> sessions = new ConcurrentHashMap<>();
-  // Per profile+device, oldest first; mutated inside compute for its key and under the deque's
-  // monitor, which kick() also takes to copy it.
-  private final ConcurrentHashMap<String, ArrayDeque<DeviceSession>> devices = new ConcurrentHashMap<>();
+  // Per profile and device, oldest opened first: arrays, never changed once published, replaced
+  // inside compute for their key (nearly every device has one session: an array of one is the
+  // cheapest holder, and kick reads it without a lock).
+  private final ConcurrentHashMap<DeviceKey, DeviceSession[]> devices = new ConcurrentHashMap<>();
   private final int maxPerDevice;
   private final AtomicLong openOrder = new AtomicLong();
 
@@ -41,42 +45,41 @@ public final class SessionRegistry {
     List<DeviceSession> replaced = new ArrayList<>();
     devices.compute(
         deviceKey(session),
-        (key, queue) -> {
-          ArrayDeque<DeviceSession> open = queue == null ? new ArrayDeque<>(2) : queue;
-          synchronized (open) {
-            insertByOpenOrder(open, session);
-            while (open.size() > maxPerDevice) {
-              replaced.add(open.pollFirst());
-            }
+        (key, open) -> {
+          DeviceSession[] now = withByOpenOrder(open == null ? new DeviceSession[0] : open, session);
+          int over = now.length - maxPerDevice;
+          if (over <= 0) {
+            return now;
           }
-          return open;
+          replaced.addAll(Arrays.asList(now).subList(0, over));
+          return Arrays.copyOfRange(now, over, now.length);
         });
     for (DeviceSession old : replaced) {
       old.replaced();
     }
   }
 
-  /** Inserts {@code session} keeping {@code open} oldest-opened first (it is nearly always the newest: added last). */
-  private static void insertByOpenOrder(ArrayDeque<DeviceSession> open, DeviceSession session) {
-    List<DeviceSession> newer = new ArrayList<>();
-    while (!open.isEmpty() && open.peekLast().openOrder() > session.openOrder()) {
-      newer.add(0, open.pollLast());
+  /** {@code open} with {@code session} in its place, oldest opened first (it is nearly always the newest: last). */
+  private static DeviceSession[] withByOpenOrder(DeviceSession[] open, DeviceSession session) {
+    int at = open.length;
+    while (at > 0 && open[at - 1].openOrder() > session.openOrder()) {
+      at--;
     }
-    open.addLast(session);
-    open.addAll(newer);
+    DeviceSession[] now = new DeviceSession[open.length + 1];
+    System.arraycopy(open, 0, now, 0, at);
+    now[at] = session;
+    System.arraycopy(open, at, now, at + 1, open.length - at);
+    return now;
   }
 
   /** Replaces every session of {@code profileId}/{@code deviceId} here: the device connected elsewhere. */
   public void kick(String profileId, String deviceId) {
-    ArrayDeque<DeviceSession> open = devices.get(profileId + '\n' + deviceId);
-    if (open == null) {
-      return;
+    DeviceSession[] open = devices.get(new DeviceKey(profileId, deviceId));
+    if (open != null) {
+      for (DeviceSession session : open) {
+        session.replaced();
+      }
     }
-    List<DeviceSession> snapshot;
-    synchronized (open) {
-      snapshot = List.copyOf(open);
-    }
-    snapshot.forEach(DeviceSession::replaced);
   }
 
   void closed(DeviceSession session) {
@@ -84,19 +87,17 @@ public final class SessionRegistry {
     devices.computeIfPresent(
         deviceKey(session),
         (key, open) -> {
-          synchronized (open) {
-            open.remove(session);
-            return open.isEmpty() ? null : open;
-          }
+          DeviceSession[] rest = Arrays.stream(open).filter(s -> s != session).toArray(DeviceSession[]::new);
+          return rest.length == 0 ? null : rest;
         });
   }
 
-  /** Open sessions (a weakly consistent view). */
   /** The open session with this id, or null. */
   DeviceSession byId(String sessionId) {
     return sessions.get(sessionId);
   }
 
+  /** Open sessions (a weakly consistent view). */
   public Collection<DeviceSession> all() {
     return sessions.values();
   }
@@ -105,8 +106,7 @@ public final class SessionRegistry {
     return sessions.size();
   }
 
-  /** Sessions of one profile's device share this key. */
-  private static String deviceKey(DeviceSession session) {
-    return session.profileId() + '\n' + session.deviceId();
+  private static DeviceKey deviceKey(DeviceSession session) {
+    return new DeviceKey(session.profileId(), session.deviceId());
   }
 }
