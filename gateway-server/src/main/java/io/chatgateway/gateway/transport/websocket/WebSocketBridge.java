@@ -37,7 +37,7 @@ import java.util.Deque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 import org.xnio.Pooled;
@@ -104,7 +104,14 @@ public final class WebSocketBridge {
   public HttpHandler handler() {
     HttpHandler handshake =
         Handlers.websocket(
-            (exchange, channel) -> onConnect(exchange.getAttachment(TOKEN), exchange.getAttachment(TICKET), channel),
+            (exchange, channel) -> {
+              VerifiedToken token = exchange.getAttachment(TOKEN);
+              StreamAdmission.Ticket ticket = exchange.getAttachment(TICKET);
+              // Undertow keeps the upgraded exchange, attachments and all, for the socket's life.
+              exchange.putAttachment(TOKEN, null);
+              exchange.putAttachment(TICKET, null);
+              onConnect(token, ticket, channel);
+            },
             exchange -> refuse(exchange, StatusCodes.BAD_REQUEST, "expected a WebSocket upgrade"));
     return new HttpHandler() {
       @Override
@@ -183,25 +190,31 @@ public final class WebSocketBridge {
   }
 
   private void onConnect(VerifiedToken token, StreamAdmission.Ticket ticket, WebSocketChannel channel) {
-    channel.addCloseTask(closed -> ticket.release());
     Connection connection = new Connection(channel, ticket.client());
+    // One close task for both: Undertow keeps each for the socket's life.
+    channel.addCloseTask(
+        closed -> {
+          ticket.release();
+          connection.closed();
+        });
     if (token != null) {
       connection.start(token);
     } else if (!connection.awaitHello()) {
       return;
     }
     channel.getReceiveSetter().set(connection);
-    channel.addCloseTask(closed -> connection.closed());
     channel.resumeReceives();
   }
 
   /** One socket: its transport (which pings the client, see {@link WebSocketTransport#keepAlive}) and its session once authenticated. */
   private final class Connection extends AbstractReceiveListener {
+    // A field updater rather than an AtomicBoolean: one object less in every socket.
+    private static final AtomicIntegerFieldUpdater<Connection> AWAITING_HELLO = AtomicIntegerFieldUpdater.newUpdater(Connection.class, "awaitingHello");
     private final WebSocketChannel channel;
     private final WebSocketTransport transport;
     private volatile DeviceSession session;
-    // True while this socket holds a slot of `unauthenticated`; whoever clears it gives the slot back.
-    private final AtomicBoolean awaitingHello = new AtomicBoolean();
+    // 1 while this socket holds a slot of `unauthenticated`; whoever clears it gives the slot back.
+    private volatile int awaitingHello;
     private volatile ScheduledFuture<?> helloDeadline;
 
     Connection(WebSocketChannel channel, InetAddress client) {
@@ -218,7 +231,7 @@ public final class WebSocketBridge {
         transport.close(new CloseReason(CloseCode.OVERLOADED, "too many connections waiting to authenticate; retry later"));
         return false;
       }
-      awaitingHello.set(true);
+      awaitingHello = 1;
       helloDeadline = scheduler.schedule(this::helloTimedOut, helloTimeout.toMillis(), TimeUnit.MILLISECONDS);
       return true;
     }
@@ -232,7 +245,7 @@ public final class WebSocketBridge {
 
     /** Gives back the unauthenticated slot; true for the one caller that held it. */
     private boolean leaveUnauthenticated() {
-      if (!awaitingHello.compareAndSet(true, false)) {
+      if (!AWAITING_HELLO.compareAndSet(this, 1, 0)) {
         return false;
       }
       unauthenticated.release();

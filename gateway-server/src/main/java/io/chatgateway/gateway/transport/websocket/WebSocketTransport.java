@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.xnio.IoUtils;
 
 /**
@@ -46,8 +46,13 @@ final class WebSocketTransport implements SessionTransport {
   }
 
   private final WebSocketChannel channel;
-  private final AtomicInteger outstanding = new AtomicInteger();
-  private final AtomicInteger credits = new AtomicInteger(1);
+  private final Written written = new Written();
+  // Field updaters rather than AtomicIntegers: two objects less in every socket.
+  private static final AtomicIntegerFieldUpdater<WebSocketTransport> OUTSTANDING = AtomicIntegerFieldUpdater.newUpdater(WebSocketTransport.class, "outstanding");
+  private static final AtomicIntegerFieldUpdater<WebSocketTransport> CREDITS = AtomicIntegerFieldUpdater.newUpdater(WebSocketTransport.class, "credits");
+
+  private volatile int outstanding; // sends not yet written
+  private volatile int credits = 1; // frames the session still takes before reads are suspended
   private volatile Mode mode = Mode.UNDECIDED;
   private volatile Runnable onWritable = () -> {};
   private volatile boolean closed;
@@ -55,8 +60,8 @@ final class WebSocketTransport implements SessionTransport {
   private final long pingIntervalNanos;
   private long nextPingNanos; // the sweeper's thread only; 0 until its first call
 
-  /** @param client the client's address, behind trusted proxies the one they forwarded */
   /**
+   * @param client the client's address, behind trusted proxies the one they forwarded
    * @param pingInterval how often the server pings the client ({@link #keepAlive}), so that proxies
    *     and NATs see traffic on a quiet socket
    */
@@ -93,7 +98,7 @@ final class WebSocketTransport implements SessionTransport {
 
   /** Counts one received frame against the credit; stops reading when it is used up. */
   void frameReceived() {
-    if (credits.decrementAndGet() <= 0) {
+    if (CREDITS.decrementAndGet(this) <= 0) {
       channel.suspendReceives();
     }
   }
@@ -110,7 +115,7 @@ final class WebSocketTransport implements SessionTransport {
 
   @Override
   public boolean isReady() {
-    return outstanding.get() < MAX_OUTSTANDING_SENDS && !closed;
+    return outstanding < MAX_OUTSTANDING_SENDS && !closed;
   }
 
   @Override
@@ -118,26 +123,27 @@ final class WebSocketTransport implements SessionTransport {
     if (closed) {
       return;
     }
-    outstanding.incrementAndGet();
-    WebSocketCallback<Void> written =
-        new WebSocketCallback<>() {
-          @Override
-          public void complete(WebSocketChannel channel, Void context) {
-            if (outstanding.getAndDecrement() == MAX_OUTSTANDING_SENDS) {
-              onWritable.run();
-            }
-          }
-
-          @Override
-          public void onError(WebSocketChannel channel, Void context, Throwable throwable) {
-            outstanding.decrementAndGet();
-            IoUtils.safeClose(channel);
-          }
-        };
+    OUTSTANDING.incrementAndGet(this);
     if (mode == Mode.BINARY) {
       WebSockets.sendBinary(ByteBuffer.wrap(event.binary()), channel, written);
     } else {
       WebSockets.sendText(ByteBuffer.wrap(event.jsonUtf8()), channel, written);
+    }
+  }
+
+  /** Counts each send's end; one for the socket's life rather than one per send (no state of a send's own). */
+  private final class Written implements WebSocketCallback<Void> {
+    @Override
+    public void complete(WebSocketChannel channel, Void context) {
+      if (OUTSTANDING.getAndDecrement(WebSocketTransport.this) == MAX_OUTSTANDING_SENDS) {
+        onWritable.run();
+      }
+    }
+
+    @Override
+    public void onError(WebSocketChannel channel, Void context, Throwable throwable) {
+      OUTSTANDING.decrementAndGet(WebSocketTransport.this);
+      IoUtils.safeClose(channel);
     }
   }
 
@@ -166,7 +172,7 @@ final class WebSocketTransport implements SessionTransport {
 
   @Override
   public void requestFrames(int count) {
-    if (!closed && credits.getAndAdd(count) <= 0) {
+    if (!closed && CREDITS.getAndAdd(this, count) <= 0) {
       channel.getIoThread().execute(channel::resumeReceives);
     }
   }
