@@ -53,12 +53,13 @@ public final class PresenceTracker {
 
   private static final class Profile {
     final String id;
-    // Most profiles have one device and a few rooms, and every idle connection pays for these:
-    // small lists cost a third of hash sets. Guarded by the profile's monitor.
-    final List<DeviceSession> sessions = new ArrayList<>(1);
-    final List<String> announcedRooms = new ArrayList<>(1);
+    // Immutable lists, replaced on change under the profile's monitor (so they can be handed out
+    // as they are): most profiles have one device and a few rooms, every idle connection pays for
+    // these, and an immutable list of one or two costs half an ArrayList of one.
+    List<DeviceSession> sessions = List.of();
+    List<String> announcedRooms = List.of();
     // Rooms joined whose presence is on request (too many members): present there, never announced.
-    List<String> quietRooms; // made on first use
+    List<String> quietRooms = List.of();
     PresenceStatus status = PresenceStatus.PRESENCE_STATUS_ONLINE;
     String statusText = "";
     // Time of the last change published, kept strictly increasing: it identifies a change in every
@@ -79,7 +80,7 @@ public final class PresenceTracker {
         if (profile.gone) {
           continue; // removed concurrently by the last session's close; take the fresh one
         }
-        profile.sessions.add(session);
+        profile.sessions = plus(profile.sessions, session);
         if (profile.expired) {
           profile.expired = false;
           announce(profile, profile.announcedRooms);
@@ -99,19 +100,16 @@ public final class PresenceTracker {
       return;
     }
     synchronized (profile) {
-      if (profile.gone || profile.announcedRooms.contains(roomId) || (profile.quietRooms != null && profile.quietRooms.contains(roomId))) {
+      if (profile.gone || profile.announcedRooms.contains(roomId) || profile.quietRooms.contains(roomId)) {
         return;
       }
       byRoom.computeIfAbsent(roomId, r -> ConcurrentHashMap.newKeySet()).add(profile);
       directory.joinedRoom(profile.id, roomId);
       if (announce) {
-        profile.announcedRooms.add(roomId);
+        profile.announcedRooms = plus(profile.announcedRooms, roomId);
         announce(profile, List.of(roomId));
       } else {
-        if (profile.quietRooms == null) {
-          profile.quietRooms = new ArrayList<>(1);
-        }
-        profile.quietRooms.add(roomId);
+        profile.quietRooms = plus(profile.quietRooms, roomId);
       }
     }
   }
@@ -240,7 +238,7 @@ public final class PresenceTracker {
       return;
     }
     synchronized (profile) {
-      profile.sessions.remove(session);
+      profile.sessions = minus(profile.sessions, session);
       if (!profile.sessions.isEmpty() || profile.gone) {
         return;
       }
@@ -311,7 +309,7 @@ public final class PresenceTracker {
 
   /** Every room the profile joined here, announced or not. Holds its monitor. */
   private static List<String> joinedRooms(Profile profile) {
-    if (profile.quietRooms == null) {
+    if (profile.quietRooms.isEmpty()) {
       return profile.announcedRooms;
     }
     List<String> all = new ArrayList<>(profile.announcedRooms);
@@ -331,5 +329,20 @@ public final class PresenceTracker {
             .build();
     BusEnvelopes.presence(originId, presence, rooms).forEach(engine::publish);
     directory.presenceChanged(presence);
+  }
+
+  /** {@code list} and {@code item}, immutable. */
+  private static <T> List<T> plus(List<T> list, T item) {
+    List<T> more = new ArrayList<>(list.size() + 1);
+    more.addAll(list);
+    more.add(item);
+    return List.copyOf(more);
+  }
+
+  /** {@code list} without {@code item}, immutable. */
+  private static <T> List<T> minus(List<T> list, T item) {
+    List<T> fewer = new ArrayList<>(list);
+    fewer.remove(item);
+    return List.copyOf(fewer);
   }
 }

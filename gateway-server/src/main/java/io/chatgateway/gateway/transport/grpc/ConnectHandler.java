@@ -75,56 +75,11 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
       call.close(Status.RESOURCE_EXHAUSTED.withDescription(ticket.refusal()), new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    DeviceSession session = DeviceSession.open(services, new CallTransport(call, ticket.client()), token);
+    CallStream stream = new CallStream(call, ticket);
+    stream.session = DeviceSession.open(services, stream, token);
     headerTables.release(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
     call.request(1);
-    return new ServerCall.Listener<>() {
-      private boolean placed; // callbacks of one call never overlap
-
-      @Override
-      public void onMessage(byte[] frame) {
-        placeOnEventLoop();
-        session.onFrame(frame);
-      }
-
-      @Override
-      public void onHalfClose() {
-        session.onDeviceFinished();
-      }
-
-      @Override
-      public void onCancel() {
-        ticket.release();
-        session.onTransportClosed();
-      }
-
-      @Override
-      public void onComplete() {
-        ticket.release();
-        session.onTransportClosed();
-      }
-
-      @Override
-      public void onReady() {
-        placeOnEventLoop();
-        session.onWritable();
-      }
-
-      /**
-       * Moves the session onto its connection's event loop once a callback runs there: every
-       * callback does when the call's token verified without blocking (see CallExecutors). The
-       * callbacks of a call whose token needed the network run on the pool, and so does its session.
-       */
-      private void placeOnEventLoop() {
-        if (!placed) {
-          Executor eventLoop = ThreadExecutorMap.currentExecutor();
-          if (eventLoop != null) {
-            placed = true;
-            session.runOnIoThread(eventLoop);
-          }
-        }
-      }
-    };
+    return stream;
   }
 
   /** The connection's peer; a placeholder address when the transport gives none (in-process). */
@@ -133,16 +88,66 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
     return address instanceof InetSocketAddress inet && inet.getAddress() != null ? inet.getAddress() : InetAddress.getLoopbackAddress();
   }
 
-  /** The call as a session transport. Called only from the session's executor, except isReady. */
-  private static final class CallTransport implements SessionTransport {
+  /**
+   * One {@code Connect} call: the session's transport, and the listener of the call's callbacks
+   * (one object for both: every idle stream holds one). The transport side is called only from the
+   * session's executor, except isReady; callbacks of one call never overlap.
+   */
+  private static final class CallStream extends ServerCall.Listener<byte[]> implements SessionTransport {
     private final ServerCall<byte[], OutboundEvent> call;
-    private final InetAddress client;
-    private boolean headersSent;
-    private boolean closed;
+    private final StreamAdmission.Ticket ticket;
+    private DeviceSession session; // set once, before the call's first callback
+    private boolean placed; // callbacks only
+    private boolean headersSent; // session executor only
+    private boolean closed; // session executor only
 
-    CallTransport(ServerCall<byte[], OutboundEvent> call, InetAddress client) {
+    CallStream(ServerCall<byte[], OutboundEvent> call, StreamAdmission.Ticket ticket) {
       this.call = call;
-      this.client = client;
+      this.ticket = ticket;
+    }
+
+    @Override
+    public void onMessage(byte[] frame) {
+      placeOnEventLoop();
+      session.onFrame(frame);
+    }
+
+    @Override
+    public void onHalfClose() {
+      session.onDeviceFinished();
+    }
+
+    @Override
+    public void onCancel() {
+      ticket.release();
+      session.onTransportClosed();
+    }
+
+    @Override
+    public void onComplete() {
+      ticket.release();
+      session.onTransportClosed();
+    }
+
+    @Override
+    public void onReady() {
+      placeOnEventLoop();
+      session.onWritable();
+    }
+
+    /**
+     * Moves the session onto its connection's event loop once a callback runs there: every
+     * callback does when the call's token verified without blocking (see CallExecutors). The
+     * callbacks of a call whose token needed the network run on the pool, and so does its session.
+     */
+    private void placeOnEventLoop() {
+      if (!placed) {
+        Executor eventLoop = ThreadExecutorMap.currentExecutor();
+        if (eventLoop != null) {
+          placed = true;
+          session.runOnIoThread(eventLoop);
+        }
+      }
     }
 
     @Override
@@ -152,7 +157,7 @@ public final class ConnectHandler implements ServerCallHandler<byte[], OutboundE
 
     @Override
     public String remoteAddress() {
-      return client.getHostAddress();
+      return ticket.client().getHostAddress();
     }
 
     @Override
