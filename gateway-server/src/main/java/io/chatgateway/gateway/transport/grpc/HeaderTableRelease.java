@@ -87,6 +87,11 @@ public final class HeaderTableRelease {
     }
   }
 
+  /** Connections watched now: open, and not released (tests). */
+  int watching() {
+    return waiting.size();
+  }
+
   /**
    * Sits in front of the connection's negotiation handler, which it adds after itself. Owned by the
    * connection's event loop, like the pipeline it is part of.

@@ -8,6 +8,7 @@ import io.chatgateway.gateway.auth.AuthInterceptor;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.env.EnvReader;
 import io.chatgateway.gateway.forward.RawBytesMarshaller;
+import io.chatgateway.gateway.testing.Await;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.CallOptions;
@@ -26,6 +27,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -51,6 +53,7 @@ class GrpcServersTest {
 
   private final AtomicInteger poolThreads = new AtomicInteger();
   private final ExecutorService pool = Executors.newCachedThreadPool(task -> new Thread(task, "test-pool-" + poolThreads.incrementAndGet()));
+  private final HeaderTableRelease headerTables = new HeaderTableRelease();
   private Server server;
   private ManagedChannel channel;
 
@@ -58,7 +61,7 @@ class GrpcServersTest {
   void start() throws Exception {
     JwtVerifier verifier = JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", TestTokens.SECRET, "OAUTH2_ISSUER", TestTokens.ISSUER))), null);
     ServerServiceDefinition service = ServerServiceDefinition.builder("test.Threads").addMethod(WHICH_THREADS, new ThreadRecorder()).build();
-    server = GrpcServers.builder(0, InsecureServerCredentials.create(), new HeaderTableRelease(), pool, verifier, List.of(service), Duration.ofSeconds(30), Duration.ZERO, Duration.ZERO).build().start();
+    server = GrpcServers.builder(0, InsecureServerCredentials.create(), headerTables, pool, verifier, List.of(service), Duration.ofSeconds(30), Duration.ZERO, Duration.ZERO).build().start();
     channel = NettyChannelBuilder.forAddress("localhost", server.getPort()).usePlaintext().build();
   }
 
@@ -84,6 +87,22 @@ class GrpcServersTest {
     String[] threads = call(new Metadata());
     assertTrue(threads[0].startsWith("test-pool-"), "startCall ran on " + threads[0]);
     assertTrue(threads[1].startsWith("test-pool-"), "half-close ran on " + threads[1]);
+  }
+
+  @Test
+  void connectionsWatchedForTheirHeaderTablesAreLetGoWhenTheyClose() throws InterruptedException {
+    call(new Metadata());
+    List<ManagedChannel> others = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ManagedChannel other = NettyChannelBuilder.forAddress("localhost", server.getPort()).usePlaintext().build();
+      others.add(other);
+      ClientCalls.blockingUnaryCall(other, WHICH_THREADS, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[0]);
+    }
+    Await.until(Duration.ofSeconds(5), () -> headerTables.watching() == 11, () -> "11 open connections watched: " + headerTables.watching());
+    for (ManagedChannel other : others) {
+      other.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    Await.until(Duration.ofSeconds(5), () -> headerTables.watching() == 1, () -> "only the open one left: " + headerTables.watching());
   }
 
   /** The threads that ran the call's {@code startCall} and {@code onHalfClose}. */
