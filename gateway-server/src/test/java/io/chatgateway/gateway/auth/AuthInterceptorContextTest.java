@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.gateway.env.EnvReader;
-import io.chatgateway.gateway.forward.RawBytesMarshaller;
+import io.chatgateway.gateway.testing.RecordingServerCall;
 import io.chatgateway.gateway.testing.TestTokens;
-import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
-import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,57 +52,26 @@ class AuthInterceptorContextTest {
   private ServerCall.Listener<byte[]> intercept(MethodDescriptor.MethodType type) {
     Metadata headers = new Metadata();
     headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + TestTokens.valid(ALICE.profileId(), ALICE.deviceId()));
-    return INTERCEPTOR.interceptCall(
-        call(type),
-        headers,
-        (call, h) -> {
-          seen.add(CallerIdentity.CONTEXT_KEY.get());
-          return new ServerCall.Listener<>() {
-            @Override
-            public void onMessage(byte[] message) {
+    RecordingServerCall call = new RecordingServerCall(type);
+    ServerCall.Listener<byte[]> listener =
+        INTERCEPTOR.interceptCall(
+            call,
+            headers,
+            (started, startedHeaders) -> {
               seen.add(CallerIdentity.CONTEXT_KEY.get());
-            }
+              return new ServerCall.Listener<>() {
+                @Override
+                public void onMessage(byte[] message) {
+                  seen.add(CallerIdentity.CONTEXT_KEY.get());
+                }
 
-            @Override
-            public void onHalfClose() {
-              seen.add(CallerIdentity.CONTEXT_KEY.get());
-            }
-          };
-        });
-  }
-
-  private static ServerCall<byte[], byte[]> call(MethodDescriptor.MethodType type) {
-    MethodDescriptor<byte[], byte[]> method =
-        MethodDescriptor.newBuilder(RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE).setFullMethodName("chat.v1.ChatService/Any").setType(type).build();
-    return new ServerCall<>() {
-      @Override
-      public void request(int numMessages) {}
-
-      @Override
-      public void sendHeaders(Metadata headers) {}
-
-      @Override
-      public void sendMessage(byte[] message) {}
-
-      @Override
-      public void close(Status status, Metadata trailers) {
-        throw new AssertionError("refused: " + status);
-      }
-
-      @Override
-      public boolean isCancelled() {
-        return false;
-      }
-
-      @Override
-      public Attributes getAttributes() {
-        return Attributes.EMPTY;
-      }
-
-      @Override
-      public MethodDescriptor<byte[], byte[]> getMethodDescriptor() {
-        return method;
-      }
-    };
+                @Override
+                public void onHalfClose() {
+                  seen.add(CallerIdentity.CONTEXT_KEY.get());
+                }
+              };
+            });
+    assertNull(call.closedWith(), "the call was let through");
+    return listener;
   }
 }

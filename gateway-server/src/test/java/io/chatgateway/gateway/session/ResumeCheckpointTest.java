@@ -58,10 +58,7 @@ class ResumeCheckpointTest {
     Recorded records = new Recorded(true);
     try (SessionHarness harness = new SessionHarness(Map.of(), UnaryOperator.identity(), records)) {
       String room = harness.room("bob", "ann");
-      SessionHarness.Device ann = ResumeAndGapFillTest.live(harness, "ann", room);
-      SessionHarness.Device bob = ResumeAndGapFillTest.live(harness, "bob", room);
-      ResumeAndGapFillTest.send(bob, room, 2);
-      ann.await(e -> e.hasRoomEvent() && e.getRoomEvent().getSequence() == 2, "the second event");
+      SessionHarness.Device ann = atPositionTwo(harness, room);
       harness.advance(SessionServices.CHECKPOINT_INTERVAL.plusMillis(250));
       Await.until(WAIT, () -> records.saves.contains(Map.of(room, 2L)), () -> "a checkpoint of position 2; saves: " + records.saves);
       int checkpoints = records.saves.size();
@@ -76,10 +73,7 @@ class ResumeCheckpointTest {
     Recorded records = new Recorded(false);
     try (SessionHarness harness = new SessionHarness(Map.of(), UnaryOperator.identity(), records)) {
       String room = harness.room("bob", "ann");
-      SessionHarness.Device ann = ResumeAndGapFillTest.live(harness, "ann", room);
-      SessionHarness.Device bob = ResumeAndGapFillTest.live(harness, "bob", room);
-      ResumeAndGapFillTest.send(bob, room, 2);
-      ann.await(e -> e.hasRoomEvent() && e.getRoomEvent().getSequence() == 2, "the second event");
+      SessionHarness.Device ann = atPositionTwo(harness, room);
       for (int i = 0; i < 3; i++) {
         harness.advance(SessionServices.CHECKPOINT_INTERVAL.plusMillis(250));
       }
@@ -90,5 +84,14 @@ class ResumeCheckpointTest {
       Await.until(WAIT, () -> !records.saves.isEmpty(), () -> "the record saved at the end");
       assertEquals(List.of(Map.of(room, 2L)), records.saves);
     }
+  }
+
+  /** Ann, subscribed to {@code room}, once she has bob's two events there. */
+  private static SessionHarness.Device atPositionTwo(SessionHarness harness, String room) {
+    SessionHarness.Device ann = ResumeAndGapFillTest.live(harness, "ann", room);
+    SessionHarness.Device bob = ResumeAndGapFillTest.live(harness, "bob", room);
+    ResumeAndGapFillTest.send(bob, room, 2);
+    ann.await(e -> e.hasRoomEvent() && e.getRoomEvent().getSequence() == 2, "the second event");
+    return ann;
   }
 }

@@ -6,13 +6,11 @@ import io.chatgateway.gateway.auth.AuthConfig;
 import io.chatgateway.gateway.auth.AuthInterceptor;
 import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.gateway.env.EnvReader;
-import io.chatgateway.gateway.forward.RawBytesMarshaller;
+import io.chatgateway.gateway.testing.RecordingServerCall;
 import io.chatgateway.gateway.testing.TestTokens;
-import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
-import io.grpc.Status;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
@@ -53,34 +51,6 @@ class CallExecutorsTest {
   }
 
   private static ServerCall<byte[], byte[]> call(MethodDescriptor.MethodType type) {
-    MethodDescriptor<byte[], byte[]> method = MethodDescriptor.newBuilder(RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE).setFullMethodName("chat.v1.ChatService/Any").setType(type).build();
-    return new ServerCall<>() {
-      @Override
-      public void request(int numMessages) {}
-
-      @Override
-      public void sendHeaders(Metadata headers) {}
-
-      @Override
-      public void sendMessage(byte[] message) {}
-
-      @Override
-      public void close(Status status, Metadata trailers) {}
-
-      @Override
-      public boolean isCancelled() {
-        return false;
-      }
-
-      @Override
-      public Attributes getAttributes() {
-        return Attributes.EMPTY;
-      }
-
-      @Override
-      public MethodDescriptor<byte[], byte[]> getMethodDescriptor() {
-        return method;
-      }
-    };
+    return new RecordingServerCall(type);
   }
 }
