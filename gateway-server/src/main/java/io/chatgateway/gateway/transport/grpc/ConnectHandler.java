@@ -29,7 +29,8 @@ import java.util.function.BooleanSupplier;
  * Serves {@code Connect}: each call becomes a {@link DeviceSession} whose transport is the call.
  * Runs behind the auth interceptor, which has already put the verified token in the context. While
  * {@code draining} says so, new streams are refused with UNAVAILABLE; a stream its client address may
- * not open ({@link StreamAdmission}) with RESOURCE_EXHAUSTED.
+ * not open ({@link StreamAdmission}) with RESOURCE_EXHAUSTED. An admitted stream has its connection's
+ * HPACK table released ({@link HeaderTableRelease}).
  */
 public final class ConnectHandler implements ServerCallHandler<byte[], OutboundEvent> {
 
