@@ -21,6 +21,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayInputStream;
@@ -138,10 +139,16 @@ class TlsEndToEndTest {
 
   @Test
   void aDeviceStreamRunsOverTls() {
-    DeviceClient device = device(channel(tlsChannel(gateway.grpcPort(), CA, null)), "tls-phone");
+    ManagedChannel channel = channel(tlsChannel(gateway.grpcPort(), CA, null));
+    DeviceClient device = device(channel, "tls-phone");
     device.hello();
     device.ping();
     device.await(ServerEvent::hasPong, "pong over TLS");
+    // The stream's start released the connection's header table; later calls on it go on.
+    assertEquals(
+        HealthCheckResponse.ServingStatus.SERVING,
+        HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus());
+    device.ping();
   }
 
   @Test
