@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.proto.v1.BusEnvelope;
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -35,25 +34,21 @@ final class ProfileSessions {
   void add(DeviceSession session) {
     byProfile.compute(session.profileId(), (profile, current) -> {
       DeviceSession[] sessions = current == null ? NONE : current;
-      for (DeviceSession existing : sessions) {
-        if (existing == session) {
-          return sessions;
-        }
+      if (CopyOnWriteArrays.indexOf(sessions, session) >= 0) {
+        return sessions;
       }
       if (sessions.length == 0) {
         engine.profileActive(profile);
       }
-      DeviceSession[] grown = Arrays.copyOf(sessions, sessions.length + 1);
-      grown[sessions.length] = session;
-      return grown;
+      return CopyOnWriteArrays.plus(sessions, session);
     });
   }
 
   /** {@code session} ended; idempotent, and nothing for a session that never was added. */
   void remove(DeviceSession session) {
     byProfile.computeIfPresent(session.profileId(), (profile, sessions) -> {
-      DeviceSession[] kept = Arrays.stream(sessions).filter(s -> s != session).toArray(DeviceSession[]::new);
-      if (kept.length == sessions.length) {
+      DeviceSession[] kept = CopyOnWriteArrays.minus(sessions, session);
+      if (kept == sessions) {
         return sessions;
       }
       if (kept.length == 0) {

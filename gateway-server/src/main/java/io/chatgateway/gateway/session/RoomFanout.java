@@ -7,7 +7,6 @@ import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.proto.v1.BusEnvelope;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.UnsubscribeReason;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -76,17 +75,14 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
         roomId,
         (room, current) -> {
           DeviceSession[] sessions = current == null ? NONE : current;
-          for (DeviceSession existing : sessions) {
-            if (existing == session) {
-              return sessions;
-            }
+          if (CopyOnWriteArrays.indexOf(sessions, session) >= 0) {
+            return sessions;
           }
           if (sessions.length == 0) {
             recent.track(room);
             engine.roomActive(room);
           }
-          DeviceSession[] grown = Arrays.copyOf(sessions, sessions.length + 1);
-          grown[sessions.length] = session;
+          DeviceSession[] grown = CopyOnWriteArrays.plus(sessions, session);
           directory.roomSubscribers(room, grown.length);
           return grown;
         });
@@ -97,25 +93,16 @@ public final class RoomFanout implements Consumer<BusEnvelope>, AutoCloseable {
     rooms.computeIfPresent(
         roomId,
         (room, sessions) -> {
-          int index = -1;
-          for (int i = 0; i < sessions.length; i++) {
-            if (sessions[i] == session) {
-              index = i;
-              break;
-            }
-          }
-          if (index < 0) {
+          DeviceSession[] shrunk = CopyOnWriteArrays.minus(sessions, session);
+          if (shrunk == sessions) {
             return sessions;
           }
-          if (sessions.length == 1) {
+          if (shrunk.length == 0) {
             engine.roomInactive(room);
             recent.forget(room);
             directory.roomSubscribers(room, 0);
             return null;
           }
-          DeviceSession[] shrunk = new DeviceSession[sessions.length - 1];
-          System.arraycopy(sessions, 0, shrunk, 0, index);
-          System.arraycopy(sessions, index + 1, shrunk, index, sessions.length - index - 1);
           directory.roomSubscribers(room, shrunk.length);
           return shrunk;
         });

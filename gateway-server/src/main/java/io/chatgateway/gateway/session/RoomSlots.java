@@ -49,9 +49,7 @@ final class RoomSlots {
     Object current = slots;
     if (current instanceof RoomSlot[] few) {
       if (few.length < SMALL) {
-        RoomSlot[] more = Arrays.copyOf(few, few.length + 1);
-        more[few.length] = slot;
-        slots = more;
+        slots = CopyOnWriteArrays.plus(few, slot);
         return;
       }
       ConcurrentHashMap<String, RoomSlot> many = new ConcurrentHashMap<>();
@@ -69,15 +67,7 @@ final class RoomSlots {
   void remove(RoomSlot slot) {
     Object current = slots;
     if (current instanceof RoomSlot[] few) {
-      for (int i = 0; i < few.length; i++) {
-        if (few[i] == slot) {
-          RoomSlot[] fewer = new RoomSlot[few.length - 1];
-          System.arraycopy(few, 0, fewer, 0, i);
-          System.arraycopy(few, i + 1, fewer, i, few.length - i - 1);
-          slots = fewer.length == 0 ? NONE : fewer;
-          return;
-        }
-      }
+      slots = CopyOnWriteArrays.minus(few, slot);
       return;
     }
     map(current).remove(slot.roomId(), slot);

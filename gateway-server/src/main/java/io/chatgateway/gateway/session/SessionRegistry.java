@@ -87,7 +87,7 @@ public final class SessionRegistry {
     devices.computeIfPresent(
         deviceKey(session),
         (key, open) -> {
-          DeviceSession[] rest = Arrays.stream(open).filter(s -> s != session).toArray(DeviceSession[]::new);
+          DeviceSession[] rest = CopyOnWriteArrays.minus(open, session);
           return rest.length == 0 ? null : rest;
         });
   }

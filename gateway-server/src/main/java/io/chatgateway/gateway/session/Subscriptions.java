@@ -404,13 +404,11 @@ final class Subscriptions {
     UnsubscribedEvent.Builder answer = UnsubscribedEvent.newBuilder().setReason(UnsubscribeReason.UNSUBSCRIBE_REASON_REQUESTED);
     for (String roomId : roomIds) {
       RoomSlot slot = rooms.get(roomId);
-      if (slot != null) {
-        rooms.remove(slot);
-      }
       if (slot == null) {
         answer.addResults(ServerEvents.failure(roomId, ErrorCode.ERROR_CODE_NOT_FOUND, "not subscribed to room " + roomId));
         continue;
       }
+      rooms.remove(slot);
       slot.close();
       services.fanout().unregister(roomId, session);
       session.typing().stop(roomId);

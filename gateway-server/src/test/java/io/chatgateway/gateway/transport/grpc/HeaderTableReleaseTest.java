@@ -21,6 +21,7 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Exception;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Headers;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ class HeaderTableReleaseTest {
 
   private static final String CONNECT = "/chat.v1.ChatService/Connect";
   private static final String HEALTH_CHECK = "/grpc.health.v1.Health/Check";
+  /** HTTP/2's error code for a header block that cannot be decoded (RFC 9113 section 7). */
+  private static final int COMPRESSION_ERROR = 0x9;
 
   @Test
   void aDeviceStreamEmptiesItsConnectionsHeaderTableAndTheConnectionGoesOn() throws Exception {
@@ -57,6 +60,30 @@ class HeaderTableReleaseTest {
       Frame trailers = awaitFrame(peer, seen, f -> f.streamId() == 3 && f.is(HEADERS, FLAG_END_STREAM));
       assertEquals("0", String.valueOf(peer.decode(trailers).get("grpc-status")), "a unary call after the release");
       assertTrue(seen.stream().noneMatch(f -> f.type() == GOAWAY), "no GOAWAY: " + seen);
+    }
+  }
+
+  @Test
+  void aClientThatAcknowledgesTheReleaseButKeepsIndexingGetsACompressionErrorAndOthersGoOn() throws Exception {
+    try (RawHttp2Peer peer = RawHttp2Peer.connect(gateway.server().grpcPort(), Duration.ofSeconds(10))) {
+      List<Frame> seen = new ArrayList<>();
+      peer.headers(1, request(CONNECT).add("authorization", "Bearer " + TestTokens.valid("carol", "phone")), false);
+      awaitFrame(peer, seen, f -> f.type() == SETTINGS && !f.isAck() && f.setting(SETTINGS_HEADER_TABLE_SIZE) == 0);
+      // Acknowledged, but this peer's encoder is not told: its next block lacks the size update
+      // RFC 7541 requires and refers to entries the gateway no longer has.
+      peer.write(SETTINGS, RawHttp2Peer.FLAG_ACK, 0, new byte[0]);
+      peer.headers(3, request(HEALTH_CHECK), false);
+      peer.message(3, HealthCheckRequest.getDefaultInstance().toByteArray(), true);
+      Frame goAway = awaitFrame(peer, seen, f -> f.type() == GOAWAY);
+      assertEquals(COMPRESSION_ERROR, ByteBuffer.wrap(goAway.payload(), 4, 4).getInt(), "GOAWAY's error code: " + seen);
+    }
+    // The connection ended with a protocol error; the gateway serves the next one.
+    try (RawHttp2Peer peer = RawHttp2Peer.connect(gateway.server().grpcPort(), Duration.ofSeconds(10))) {
+      List<Frame> seen = new ArrayList<>();
+      peer.headers(1, request(HEALTH_CHECK), false);
+      peer.message(1, HealthCheckRequest.getDefaultInstance().toByteArray(), true);
+      Frame trailers = awaitFrame(peer, seen, f -> f.streamId() == 1 && f.is(HEADERS, FLAG_END_STREAM));
+      assertEquals("0", String.valueOf(peer.decode(trailers).get("grpc-status")));
     }
   }
 
