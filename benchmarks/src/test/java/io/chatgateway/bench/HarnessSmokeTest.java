@@ -1,6 +1,7 @@
 package io.chatgateway.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatgateway.bench.process.ProcessProbe;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +69,12 @@ class HarnessSmokeTest {
     assertTrue(fanout.contains("\"system\": \"gateway\""), fanout);
     assertTrue(fanout.contains("\"system\": \"nats-server\"") || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);
     assertTrue(fanout.contains("\"system\": \"gateway + Redis\"") || byName.get("fanout").markdown().contains("redis-server is not installed"), fanout);
-    assertTrue(!fanout.contains("\"errors\": 1") && fanout.contains("\"deliveriesPerSecond\""), fanout);
+    assertTrue(fanout.contains("\"deliveriesPerSecond\""), fanout);
+    // No run had an error, and every run delivered (the WebSocket JSON and binary clients included).
+    assertFalse(Pattern.compile("\"errors\": [1-9]").matcher(fanout).find(), fanout);
+    assertFalse(Pattern.compile("\"deliveriesPerSecond\": 0(\\.0)?[,\\s]").matcher(fanout).find(), fanout);
+    // Every run counts the device writer's write system calls (a number, not null, on Linux).
+    assertTrue(fanout.contains("\"writeSyscallsPerSecond\": ") && !fanout.contains("\"writeSyscallsPerSecond\": null") && fanout.contains("\"deliveriesPerWrite\""), fanout);
     assertTrue(fanout.contains("\"system\": \"gateway, WebSocket JSON\"") && fanout.contains("\"system\": \"gateway, WebSocket binary\""), fanout);
     assertTrue(fanout.contains("\"webSocketJsonToGrpcMaxDeliveries\"") && fanout.contains("\"webSocketBinaryToGrpcMaxDeliveries\""), fanout);
     assertTrue(fanout.contains("\"gatewayQuarterMaxP99Micros\"") || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
@@ -70,6 +71,28 @@ public final class ProcessProbe {
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     return TimeUnit.SECONDS.toNanos(ticks) / CLOCK_TICKS_PER_SECOND;
+  }
+
+  /**
+   * Write system calls ({@code write}, {@code writev}) {@code pid} has made so far, every thread of
+   * it, from {@code /proc/<pid>/io}; empty where the kernel does not keep that count or does not let
+   * this process read it. For a server that sends each socket write as one call, this counts its
+   * socket writes (plus its few wake-up writes to event file descriptors): deliveries per write is
+   * how much a server gathers per system call, which is what a delivery costs on loopback.
+   */
+  public static OptionalLong writeSyscalls(long pid) {
+    String io;
+    try {
+      io = readProcFile(Path.of("/proc", Long.toString(pid), "io"));
+    } catch (IOException e) {
+      return OptionalLong.empty();
+    }
+    for (String line : io.split("\n")) {
+      if (line.startsWith("syscw:")) {
+        return OptionalLong.of(Long.parseLong(line.substring("syscw:".length()).trim()));
+      }
+    }
+    return OptionalLong.empty();
   }
 
   /**

@@ -49,9 +49,19 @@ public final class Fanout {
   public record Options(int rooms, int subscribersPerRoom, int publishersPerRoom, int window, Duration warmup, Duration measure,
       List<Integer> writeDelaysMs, List<WebSocketFleet.Framing> webSockets, Duration jitSettleLimit, Path gatewayJar, Path outDir) {}
 
-  /** One system in one mode. */
+  /**
+   * One system in one mode.
+   *
+   * @param writesPerSecond write system calls per second of the server process that writes to the
+   *     devices (NaN where {@code /proc} does not tell)
+   */
   record Run(String system, String mode, double publishesPerSecond, double deliveriesPerSecond, double p50, double p90, double p99,
-      double p999, double serverCpuCores, double harnessCpuCores, long errors) {}
+      double p999, double serverCpuCores, double harnessCpuCores, double writesPerSecond, long errors) {
+    /** Deliveries per write system call: how much the server gathers into each write. */
+    double deliveriesPerWrite() {
+      return deliveriesPerSecond / writesPerSecond;
+    }
+  }
 
   private static final int SAMPLE_CAPACITY = 4_000_000;
   private static final String GATEWAY = "gateway";
@@ -60,9 +70,17 @@ public final class Fanout {
 
   private Fanout() {}
 
-  /** The fan-out system under test: its server process, its traffic, and what to close. */
+  /**
+   * The fan-out system under test: its server processes (the one that writes to the devices first),
+   * its traffic, and what to close.
+   */
   private record Target(String name, List<Long> serverPids, List<Long> jvmPids, FanoutTraffic traffic, LongSupplier errorCount, AutoCloseable resources)
       implements AutoCloseable {
+    /** Write system calls so far of the process that writes to the devices; -1 where unknown. */
+    long deviceWriterSyscalls() {
+      return ProcessProbe.writeSyscalls(serverPids.get(0)).orElse(-1);
+    }
+
     /** CPU time of every server process of the target (the gateway, and Redis when it has one). */
     long serverCpuNanos() {
       return serverPids.stream().mapToLong(ProcessProbe::cpuNanos).sum();
@@ -184,15 +202,18 @@ public final class Fanout {
     long harnessCpu = ProcessProbe.cpuNanos(self);
     long published = traffic.published();
     long errors = target.errors();
+    long writes = target.deviceWriterSyscalls();
     long start = System.nanoTime();
     Latencies latencies = traffic.measure(SAMPLE_CAPACITY);
     load.run();
     latencies.stop();
     double seconds = (System.nanoTime() - start) / 1e9;
+    long writesAfter = target.deviceWriterSyscalls();
+    double writesPerSecond = writes < 0 || writesAfter < 0 ? Double.NaN : (writesAfter - writes) / seconds;
     return new Run(target.name(), mode, (traffic.published() - published) / seconds, latencies.count() / seconds,
         latencies.percentileMicros(50), latencies.percentileMicros(90), latencies.percentileMicros(99), latencies.percentileMicros(99.9),
         (target.serverCpuNanos() - serverCpu) / 1e9 / seconds,
-        (ProcessProbe.cpuNanos(self) - harnessCpu) / 1e9 / seconds, target.errors() - errors);
+        (ProcessProbe.cpuNanos(self) - harnessCpu) / 1e9 / seconds, writesPerSecond, target.errors() - errors);
   }
 
   private static String webSocketName(WebSocketFleet.Framing framing) {
@@ -214,8 +235,9 @@ public final class Fanout {
               : GatewayRooms.open(gateway, fleet, options.rooms(), options.subscribersPerRoom(), options.publishersPerRoom(),
                   (devices, rooms, room, index, token, roomIds) -> sockets.open(token, roomIds, webSocket, text -> rooms.delivered(room, index == 0, text)),
                   () -> fleet.subscribed() + sockets.subscribed());
-      List<Long> pids = new ArrayList<>(otherServerPids);
-      pids.add(gateway.process().pid());
+      List<Long> pids = new ArrayList<>();
+      pids.add(gateway.process().pid()); // first: the process that writes to the devices
+      pids.addAll(otherServerPids);
       LongSupplier errors = sockets == null ? fleet::errorCount : () -> fleet.errorCount() + sockets.errorCount();
       return new Target(name, pids, List.of(gateway.process().pid(), ProcessHandle.current().pid()), traffic, errors, () -> {
         if (sockets != null) {
@@ -301,19 +323,24 @@ public final class Fanout {
                 + "`gateway + Redis` is the same gateway with the Redis engine (CACHE_URI), so every event goes through Redis pub/sub; its server CPU includes redis-server's. "
                 + "`gateway, write delay N ms` is the in-memory gateway with WRITE_DELAY_MS=N (sessions let events gather N ms before writing them), at the same fixed rate. "
                 + "Latency from publish to each delivery, clients on one clock. "
-                + "CPU in cores used (2 = the whole machine); the harness runs every client.%n%n",
+                + "CPU in cores used (2 = the whole machine); the harness runs every client. "
+                + "Writes/s: write system calls per second of the process that writes to the devices (the gateway, nats-server), from /proc; "
+                + "deliveries per write is how much it gathers into each (on loopback a delivery costs mostly its share of a write).%n%n",
             options.rooms(), options.subscribersPerRoom(), options.publishersPerRoom(), options.warmup(), options.jitSettleLimit(), options.measure(), options.window()))
-        .append("| system | mode | publishes/s | deliveries/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | server CPU | harness CPU | errors |\n")
-        .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        .append("| system | mode | publishes/s | deliveries/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | server CPU | harness CPU | writes/s | deliveries per write | errors |\n")
+        .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     List<JsonObject> rows = new ArrayList<>();
     for (Run r : runs) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |%n",
+      md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %d |%n",
           r.system(), r.mode(), r.publishesPerSecond(), r.deliveriesPerSecond(), r.p50() / 1000, r.p90() / 1000, r.p99() / 1000,
-          r.p999() / 1000, r.serverCpuCores(), r.harnessCpuCores(), r.errors()));
+          r.p999() / 1000, r.serverCpuCores(), r.harnessCpuCores(),
+          Double.isNaN(r.writesPerSecond()) ? "-" : String.format(Locale.ROOT, "%,.0f", r.writesPerSecond()),
+          Double.isNaN(r.writesPerSecond()) ? "-" : String.format(Locale.ROOT, "%.1f", r.deliveriesPerWrite()), r.errors()));
       rows.add(new JsonObject().put("system", r.system()).put("mode", r.mode()).put("publishesPerSecond", r.publishesPerSecond())
           .put("deliveriesPerSecond", r.deliveriesPerSecond()).put("p50Micros", r.p50()).put("p90Micros", r.p90())
           .put("p99Micros", r.p99()).put("p999Micros", r.p999()).put("serverCpuCores", r.serverCpuCores())
-          .put("harnessCpuCores", r.harnessCpuCores()).put("errors", r.errors()));
+          .put("harnessCpuCores", r.harnessCpuCores()).put("writeSyscallsPerSecond", r.writesPerSecond()).put("deliveriesPerWrite", r.deliveriesPerWrite())
+          .put("errors", r.errors()));
     }
     JsonObject json = new JsonObject().put("rooms", options.rooms()).put("subscribersPerRoom", options.subscribersPerRoom())
         .put("publishersPerRoom", options.publishersPerRoom()).put("window", options.window()).put("fixedRatePublishesPerSecond", fixedRate).putObjects("runs", rows);
