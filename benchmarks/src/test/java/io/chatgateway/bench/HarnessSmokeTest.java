@@ -55,7 +55,8 @@ class HarnessSmokeTest {
     assertEquals(List.of("idle", "fanout", "forwarding", "reconnect", "follow", "slow"), results.stream().map(ScenarioResult::name).toList());
 
     String idle = byName.get("idle").markdown();
-    assertTrue(idle.contains("gateway, gRPC") && idle.contains("bare grpc-java") && idle.contains("gateway, WebSocket"), idle);
+    assertTrue(idle.contains("gateway, gRPC") && idle.contains("bare grpc-java") && idle.contains("gateway, WebSocket |")
+        && idle.contains("gateway, WebSocket, token in hello (browsers) |"), idle);
     assertTrue(byName.get("idle").json().toString().contains("\"jvmSlopeBytesPerConnection\""), idle);
     for (String row : idle.split("\n")) {
       String[] cells = row.split("\\|");

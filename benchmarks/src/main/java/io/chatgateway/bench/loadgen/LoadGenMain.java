@@ -18,7 +18,7 @@ import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * A load-generator process: {@code --transport grpc|ws|library --host H --port P --source 127.0.0.x --first F
+ * A load-generator process: {@code --transport grpc|ws|ws-browser|library --host H --port P --source 127.0.0.x --first F
  * --count C --room-size S [--reconnect true] [--resume true]}. Opens devices {@code F .. F+C-1} (see {@link
  * DeviceTokens}), at most {@link #CONNECTING} still connecting at a time, and keeps them open.
  * {@code library}: the devices are clients of the device client library ({@link LibraryFleet}),
@@ -65,7 +65,7 @@ public final class LoadGenMain {
     // Written by the opener thread, read by the reporter.
     AtomicInteger started = new AtomicInteger();
     Runnable openNext;
-    if (transport.equals("ws")) {
+    if (transport.equals("ws") || transport.equals("ws-browser")) {
       WebSocketFleet sockets = new WebSocketFleet(URI.create("ws://" + host + ":" + port + "/ws"));
       fleet = sockets;
       subscribed = sockets::subscribed;
@@ -77,7 +77,13 @@ public final class LoadGenMain {
       };
       openNext = () -> {
         int device = first + started.getAndIncrement();
-        sockets.open(DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)));
+        String token = DeviceTokens.token(DeviceTokens.profile(device));
+        List<String> rooms = List.of(DeviceTokens.room(device, roomSize));
+        if (transport.equals("ws")) {
+          sockets.open(token, rooms);
+        } else {
+          sockets.openAsBrowser(token, rooms);
+        }
       };
     } else if (transport.equals("library")) {
       LibraryFleet devices = new LibraryFleet(new InetSocketAddress(host, port));

@@ -44,7 +44,8 @@ public final class LoadGenerators implements AutoCloseable {
   /**
    * Starts processes that together open devices {@code first .. first+count-1} against {@code port}.
    *
-   * @param transport {@code grpc} or {@code ws}
+   * @param transport {@code grpc}, {@code ws} (token in the upgrade's header) or {@code ws-browser}
+   *     (token in the hello)
    */
   public static LoadGenerators start(String transport, int port, int first, int count, int roomSize, boolean reconnect) {
     return start(transport, port, first, count, roomSize, reconnect, false);

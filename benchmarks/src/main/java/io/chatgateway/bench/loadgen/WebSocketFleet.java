@@ -62,15 +62,30 @@ public final class WebSocketFleet implements AutoCloseable {
   }
 
   /**
+   * Opens an idle device as a browser does: upgrade without a token (a browser cannot set headers on
+   * a WebSocket), the token in the hello frame, subscribe, binary frames. Returns at once.
+   */
+  public void openAsBrowser(String token, List<String> rooms) {
+    open(null, ConnectRequest.newBuilder().setHello(HelloFrame.newBuilder().setAccessToken(token)), rooms, Framing.BINARY, null);
+  }
+
+  /**
    * Opens a device that reads its rooms' events and hands the text of each to {@code roomEventTexts};
    * it announces the {@code batch} capability, as the gRPC devices do. Returns at once.
    */
   public void open(String token, List<String> rooms, Framing framing, Consumer<String> roomEventTexts) {
     ConnectRequest.Builder hello = ConnectRequest.newBuilder().setHello(roomEventTexts == null ? HelloFrame.getDefaultInstance() : HelloFrame.newBuilder().addCapabilities("batch").build());
+    open(token, hello, rooms, framing, roomEventTexts);
+  }
+
+  /** Opens a device that upgrades with {@code headerToken} (none when null) and says {@code hello}. */
+  private void open(String headerToken, ConnectRequest.Builder hello, List<String> rooms, Framing framing, Consumer<String> roomEventTexts) {
     ConnectRequest.Builder subscribe = ConnectRequest.newBuilder().setSubscribe(SubscribeFrame.newBuilder().addAllRoomIds(rooms));
-    client
-        .newWebSocketBuilder()
-        .header("Authorization", "Bearer " + token)
+    WebSocket.Builder upgrade = client.newWebSocketBuilder();
+    if (headerToken != null) {
+      upgrade.header("Authorization", "Bearer " + headerToken);
+    }
+    upgrade
         .buildAsync(uri, new Listener(roomEventTexts))
         .whenComplete(
             (socket, failure) -> {

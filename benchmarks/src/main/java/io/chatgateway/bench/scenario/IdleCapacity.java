@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * Idle capacity: N device streams, each its own TCP connection, each having said hello and subscribed
  * to one room, held open by load-generator processes. At every N the server's memory is read after a
  * full GC: heap, direct (native "Other") and RSS. The same steps run against the gateway over gRPC,
- * against the bare grpc-java reference, and against the gateway's WebSocket bridge. Reported is the
+ * against the bare grpc-java reference, and against the gateway's WebSocket bridge (token in the
+ * upgrade's header, and token in the hello as browsers send it). Reported is the
  * memory per connection at each N and the slope (bytes per added connection, least squares over all
  * steps), from which capacity per GB follows.
  */
@@ -32,6 +33,12 @@ public final class IdleCapacity {
   /** Connections the server process needs besides its streams (jars, epoll, listeners, pipes). */
   private static final int FILES_RESERVED = 200;
   private static final int ROOM_SIZE = 1_000;
+  /**
+   * WebSocket devices that upgrade without a token and send it in their hello, as browsers must (they
+   * cannot set headers on a WebSocket); the other WebSocket target sends it in the upgrade's
+   * {@code Authorization} header, as other clients may.
+   */
+  private static final String BROWSER_WEBSOCKET = "gateway, WebSocket, token in hello (browsers)";
 
   /** What to run: connection counts per step for each transport; an empty list skips that target. */
   public record Options(List<Integer> grpcSteps, List<Integer> webSocketSteps, Path gatewayJar, Path outDir) {}
@@ -75,14 +82,16 @@ public final class IdleCapacity {
     // ports from the kernel's ephemeral range on 127.0.0.1, which the gRPC steps' tens of thousands
     // of closed connections hold in TIME_WAIT for a minute afterwards ("Cannot assign requested
     // address"). The gRPC load generators bind their own source addresses and are not short of ports.
-    Curve webSocket = wsSteps.isEmpty() ? null : measureGateway("gateway, WebSocket", "ws", options, wsSteps, notes, progress);
+    List<Curve> webSockets = new ArrayList<>();
+    if (!wsSteps.isEmpty()) {
+      webSockets.add(measureGateway("gateway, WebSocket", "ws", options, wsSteps, notes, progress));
+      webSockets.add(measureGateway(BROWSER_WEBSOCKET, "ws-browser", options, wsSteps, notes, progress));
+    }
     if (!grpcSteps.isEmpty()) {
       curves.add(measureGateway("gateway, gRPC", "grpc", options, grpcSteps, notes, progress));
       curves.add(measureBare(grpcSteps, options.outDir(), notes, progress));
     }
-    if (webSocket != null) {
-      curves.add(webSocket);
-    }
+    curves.addAll(webSockets);
     chart(curves, options.outDir().resolve("idle-memory-per-connection.png"));
     return report(curves, limit, notes);
   }
@@ -106,7 +115,7 @@ public final class IdleCapacity {
     try (GatewayProcess gateway =
         GatewayProcess.start(options.gatewayJar(), grpcPort, Map.of("MAX_CHANNELS_PER_SOCKET", "10"))) {
       gateway.createRooms(steps.get(steps.size() - 1), ROOM_SIZE);
-      int port = transport.equals("ws") ? gateway.httpPort() : gateway.grpcPort();
+      int port = transport.startsWith("ws") ? gateway.httpPort() : gateway.grpcPort();
       return measure(target, transport, gateway.process().pid(), port, steps, options.outDir(), notes, progress);
     }
   }
