@@ -43,7 +43,7 @@ public final class LoadGenMain {
     for (int i = 0; i + 1 < args.length; i += 2) {
       options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
     }
-    String transport = options.getOrDefault("transport", "grpc");
+    DeviceTransport transport = DeviceTransport.of(options.getOrDefault("transport", DeviceTransport.GRPC.flag()));
     String host = options.getOrDefault("host", "127.0.0.1");
     int port = Integer.parseInt(options.get("port"));
     int first = Integer.parseInt(options.getOrDefault("first", "0"));
@@ -65,7 +65,7 @@ public final class LoadGenMain {
     // Written by the opener thread, read by the reporter.
     AtomicInteger started = new AtomicInteger();
     Runnable openNext;
-    if (transport.equals("ws") || transport.equals("ws-browser")) {
+    if (transport.webSocket()) {
       WebSocketFleet sockets = new WebSocketFleet(URI.create("ws://" + host + ":" + port + "/ws"));
       fleet = sockets;
       subscribed = sockets::subscribed;
@@ -79,13 +79,13 @@ public final class LoadGenMain {
         int device = first + started.getAndIncrement();
         String token = DeviceTokens.token(DeviceTokens.profile(device));
         List<String> rooms = List.of(DeviceTokens.room(device, roomSize));
-        if (transport.equals("ws")) {
+        if (transport == DeviceTransport.WEBSOCKET) {
           sockets.open(token, rooms);
         } else {
           sockets.openAsBrowser(token, rooms);
         }
       };
-    } else if (transport.equals("library")) {
+    } else if (transport == DeviceTransport.LIBRARY) {
       LibraryFleet devices = new LibraryFleet(new InetSocketAddress(host, port));
       fleet = devices;
       caughtUp = () -> devices.caughtUp(targets);

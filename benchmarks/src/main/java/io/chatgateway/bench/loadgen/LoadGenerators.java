@@ -44,15 +44,14 @@ public final class LoadGenerators implements AutoCloseable {
   /**
    * Starts processes that together open devices {@code first .. first+count-1} against {@code port}.
    *
-   * @param transport {@code grpc}, {@code ws} (token in the upgrade's header) or {@code ws-browser}
-   *     (token in the hello)
+   * @param transport how the devices connect; {@code port} is the gateway's port for it
    */
-  public static LoadGenerators start(String transport, int port, int first, int count, int roomSize, boolean reconnect) {
+  public static LoadGenerators start(DeviceTransport transport, int port, int first, int count, int roomSize, boolean reconnect) {
     return start(transport, port, first, count, roomSize, reconnect, false);
   }
 
   /** As above; with {@code resume}, devices come back with their resume token and positions. */
-  public static LoadGenerators start(String transport, int port, int first, int count, int roomSize, boolean reconnect, boolean resume) {
+  public static LoadGenerators start(DeviceTransport transport, int port, int first, int count, int roomSize, boolean reconnect, boolean resume) {
     int processCount = Math.max(1, (count + PER_PROCESS - 1) / PER_PROCESS);
     LoadGenerators generators = new LoadGenerators(processCount);
     for (int k = 0; k < processCount; k++) {
@@ -64,7 +63,7 @@ public final class LoadGenerators implements AutoCloseable {
               "loadgen-" + k,
               List.of("-Xmx3g", "-XX:+UseParallelGC"),
               LoadGenMain.class.getName(),
-              List.of("--transport", transport, "--port", Integer.toString(port), "--source", "127.0.0." + (10 + k),
+              List.of("--transport", transport.flag(), "--port", Integer.toString(port), "--source", "127.0.0." + (10 + k),
                   "--first", Integer.toString(from), "--count", Integer.toString(n), "--room-size", Integer.toString(roomSize),
                   "--reconnect", Boolean.toString(reconnect), "--resume", Boolean.toString(resume)),
               Map.of(),

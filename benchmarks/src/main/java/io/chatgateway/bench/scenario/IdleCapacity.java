@@ -1,5 +1,6 @@
 package io.chatgateway.bench.scenario;
 
+import io.chatgateway.bench.loadgen.DeviceTransport;
 import io.chatgateway.bench.loadgen.LoadGenerators;
 import io.chatgateway.bench.process.ChildProcess;
 import io.chatgateway.bench.process.GatewayProcess;
@@ -84,11 +85,11 @@ public final class IdleCapacity {
     // address"). The gRPC load generators bind their own source addresses and are not short of ports.
     List<Curve> webSockets = new ArrayList<>();
     if (!wsSteps.isEmpty()) {
-      webSockets.add(measureGateway("gateway, WebSocket", "ws", options, wsSteps, notes, progress));
-      webSockets.add(measureGateway(BROWSER_WEBSOCKET, "ws-browser", options, wsSteps, notes, progress));
+      webSockets.add(measureGateway("gateway, WebSocket", DeviceTransport.WEBSOCKET, options, wsSteps, notes, progress));
+      webSockets.add(measureGateway(BROWSER_WEBSOCKET, DeviceTransport.WEBSOCKET_BROWSER, options, wsSteps, notes, progress));
     }
     if (!grpcSteps.isEmpty()) {
-      curves.add(measureGateway("gateway, gRPC", "grpc", options, grpcSteps, notes, progress));
+      curves.add(measureGateway("gateway, gRPC", DeviceTransport.GRPC, options, grpcSteps, notes, progress));
       curves.add(measureBare(grpcSteps, options.outDir(), notes, progress));
     }
     curves.addAll(webSockets);
@@ -110,12 +111,12 @@ public final class IdleCapacity {
   }
 
   private static Curve measureGateway(
-      String target, String transport, Options options, List<Integer> steps, List<String> notes, Consumer<String> progress) {
+      String target, DeviceTransport transport, Options options, List<Integer> steps, List<String> notes, Consumer<String> progress) {
     int grpcPort = ChildProcess.freePort();
     try (GatewayProcess gateway =
         GatewayProcess.start(options.gatewayJar(), grpcPort, Map.of("MAX_CHANNELS_PER_SOCKET", "10"))) {
       gateway.createRooms(steps.get(steps.size() - 1), ROOM_SIZE);
-      int port = transport.startsWith("ws") ? gateway.httpPort() : gateway.grpcPort();
+      int port = transport.webSocket() ? gateway.httpPort() : gateway.grpcPort();
       return measure(target, transport, gateway.process().pid(), port, steps, options.outDir(), notes, progress);
     }
   }
@@ -127,7 +128,7 @@ public final class IdleCapacity {
     try (ChildProcess bare =
         ChildProcess.startJava("bare-grpc", flags, BareGrpcServer.class.getName(), List.of(Integer.toString(port)), Map.of(), line -> {})) {
       bare.awaitPort(port, Duration.ofSeconds(60));
-      return measure("bare grpc-java (defaults)", "grpc", bare.pid(), port, steps, outDir, notes, progress);
+      return measure("bare grpc-java (defaults)", DeviceTransport.GRPC, bare.pid(), port, steps, outDir, notes, progress);
     }
   }
 
@@ -137,7 +138,7 @@ public final class IdleCapacity {
    * class by class, to compare with the bare server's.
    */
   private static Curve measure(
-      String target, String transport, long pid, int port, List<Integer> steps, Path outDir, List<String> notes, Consumer<String> progress) {
+      String target, DeviceTransport transport, long pid, int port, List<Integer> steps, Path outDir, List<String> notes, Consumer<String> progress) {
     List<Point> points = new ArrayList<>();
     List<LoadGenerators> generators = new ArrayList<>();
     try {

@@ -1,5 +1,6 @@
 package io.chatgateway.bench.scenario;
 
+import io.chatgateway.bench.loadgen.DeviceTransport;
 import io.chatgateway.bench.loadgen.LoadGenerators;
 import io.chatgateway.bench.process.ChildProcess;
 import io.chatgateway.bench.process.Executables;
@@ -160,7 +161,7 @@ public final class ReconnectStorm {
 
   private static LoadGenerators startDevices(GatewayProcess gateway, int devices, String clients) {
     gateway.createRooms(devices, ROOM_SIZE);
-    return LoadGenerators.start(clients.equals("library") ? "library" : "grpc", gateway.grpcPort(), 0, devices, ROOM_SIZE, true, true);
+    return LoadGenerators.start(clients.equals("library") ? DeviceTransport.LIBRARY : DeviceTransport.GRPC, gateway.grpcPort(), 0, devices, ROOM_SIZE, true, true);
   }
 
   private static List<String> rooms(int devices) {
