@@ -218,26 +218,29 @@ public final class WebSocketFleet implements AutoCloseable {
       json.beginObject();
       while (json.hasNext()) {
         switch (json.nextName()) {
-          case "batch" -> {
-            json.beginObject();
-            while (json.hasNext()) {
-              if (json.nextName().equals("events")) {
-                json.beginArray();
-                while (json.hasNext()) {
-                  readServerEvent(json);
-                }
-                json.endArray();
-              } else {
-                json.skipValue();
-              }
-            }
-            json.endObject();
-          }
+          case "batch" -> readBatch(json);
           case "roomEvent" -> readRoomEvent(json);
           case "subscribed" -> readSubscribed(json);
           case "error" -> failed("error frame " + JsonParser.parseReader(json));
           default -> json.skipValue();
         }
+      }
+      json.endObject();
+    }
+
+    /** An {@code EventBatch}: each of its events as a ServerEvent of its own. */
+    private void readBatch(JsonReader json) throws IOException {
+      json.beginObject();
+      while (json.hasNext()) {
+        if (!json.nextName().equals("events")) {
+          json.skipValue();
+          continue;
+        }
+        json.beginArray();
+        while (json.hasNext()) {
+          readServerEvent(json);
+        }
+        json.endArray();
       }
       json.endObject();
     }
