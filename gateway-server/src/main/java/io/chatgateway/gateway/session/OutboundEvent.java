@@ -8,7 +8,6 @@ import com.google.protobuf.WireFormat;
 import com.google.protobuf.util.JsonFormat;
 import io.chatgateway.proto.v1.EventBatch;
 import io.chatgateway.proto.v1.ServerEvent;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +20,8 @@ import java.util.List;
  * text clients need, on first use. Thread-safe.
  *
  * <p>A {@linkplain #batch batch} is made from events already encoded: its encodings are their
- * bytes framed, never the events encoded again.
+ * bytes framed, never the events encoded again, and each is made on first use, since a device
+ * reads one format only (a WebSocket text client never needs the protobuf bytes).
  */
 public final class OutboundEvent {
 
@@ -34,19 +34,23 @@ public final class OutboundEvent {
 
   // A batch's is built on first use: fan-out only needs its bytes. Benign race, as for jsonUtf8.
   private volatile ServerEvent event;
-  private final byte[] binary;
+  // A batch's is framed on first use; benign race, as for jsonUtf8.
+  private volatile byte[] binary;
+  private final int size; // of binary, known before it is made
   private final List<OutboundEvent> batched; // empty unless this is a batch
   // Benign race: two threads may both print it; both results are equal.
   private volatile byte[] jsonUtf8;
 
-  private OutboundEvent(ServerEvent event, byte[] binary, List<OutboundEvent> batched) {
+  private OutboundEvent(ServerEvent event, byte[] binary, int size, List<OutboundEvent> batched) {
     this.event = event;
     this.binary = binary;
+    this.size = size;
     this.batched = batched;
   }
 
   public static OutboundEvent of(ServerEvent event) {
-    return new OutboundEvent(requireNonNull(event, "event"), event.toByteArray(), List.of());
+    byte[] binary = requireNonNull(event, "event").toByteArray();
+    return new OutboundEvent(event, binary, binary.length, List.of());
   }
 
   /**
@@ -61,28 +65,41 @@ public final class OutboundEvent {
     if (parts.size() < 2) {
       throw new IllegalArgumentException("a batch needs at least two events, got " + parts.size());
     }
-    int inner = 0;
     for (OutboundEvent part : parts) {
       if (part.isBatch()) {
         throw new IllegalArgumentException("a batch cannot hold a batch");
       }
+    }
+    int inner = batchContentSize(parts);
+    int size = CodedOutputStream.computeTagSize(BATCH_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(inner) + inner;
+    return new OutboundEvent(null, null, size, parts);
+  }
+
+  private static int batchContentSize(List<OutboundEvent> parts) {
+    int inner = 0;
+    for (OutboundEvent part : parts) {
       inner += CodedOutputStream.computeTagSize(BATCH_EVENTS_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(part.size()) + part.size();
     }
-    byte[] bytes = new byte[CodedOutputStream.computeTagSize(BATCH_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(inner) + inner];
+    return inner;
+  }
+
+  /** The batch's protobuf encoding: its events' bytes, each framed as an {@code EventBatch.events} element. */
+  private byte[] batchBinary() {
+    byte[] bytes = new byte[size];
     CodedOutputStream out = CodedOutputStream.newInstance(bytes);
     try {
       out.writeTag(BATCH_FIELD, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-      out.writeUInt32NoTag(inner);
-      for (OutboundEvent part : parts) {
+      out.writeUInt32NoTag(batchContentSize(batched));
+      for (OutboundEvent part : batched) {
         out.writeTag(BATCH_EVENTS_FIELD, WireFormat.WIRETYPE_LENGTH_DELIMITED);
         out.writeUInt32NoTag(part.size());
-        out.writeRawBytes(part.binary);
+        out.writeRawBytes(part.binary());
       }
       out.checkNoSpaceLeft();
     } catch (IOException e) {
       throw new UncheckedIOException("a batch that does not fit the size computed for it", e);
     }
-    return new OutboundEvent(null, bytes, parts);
+    return bytes;
   }
 
   public ServerEvent event() {
@@ -106,7 +123,12 @@ public final class OutboundEvent {
 
   /** The protobuf encoding. Callers must not modify it. */
   public byte[] binary() {
-    return binary;
+    byte[] bytes = binary;
+    if (bytes == null) {
+      bytes = batchBinary();
+      binary = bytes;
+    }
+    return bytes;
   }
 
   /**
@@ -138,8 +160,13 @@ public final class OutboundEvent {
   }
 
   private String printJson() {
+    ServerEvent single = event();
+    String fast = RoomEventJson.print(single);
+    if (fast != null) {
+      return fast;
+    }
     try {
-      return JSON.print(event());
+      return JSON.print(single);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("a ServerEvent that cannot be printed as JSON", e);
     }
@@ -150,20 +177,29 @@ public final class OutboundEvent {
    * delimiters are ASCII, so joining UTF-8 texts byte by byte gives UTF-8.
    */
   private byte[] batchJson() {
-    ByteArrayOutputStream joined = new ByteArrayOutputStream();
-    joined.writeBytes(BATCH_JSON_START);
-    for (int i = 0; i < batched.size(); i++) {
-      if (i > 0) {
-        joined.write(',');
-      }
-      joined.writeBytes(batched.get(i).jsonUtf8());
+    byte[][] texts = new byte[batched.size()][];
+    int length = BATCH_JSON_START.length + texts.length - 1 + BATCH_JSON_END.length;
+    for (int i = 0; i < texts.length; i++) {
+      texts[i] = batched.get(i).jsonUtf8();
+      length += texts[i].length;
     }
-    joined.writeBytes(BATCH_JSON_END);
-    return joined.toByteArray();
+    // Sized exactly and filled once: a growing buffer copied each text two or three times.
+    byte[] joined = new byte[length];
+    System.arraycopy(BATCH_JSON_START, 0, joined, 0, BATCH_JSON_START.length);
+    int at = BATCH_JSON_START.length;
+    for (int i = 0; i < texts.length; i++) {
+      if (i > 0) {
+        joined[at++] = ',';
+      }
+      System.arraycopy(texts[i], 0, joined, at, texts[i].length);
+      at += texts[i].length;
+    }
+    System.arraycopy(BATCH_JSON_END, 0, joined, at, BATCH_JSON_END.length);
+    return joined;
   }
 
   /** Encoded size in bytes, what queue bounds count. */
   public int size() {
-    return binary.length;
+    return size;
   }
 }

@@ -6,7 +6,8 @@
  * io.chatgateway.gateway.session.FrameCodec}), rate-limits them ({@link
  * io.chatgateway.gateway.session.TokenBucket}) and acts: it calls the core, or it publishes through
  * the engine. Envelopes from the engine reach {@link io.chatgateway.gateway.session.RoomFanout}, which
- * encodes each event once ({@link io.chatgateway.gateway.session.OutboundEvent}) and offers it to
+ * encodes each event once ({@link io.chatgateway.gateway.session.OutboundEvent}; a room event's JSON
+ * for WebSocket text clients by {@link io.chatgateway.gateway.session.RoomEventJson}) and offers it to
  * every local subscriber's bounded {@link io.chatgateway.gateway.session.OutboundQueue}. Each session
  * writes its queue out as fast as its transport's flow control allows. A presence change that went to
  * several rooms reaches each local recipient once ({@link

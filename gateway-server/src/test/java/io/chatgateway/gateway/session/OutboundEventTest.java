@@ -14,6 +14,11 @@ import io.chatgateway.proto.v1.TextPayload;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class OutboundEventTest {
@@ -38,8 +43,9 @@ class OutboundEventTest {
 
     ServerEvent expected =
         ServerEvent.newBuilder().setBatch(EventBatch.newBuilder().addAllEvents(parts.stream().map(OutboundEvent::event).toList())).build();
-    assertEquals(expected, ServerEvent.parseFrom(batch.binary()), "what a device decodes");
+    // Asked before the bytes exist: queue bounds count a batch no device has read yet.
     assertEquals(expected.getSerializedSize(), batch.size());
+    assertEquals(expected, ServerEvent.parseFrom(batch.binary()), "what a device decodes");
     assertEquals(expected, batch.event());
     assertTrue(batch.isBatch());
     assertEquals(parts.size(), batch.eventCount());
@@ -55,6 +61,35 @@ class OutboundEventTest {
     ServerEvent.Builder parsed = ServerEvent.newBuilder();
     JsonFormat.parser().merge(batch.json(), parsed);
     assertEquals(batch.event(), parsed.build());
+  }
+
+  @Test
+  void threadsMakingABatchsEncodingsAtOnceAllGetTheSameBytes() throws Exception {
+    List<OutboundEvent> parts = List.of(roomEvent(1, "a"), roomEvent(2, "b\u00e9"), roomEvent(3, "c"));
+    byte[] binary = OutboundEvent.batch(parts).binary();
+    byte[] json = OutboundEvent.batch(parts).jsonUtf8();
+    for (int round = 0; round < 200; round++) {
+      OutboundEvent batch = OutboundEvent.batch(parts);
+      int threads = 8;
+      CyclicBarrier start = new CyclicBarrier(threads);
+      List<Future<byte[][]>> results = new ArrayList<>();
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        for (int t = 0; t < threads; t++) {
+          results.add(pool.submit(() -> {
+            start.await(10, TimeUnit.SECONDS);
+            return new byte[][] {batch.binary(), batch.jsonUtf8()};
+          }));
+        }
+        for (Future<byte[][]> result : results) {
+          byte[][] got = result.get(10, TimeUnit.SECONDS);
+          assertArrayEquals(binary, got[0]);
+          assertArrayEquals(json, got[1]);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
   }
 
   @Test
