@@ -66,7 +66,7 @@ public final class LoadGenMain {
     AtomicInteger started = new AtomicInteger();
     Runnable openNext;
     if (transport.webSocket()) {
-      WebSocketFleet sockets = new WebSocketFleet(URI.create("ws://" + host + ":" + port + "/ws"));
+      WebSocketFleet sockets = new WebSocketFleet(URI.create("ws://" + host + ":" + port + "/ws"), source);
       fleet = sockets;
       subscribed = sockets::subscribed;
       errors = sockets::errorCount;
