@@ -1,6 +1,5 @@
 package io.chatgateway.gateway.session;
 
-import com.google.gson.stream.JsonWriter;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Timestamp;
@@ -8,24 +7,23 @@ import io.chatgateway.proto.v1.EventType;
 import io.chatgateway.proto.v1.RoomEvent;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.TextPayload;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
  * Prints the commonest fanned-out event, a {@code ServerEvent} carrying a text or payload-less
  * {@code RoomEvent}, exactly as protobuf's {@code JsonFormat} printer (without insignificant
- * whitespace) would, about ten times faster: that printer walks each message by reflection and
- * formats timestamps with a {@code SimpleDateFormat}, about 10 µs per event, which was a tenth of
- * the gateway's CPU with WebSocket text clients. Every other event is left to that printer: {@link
- * #print} answers {@code null} for it.
+ * whitespace) would, about five times faster: that printer walks each message by reflection and
+ * formats timestamps with a {@code SimpleDateFormat} (5.1 µs per room event against 0.9, the event's
+ * protobuf encoding included, in {@code bench/run.sh micro}'s {@code jsonOfOneEvent*}), and its
+ * printing was a tenth of the gateway's CPU with WebSocket text clients at max rate. Every other
+ * event is left to that printer: {@link #print} answers {@code null} for it.
  *
- * <p>Strings are escaped by Gson's writer in its HTML-safe mode, which is what {@code JsonFormat}
- * uses; field names are the schema's JSON names, read from its descriptors. Should the schema gain a field this class does
- * not print, {@link #COVERS_SCHEMA} turns it off (every event goes to the printer) rather than
- * leave the field out. Stateless and thread-safe.
+ * <p>Strings are escaped as Gson's writer escapes them in its HTML-safe mode, which is what {@code
+ * JsonFormat} uses; field names are the schema's JSON names, read from its descriptors. Should the
+ * schema gain a field this class does not print, {@link #COVERS_SCHEMA} turns it off (every event
+ * goes to the printer) rather than leave the field out. Stateless and thread-safe.
  */
 final class RoomEventJson {
 
@@ -67,22 +65,15 @@ final class RoomEventJson {
     if (!COVERS_SCHEMA || !event.hasRoomEvent() || !printable(event)) {
       return null;
     }
-    StringWriter text = new StringWriter(256);
-    JsonWriter out = new JsonWriter(text);
-    out.setHtmlSafe(true);
-    try {
-      out.beginObject();
-      string(out, EVENT_ID, event.getId());
-      timestamp(out, EVENT_TIMESTAMP, event.hasTimestamp(), event.getTimestamp());
-      string(out, EVENT_FRAME_ID, event.getFrameId());
-      out.name(EVENT_ROOM_EVENT);
-      roomEvent(out, event.getRoomEvent());
-      out.endObject();
-      out.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException("a StringWriter does not fail", e);
-    }
-    return text.toString();
+    Out out = new Out();
+    out.beginObject();
+    out.string(EVENT_ID, event.getId());
+    out.timestamp(EVENT_TIMESTAMP, event.hasTimestamp(), event.getTimestamp());
+    out.string(EVENT_FRAME_ID, event.getFrameId());
+    out.name(EVENT_ROOM_EVENT);
+    roomEvent(out, event.getRoomEvent());
+    out.endObject();
+    return out.text.toString();
   }
 
   /** Whether every part of the event is one this class prints as the printer would. */
@@ -96,49 +87,36 @@ final class RoomEventJson {
         && valid(room.getEditTime());
   }
 
-  private static void roomEvent(JsonWriter out, RoomEvent room) throws IOException {
+  private static void roomEvent(Out out, RoomEvent room) {
     out.beginObject();
-    string(out, ID, room.getId());
-    string(out, ROOM_ID, room.getRoomId());
-    string(out, SENDER_PROFILE_ID, room.getSenderProfileId());
-    string(out, SENDER_DEVICE_ID, room.getSenderDeviceId());
+    out.string(ID, room.getId());
+    out.string(ROOM_ID, room.getRoomId());
+    out.string(SENDER_PROFILE_ID, room.getSenderProfileId());
+    out.string(SENDER_DEVICE_ID, room.getSenderDeviceId());
     if (room.getTypeValue() != 0) {
-      out.name(TYPE).value(room.getType().name());
+      out.name(TYPE).quoted(room.getType().name());
     }
     if (room.hasText()) {
       out.name(TEXT).beginObject();
-      string(out, TEXT_TEXT, room.getText().getText());
-      string(out, TEXT_FORMAT, room.getText().getFormat());
+      out.string(TEXT_TEXT, room.getText().getText());
+      out.string(TEXT_FORMAT, room.getText().getFormat());
       out.endObject();
     }
-    timestamp(out, SENT_TIME, room.hasSentTime(), room.getSentTime());
+    out.timestamp(SENT_TIME, room.hasSentTime(), room.getSentTime());
     if (room.getEdited()) {
-      out.name(EDITED).value(true);
+      out.name(EDITED).text.append("true");
     }
-    timestamp(out, EDIT_TIME, room.hasEditTime(), room.getEditTime());
+    out.timestamp(EDIT_TIME, room.hasEditTime(), room.getEditTime());
     if (room.getRedacted()) {
-      out.name(REDACTED).value(true);
+      out.name(REDACTED).text.append("true");
     }
-    string(out, PARENT_ID, room.getParentId());
+    out.string(PARENT_ID, room.getParentId());
     if (room.getSequence() != 0) {
       // int64 is a string in protobuf's JSON: JavaScript numbers lose digits past 2^53.
-      out.name(SEQUENCE).value(Long.toString(room.getSequence()));
+      out.name(SEQUENCE).text.append('"').append(room.getSequence()).append('"');
     }
-    string(out, CLIENT_EVENT_ID, room.getClientEventId());
+    out.string(CLIENT_EVENT_ID, room.getClientEventId());
     out.endObject();
-  }
-
-  /** A string field; the empty string is its default and is left out, as the printer does. */
-  private static void string(JsonWriter out, String name, String value) throws IOException {
-    if (!value.isEmpty()) {
-      out.name(name).value(value);
-    }
-  }
-
-  private static void timestamp(JsonWriter out, String name, boolean present, Timestamp value) throws IOException {
-    if (present) {
-      out.name(name).value(rfc3339(value));
-    }
   }
 
   private static boolean valid(Timestamp value) {
@@ -150,6 +128,12 @@ final class RoomEventJson {
    * digits, the fewest that hold the nanoseconds.
    */
   static String rfc3339(Timestamp value) {
+    StringBuilder text = new StringBuilder(30);
+    appendRfc3339(text, value);
+    return text.toString();
+  }
+
+  private static void appendRfc3339(StringBuilder text, Timestamp value) {
     long days = Math.floorDiv(value.getSeconds(), 86_400);
     int secondOfDay = (int) Math.floorMod(value.getSeconds(), 86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
@@ -161,35 +145,126 @@ final class RoomEventJson {
     long monthIndex = (5 * dayOfYear + 2) / 153;
     int day = (int) (dayOfYear - (153 * monthIndex + 2) / 5 + 1);
     int month = (int) (monthIndex < 10 ? monthIndex + 3 : monthIndex - 9);
-    long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+    int year = (int) (yearOfEra + era * 400 + (month <= 2 ? 1 : 0));
 
-    StringBuilder text = new StringBuilder(30);
-    digits(text, year, 4).append('-');
-    digits(text, month, 2).append('-');
-    digits(text, day, 2).append('T');
-    digits(text, secondOfDay / 3_600, 2).append(':');
-    digits(text, secondOfDay / 60 % 60, 2).append(':');
-    digits(text, secondOfDay % 60, 2);
+    digits(text, year, 1_000).append('-');
+    digits(text, month, 10).append('-');
+    digits(text, day, 10).append('T');
+    digits(text, secondOfDay / 3_600, 10).append(':');
+    digits(text, secondOfDay / 60 % 60, 10).append(':');
+    digits(text, secondOfDay % 60, 10);
     int nanos = value.getNanos();
     if (nanos != 0) {
       text.append('.');
       if (nanos % 1_000_000 == 0) {
-        digits(text, nanos / 1_000_000, 3);
+        digits(text, nanos / 1_000_000, 100);
       } else if (nanos % 1_000 == 0) {
-        digits(text, nanos / 1_000, 6);
+        digits(text, nanos / 1_000, 100_000);
       } else {
-        digits(text, nanos, 9);
+        digits(text, nanos, 100_000_000);
       }
     }
-    return text.append('Z').toString();
+    text.append('Z');
   }
 
-  private static StringBuilder digits(StringBuilder text, long value, int width) {
-    String number = Long.toString(value);
-    for (int i = number.length(); i < width; i++) {
-      text.append('0');
+  /** {@code value}'s decimal digits from the one worth {@code highest} down, zero-padded. */
+  private static StringBuilder digits(StringBuilder text, int value, int highest) {
+    for (int unit = highest; unit > 0; unit /= 10) {
+      text.append((char) ('0' + value / unit % 10));
     }
-    return text.append(number);
+    return text;
+  }
+
+  /**
+   * The text being printed, and whether the innermost open object has a field yet (for commas).
+   * One per {@link #print} call.
+   */
+  private static final class Out {
+    final StringBuilder text = new StringBuilder(320);
+    private boolean first;
+
+    void beginObject() {
+      text.append('{');
+      first = true;
+    }
+
+    void endObject() {
+      text.append('}');
+      first = false; // the object just closed was its parent's field
+    }
+
+    /** Starts a field; names are the schema's identifiers, with nothing to escape. */
+    Out name(String name) {
+      if (!first) {
+        text.append(',');
+      }
+      first = false;
+      text.append('"').append(name).append("\":");
+      return this;
+    }
+
+    /** A string field; the empty string is its default and is left out, as the printer does. */
+    void string(String name, String value) {
+      if (!value.isEmpty()) {
+        name(name).quoted(value);
+      }
+    }
+
+    void timestamp(String name, boolean present, Timestamp value) {
+      if (present) {
+        name(name);
+        text.append('"');
+        appendRfc3339(text, value);
+        text.append('"');
+      }
+    }
+
+    /** {@code value} as a JSON string, escaped as Gson's HTML-safe writer (protobuf's) escapes it. */
+    void quoted(String value) {
+      text.append('"');
+      int clean = 0; // start of the run not yet appended
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        String escaped;
+        if (c < ESCAPES.length) {
+          escaped = ESCAPES[c];
+        } else if (c == '\u2028') {
+          escaped = "\\u2028";
+        } else if (c == '\u2029') {
+          escaped = "\\u2029";
+        } else {
+          continue;
+        }
+        if (escaped != null) {
+          text.append(value, clean, i).append(escaped);
+          clean = i + 1;
+        }
+      }
+      text.append(value, clean, value.length()).append('"');
+    }
+  }
+
+  /**
+   * How each ASCII character is escaped, null for as it is: control characters, the quote and the
+   * backslash as JSON requires, and {@code < > & = '} as Gson's HTML-safe mode does (so that the
+   * text is safe inside HTML and matches protobuf's printer byte for byte).
+   */
+  private static final String[] ESCAPES = new String[128];
+
+  static {
+    for (int c = 0; c < 0x20; c++) {
+      ESCAPES[c] = String.format(Locale.ROOT, "\\u%04x", c);
+    }
+    ESCAPES['"'] = "\\\"";
+    ESCAPES['\\'] = "\\\\";
+    ESCAPES['\t'] = "\\t";
+    ESCAPES['\b'] = "\\b";
+    ESCAPES['\n'] = "\\n";
+    ESCAPES['\r'] = "\\r";
+    ESCAPES['\f'] = "\\f";
+    for (char c : new char[] {'<', '>', '&', '=', '\''}) {
+      ESCAPES[c] = String.format(Locale.ROOT, "\\u%04x", (int) c);
+    }
   }
 
   private static String jsonName(Descriptor message, int number) {
