@@ -34,7 +34,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * JMH micro-benchmarks of the session's hot paths: decoding an inbound frame (binary and JSON), fanning
  * one event out to a room's sessions with a single encoding versus one per recipient, a session's
  * bounded outbound queue, and the framed-bytes path (a batch built from encoded events; a
- * WebSocket text frame's UTF-8 made once). Through the session package's public API.
+ * WebSocket text frame's UTF-8 made once; a room event's JSON by the gateway's printer and by
+ * protobuf's; a batch's JSON joined from its events'). Through the session package's public API.
  * Run with {@code bench/run.sh micro} (JMH options after it, e.g. {@code -f 1 -wi 3 -i 5}).
  */
 @State(Scope.Thread)
@@ -48,6 +49,8 @@ public class SessionHotPathsBenchmark {
   /** Subscribers in the room one event is fanned out to. */
   @Param({"100"})
   public int recipients;
+
+  private static final JsonFormat.Printer JSON_PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
 
   private byte[] sendFrame;
   private String sendFrameJson;
@@ -70,7 +73,7 @@ public class SessionHotPathsBenchmark {
     ConnectRequest request = ConnectRequest.newBuilder().setFrameId("f-1").setSend(SendFrame.newBuilder().addEvents(event)).build();
     sendFrame = request.toByteArray();
     sendFrameJson = JsonFormat.printer().omittingInsignificantWhitespace().print(request);
-    roomEvent = ServerEvent.newBuilder().setId("e-1").setRoomEvent(event).build();
+    roomEvent = ServerEvent.newBuilder().setId("e-1").setTimestamp(Timestamp.newBuilder().setSeconds(1_790_000_001L).setNanos(250_000_000)).setRoomEvent(event).build();
     queues = new OutboundQueue[recipients];
     for (int i = 0; i < recipients; i++) {
       queues[i] = new OutboundQueue(1_000, 1 << 20);
@@ -144,6 +147,24 @@ public class SessionHotPathsBenchmark {
     for (int i = 0; i < recipients; i++) {
       sink.consume(json.getBytes(StandardCharsets.UTF_8));
     }
+  }
+
+  /** A room event's JSON as the gateway makes it, once per fanned-out event (its own printer). */
+  @Benchmark
+  public byte[] jsonOfOneEvent() {
+    return OutboundEvent.of(roomEvent).jsonUtf8();
+  }
+
+  /** The same by protobuf's reflective printer, as the gateway made it before. */
+  @Benchmark
+  public byte[] jsonOfOneEventByProtobufPrinter() throws Exception {
+    return JSON_PRINTER.print(roomEvent).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A batch's text for a WebSocket text client, joined from its 16 events' texts (made once each). */
+  @Benchmark
+  public byte[] batchJsonFromEncodedEvents(QueuedEvents queued) {
+    return OutboundEvent.batch(queued.encoded).jsonUtf8();
   }
 
   /** Sixteen room events as a session's queue holds them: encoded once each. */

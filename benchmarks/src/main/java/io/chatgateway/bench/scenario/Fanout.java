@@ -319,7 +319,7 @@ public final class Fanout {
             "%d rooms x %d subscribers (each its own connection) + %d publishers per room taking turns; 1 event per publish; %s warm-up, and before the max-rate run (each server's first) until the JITs of the gateway and the harness have settled (compiling less than 5%% of the time, at most %s), %s measured per run. "
                 + "Max rate: a closed loop keeping %d events per room in flight (published, not yet at the room's sentinel subscriber). "
                 + "Fixed rate: half the gateway's max (with Redis: the lower of that and half its own max); the gateway and NATS also at a quarter of it. "
-                + "`gateway, WebSocket JSON|binary`: the subscribers on the WebSocket bridge (JDK WebSocket clients parsing each frame whole), publishers on gRPC. "
+                + "`gateway, WebSocket JSON|binary`: the subscribers on the WebSocket bridge (Netty WebSocket clients checking each text frame's UTF-8 and parsing its JSON), publishers on gRPC. "
                 + "`gateway + Redis` is the same gateway with the Redis engine (CACHE_URI), so every event goes through Redis pub/sub; its server CPU includes redis-server's. "
                 + "`gateway, write delay N ms` is the in-memory gateway with WRITE_DELAY_MS=N (sessions let events gather N ms before writing them), at the same fixed rate. "
                 + "Latency from publish to each delivery, clients on one clock. "

@@ -79,10 +79,10 @@ public final class IdleCapacity {
     List<Integer> grpcSteps = capped(options.grpcSteps(), limit, notes);
     List<Integer> wsSteps = capped(options.webSocketSteps(), limit, notes);
     List<Curve> curves = new ArrayList<>();
-    // WebSocket first: its load generator (the JDK client) cannot choose a source address and takes
-    // ports from the kernel's ephemeral range on 127.0.0.1, which the gRPC steps' tens of thousands
-    // of closed connections hold in TIME_WAIT for a minute afterwards ("Cannot assign requested
-    // address"). The gRPC load generators bind their own source addresses and are not short of ports.
+    // WebSocket first, as when its load generators could not choose a source address (the JDK
+    // client): the gRPC steps' tens of thousands of closed connections hold ports in TIME_WAIT for a
+    // minute afterwards. Every load generator now binds its own source address; the order stays so
+    // that figures compare with earlier runs.
     List<Curve> webSockets = new ArrayList<>();
     if (!wsSteps.isEmpty()) {
       webSockets.add(measureGateway("gateway, WebSocket", DeviceTransport.WEBSOCKET, options, wsSteps, notes, progress));
