@@ -152,6 +152,9 @@ public final class WebSocketFleet implements AutoCloseable {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel channel) {
+            // Here, before it can close: a channel added once connected could be gone already.
+            channels.add(channel);
+            channel.closeFuture().addListener(closed -> channels.remove(channel));
             channel.pipeline().addLast(
                 new HttpClientCodec(),
                 new HttpObjectAggregator(64 << 10),
@@ -164,8 +167,6 @@ public final class WebSocketFleet implements AutoCloseable {
         .addListener((ChannelFutureListener) connected -> {
           if (!connected.isSuccess()) {
             failed(connected.cause().toString());
-          } else {
-            channels.add(connected.channel());
           }
         });
   }
@@ -272,7 +273,6 @@ public final class WebSocketFleet implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext context) throws Exception {
-      channels.remove(context.channel());
       if (!closing && !endReported) {
         failed("connection closed without a close frame");
       }

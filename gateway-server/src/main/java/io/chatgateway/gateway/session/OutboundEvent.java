@@ -32,9 +32,9 @@ public final class OutboundEvent {
   private static final byte[] BATCH_JSON_START = "{\"batch\":{\"events\":[".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] BATCH_JSON_END = "]}}".getBytes(StandardCharsets.US_ASCII);
 
-  // A batch's is built on first use: fan-out only needs its bytes. Benign race, as for jsonUtf8.
+  // A batch's event and binary are made on first use (fan-out needs neither; a text client never
+  // reads the binary). Benign races, as for jsonUtf8.
   private volatile ServerEvent event;
-  // A batch's is framed on first use; benign race, as for jsonUtf8.
   private volatile byte[] binary;
   private final int size; // of binary, known before it is made
   private final List<OutboundEvent> batched; // empty unless this is a batch
