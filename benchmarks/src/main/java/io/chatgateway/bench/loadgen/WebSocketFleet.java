@@ -16,6 +16,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -209,6 +210,14 @@ public final class WebSocketFleet implements AutoCloseable {
       channel.close();
     }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * The handler of one device that reads its rooms' events in {@code framing} (what {@link #open}
+   * puts at the end of each device's pipeline), for tests that feed it frames directly.
+   */
+  ChannelHandler reader(Framing framing, Consumer<String> roomEventTexts) {
+    return new Device(framing, List.of(), roomEventTexts);
   }
 
   /** One device: says its frames once upgraded, then reads what the gateway sends. Its channel's thread only. */
