@@ -241,12 +241,12 @@ class ResumeAndGapFillTest {
       SessionHarness.Device ann = harness.open("ann");
       ann.send(SessionCoreTest.hello());
       ann.send(ConnectRequest.newBuilder().setFrameId("neg").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(room).putPositions(room, -1)));
-      assertEquals(io.chatgateway.proto.v1.ErrorCode.ERROR_CODE_INVALID_ARGUMENT, ann.last().getError().getCode(), ann.last().toString());
+      assertEquals(io.chatgateway.proto.v1.ErrorCode.ERROR_CODE_INVALID_ARGUMENT, ann.answerTo("neg").getError().getCode(), ann.answerTo("neg").toString());
       ann.send(ConnectRequest.newBuilder().setFrameId("other").setSubscribe(SubscribeFrame.newBuilder().addRoomIds(room).putPositions("elsewhere", 3)));
-      assertEquals(io.chatgateway.proto.v1.ErrorCode.ERROR_CODE_INVALID_ARGUMENT, ann.last().getError().getCode(), ann.last().toString());
+      assertEquals(io.chatgateway.proto.v1.ErrorCode.ERROR_CODE_INVALID_ARGUMENT, ann.answerTo("other").getError().getCode(), ann.answerTo("other").toString());
       assertTrue(ann.matching(ServerEvent::hasSubscribed).isEmpty(), "nothing subscribed");
       ann.send(ConnectRequest.newBuilder().setFrameId("hello-again").setHello(HelloFrame.newBuilder().putPositions(room, -5)));
-      assertEquals(io.chatgateway.proto.v1.ErrorCode.ERROR_CODE_HELLO_REQUIRED, ann.last().getError().getCode(), "hello only once: " + ann.last());
+      assertEquals(io.chatgateway.proto.v1.ErrorCode.ERROR_CODE_HELLO_REQUIRED, ann.answerTo("hello-again").getError().getCode(), "hello only once: " + ann.answerTo("hello-again"));
     }
   }
 

@@ -162,6 +162,14 @@ final class SessionHarness implements AutoCloseable {
       return all.get(all.size() - 1);
     }
 
+    /**
+     * The session's answer to the frame sent with {@code frameId}. Use it rather than {@link #last()} where the device is
+     * in rooms: a notice fanned out by another thread (a membership, a room event) can land after the answer.
+     */
+    ServerEvent answerTo(String frameId) {
+      return await(e -> e.getFrameId().equals(frameId), "the answer to " + frameId);
+    }
+
     /** Waits until {@code count} events match, delivered by other threads. */
     List<ServerEvent> awaitCount(Predicate<ServerEvent> match, int count, String what) {
       Await.until(Duration.ofSeconds(5), () -> matching(match).size() >= count, () -> profile + " waiting for " + count + " x " + what + "; got " + events());
