@@ -12,6 +12,7 @@ import io.chatgateway.proto.v1.SubscribeFrame;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
@@ -20,6 +21,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,10 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Simulated gRPC devices: each on its own TCP connection (its own channel), all on one shared event
- * loop, with callbacks run directly on it. A device says hello, subscribes to its rooms (a device
- * with no rooms, a publisher, counts as subscribed once ready) and then
- * stays idle, reads room events, or publishes, as the scenario asks.
+ * Simulated gRPC devices: each on its own TCP connection (its own channel), the connections dealt
+ * in turn to the fleet's few event-loop threads, with callbacks run directly on them. A device says
+ * hello, subscribes to its rooms (a device with no rooms, a publisher, counts as subscribed once
+ * ready) and then stays idle, reads room events, or publishes, as the scenario asks.
  *
  * <p>With reconnecting on, a device whose stream ends (error, completion or a {@code reconnect} hint)
  * opens a new stream after a backoff with full jitter, as a well-behaved client does, so a restart
@@ -56,6 +58,9 @@ public final class DeviceFleet implements AutoCloseable {
 
   private final InetSocketAddress target;
   private final EventLoopGroup loop;
+  /** The group's threads, handed to devices in turn. */
+  private final List<EventLoop> loops = new ArrayList<>();
+  private final AtomicInteger nextLoop = new AtomicInteger();
   private final boolean reconnect;
   private final boolean resume;
   private final AtomicInteger subscribed = new AtomicInteger();
@@ -84,6 +89,10 @@ public final class DeviceFleet implements AutoCloseable {
   public DeviceFleet(InetSocketAddress target, int eventLoopThreads, boolean reconnect, boolean resume) {
     this.target = target;
     this.loop = new NioEventLoopGroup(eventLoopThreads);
+    // Each device is given one thread of the group rather than the group: grpc-java takes a
+    // channel's loop from the group with next() and draws from it for its own timers as well, so
+    // with two threads every channel landed on the same one and one thread read for the fleet.
+    loop.forEach(executor -> loops.add((EventLoop) executor));
     this.reconnect = reconnect;
     this.resume = resume;
   }
@@ -124,16 +133,18 @@ public final class DeviceFleet implements AutoCloseable {
    * stops reading push back on the gateway after a few events instead of after a megabyte.
    */
   public Device open(InetAddress source, String token, List<String> rooms, RoomEventListener listener, int flowControlWindow) {
-    ManagedChannel channel = channel(target, loop, source, flowControlWindow);
-    Device device = new Device(channel, token, rooms, listener);
+    EventLoop deviceLoop = loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));
+    ManagedChannel channel = channel(target, deviceLoop, source, flowControlWindow);
+    Device device = new Device(channel, deviceLoop, token, rooms, listener);
     devices.add(device);
     device.connect();
     return device;
   }
 
   /**
-   * A device's own TCP connection to {@code target} from {@code source}, on the shared event loop,
-   * with callbacks run directly on it and no retries of gRPC's own (the device decides).
+   * A device's own TCP connection to {@code target} from {@code source}, on {@code loop} (give it
+   * one thread, an {@link EventLoop}, to choose where the connection runs), with callbacks run
+   * directly on it and no retries of gRPC's own (the device decides).
    */
   static ManagedChannel channel(InetSocketAddress target, EventLoopGroup loop, InetAddress source, int flowControlWindow) {
     NettyChannelBuilder builder = NettyChannelBuilder.forAddress(target);
@@ -211,6 +222,7 @@ public final class DeviceFleet implements AutoCloseable {
   /** One simulated device. */
   public final class Device {
     private final ManagedChannel channel;
+    private final EventLoop loop;
     private final String token;
     private final List<String> rooms;
     private final RoomEventListener listener;
@@ -221,8 +233,9 @@ public final class DeviceFleet implements AutoCloseable {
     private final Map<String, Long> positions = new ConcurrentHashMap<>();
     private volatile String resumeToken = "";
 
-    private Device(ManagedChannel channel, String token, List<String> rooms, RoomEventListener listener) {
+    private Device(ManagedChannel channel, EventLoop loop, String token, List<String> rooms, RoomEventListener listener) {
       this.channel = channel;
+      this.loop = loop;
       this.token = token;
       this.rooms = rooms;
       this.listener = listener;
