@@ -76,6 +76,9 @@ class HarnessSmokeTest {
     assertFalse(Pattern.compile("\"deliveriesPerSecond\": 0(\\.0)?[,\\s]").matcher(fanout).find(), fanout);
     // Every run counts the device writer's write system calls (a number, not null, on Linux).
     assertTrue(fanout.contains("\"writeSyscallsPerSecond\": ") && !fanout.contains("\"writeSyscallsPerSecond\": null") && fanout.contains("\"deliveriesPerWrite\""), fanout);
+    // The gateway's gRPC subscribers also time each delivery from the core's stamp: present, and not negative.
+    assertTrue(Pattern.compile("\"coreToDeviceP99Micros\": [0-9]").matcher(fanout).find(), fanout);
+    assertFalse(fanout.contains("\"coreToDeviceP50Micros\": -"), fanout);
     assertTrue(fanout.contains("\"system\": \"gateway, WebSocket JSON\"") && fanout.contains("\"system\": \"gateway, WebSocket binary\""), fanout);
     assertTrue(fanout.contains("\"webSocketJsonToGrpcMaxDeliveries\"") && fanout.contains("\"webSocketBinaryToGrpcMaxDeliveries\""), fanout);
     assertTrue(fanout.contains("\"gatewayQuarterMaxP99Micros\"") || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);

@@ -52,11 +52,14 @@ public final class Fanout {
   /**
    * One system in one mode.
    *
+   * @param coreToDeviceP50 of the same deliveries, microseconds from the core's stamp on the event to
+   *     the delivery (NaN where deliveries carry none: NATS, WebSocket clients); see {@link
+   *     FanoutTraffic#delivered(int, boolean, String, com.google.protobuf.Timestamp)}
    * @param writesPerSecond write system calls per second of the server process that writes to the
    *     devices (NaN where {@code /proc} does not tell)
    */
   record Run(String system, String mode, double publishesPerSecond, double deliveriesPerSecond, double p50, double p90, double p99,
-      double p999, double serverCpuCores, double harnessCpuCores, double writesPerSecond, long errors) {
+      double p999, double coreToDeviceP50, double coreToDeviceP99, double serverCpuCores, double harnessCpuCores, double writesPerSecond, long errors) {
     /** Deliveries per write system call: how much the server gathers into each write. */
     double deliveriesPerWrite() {
       return deliveriesPerSecond / writesPerSecond;
@@ -205,13 +208,16 @@ public final class Fanout {
     long writes = target.deviceWriterSyscalls();
     long start = System.nanoTime();
     Latencies latencies = traffic.measure(SAMPLE_CAPACITY);
+    Latencies coreToDevice = traffic.coreToDevice();
     load.run();
     latencies.stop();
+    coreToDevice.stop();
     double seconds = (System.nanoTime() - start) / 1e9;
     long writesAfter = target.deviceWriterSyscalls();
     double writesPerSecond = writes < 0 || writesAfter < 0 ? Double.NaN : (writesAfter - writes) / seconds;
     return new Run(target.name(), mode, (traffic.published() - published) / seconds, latencies.count() / seconds,
         latencies.percentileMicros(50), latencies.percentileMicros(90), latencies.percentileMicros(99), latencies.percentileMicros(99.9),
+        coreToDevice.percentileMicros(50), coreToDevice.percentileMicros(99),
         (target.serverCpuNanos() - serverCpu) / 1e9 / seconds,
         (ProcessProbe.cpuNanos(self) - harnessCpu) / 1e9 / seconds, writesPerSecond, target.errors() - errors);
   }
@@ -323,22 +329,30 @@ public final class Fanout {
                 + "`gateway + Redis` is the same gateway with the Redis engine (CACHE_URI), so every event goes through Redis pub/sub; its server CPU includes redis-server's. "
                 + "`gateway, write delay N ms` is the in-memory gateway with WRITE_DELAY_MS=N (sessions let events gather N ms before writing them), at the same fixed rate. "
                 + "Latency from publish to each delivery, clients on one clock. "
+                + "Core → device: for the gateway's gRPC subscribers, the same deliveries timed from the core's stamp on the event (sent_time, the wall clock the core and the harness share) instead: "
+                + "the part of the latency after the core accepted the publish (engine, fan-out, session, transport, the client's read); the rest is the way in (publisher, gateway read, core). "
                 + "CPU in cores used (2 = the whole machine); the harness runs every client. "
                 + "Writes/s: write system calls per second of the process that writes to the devices (the gateway, nats-server), from /proc; "
                 + "deliveries per write is how much it gathers into each (on loopback a delivery costs mostly its share of a write).%n%n",
             options.rooms(), options.subscribersPerRoom(), options.publishersPerRoom(), options.warmup(), options.jitSettleLimit(), options.measure(), options.window()))
-        .append("| system | mode | publishes/s | deliveries/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | server CPU | harness CPU | writes/s | deliveries per write | errors |\n")
-        .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        .append("| system | mode | publishes/s | deliveries/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | core → device p50 / p99 (ms) | server CPU | harness CPU | writes/s | deliveries per write | errors |\n")
+        .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     List<JsonObject> rows = new ArrayList<>();
     for (Run r : runs) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %d |%n",
+      md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %.2f | %.2f | %.2f | %.2f | %s | %.2f | %.2f | %s | %s | %d |%n",
           r.system(), r.mode(), r.publishesPerSecond(), r.deliveriesPerSecond(), r.p50() / 1000, r.p90() / 1000, r.p99() / 1000,
-          r.p999() / 1000, r.serverCpuCores(), r.harnessCpuCores(),
+          r.p999() / 1000,
+          Double.isNaN(r.coreToDeviceP99()) ? "-" : String.format(Locale.ROOT, "%.2f / %.2f", r.coreToDeviceP50() / 1000, r.coreToDeviceP99() / 1000),
+          r.serverCpuCores(), r.harnessCpuCores(),
           Double.isNaN(r.writesPerSecond()) ? "-" : String.format(Locale.ROOT, "%,.0f", r.writesPerSecond()),
           Double.isNaN(r.writesPerSecond()) ? "-" : String.format(Locale.ROOT, "%.1f", r.deliveriesPerWrite()), r.errors()));
-      rows.add(new JsonObject().put("system", r.system()).put("mode", r.mode()).put("publishesPerSecond", r.publishesPerSecond())
+      JsonObject row = new JsonObject().put("system", r.system()).put("mode", r.mode()).put("publishesPerSecond", r.publishesPerSecond())
           .put("deliveriesPerSecond", r.deliveriesPerSecond()).put("p50Micros", r.p50()).put("p90Micros", r.p90())
-          .put("p99Micros", r.p99()).put("p999Micros", r.p999()).put("serverCpuCores", r.serverCpuCores())
+          .put("p99Micros", r.p99()).put("p999Micros", r.p999());
+      if (!Double.isNaN(r.coreToDeviceP99())) {
+        row.put("coreToDeviceP50Micros", r.coreToDeviceP50()).put("coreToDeviceP99Micros", r.coreToDeviceP99());
+      }
+      rows.add(row.put("serverCpuCores", r.serverCpuCores())
           .put("harnessCpuCores", r.harnessCpuCores()).put("writeSyscallsPerSecond", r.writesPerSecond()).put("deliveriesPerWrite", r.deliveriesPerWrite())
           .put("errors", r.errors()));
     }

@@ -2,6 +2,7 @@ package io.chatgateway.bench.scenario;
 
 import io.chatgateway.bench.loadgen.Latencies;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
@@ -38,6 +39,7 @@ final class FanoutTraffic {
   private volatile boolean closedLoop;
   private volatile int window;
   private volatile Latencies latencies = new Latencies(0);
+  private volatile Latencies coreToDevice = new Latencies(0);
 
   FanoutTraffic(int rooms, Publisher publisher) {
     this.rooms = rooms;
@@ -48,6 +50,19 @@ final class FanoutTraffic {
     for (int i = 0; i < rooms; i++) {
       roomLocks[i] = new Object();
     }
+  }
+
+  /**
+   * As {@link #delivered(int, boolean, String)}, for an event the gateway's core stamped with its
+   * {@code sentTime} when it accepted it: also records the time from that stamp to this delivery on
+   * the machine's wall clock, which the core and the harness share. That is the part of the
+   * latency after the publish reached the core (engine, fan-out, session, transport, this client's
+   * read); the rest is the way in (publisher, gateway read, core).
+   */
+  void delivered(int room, boolean sentinel, String payload, com.google.protobuf.Timestamp sentTime) {
+    Instant now = Instant.now();
+    coreToDevice.record((now.getEpochSecond() - sentTime.getSeconds()) * 1_000_000_000L + now.getNano() - sentTime.getNanos());
+    delivered(room, sentinel, payload);
   }
 
   /** A subscriber got an event of {@code room}; {@code sentinel} marks the one subscriber per room that paces the loop. */
@@ -110,12 +125,26 @@ final class FanoutTraffic {
     }
   }
 
-  /** Begins a measurement window with room for {@code capacity} latency samples. */
+  /**
+   * Begins a measurement window with room for {@code capacity} latency samples; {@link
+   * #coreToDevice()} begins with it.
+   */
   Latencies measure(int capacity) {
+    Latencies fromCore = new Latencies(capacity);
+    coreToDevice = fromCore;
+    fromCore.start();
     Latencies window = new Latencies(capacity);
     latencies = window;
     window.start();
     return window;
+  }
+
+  /**
+   * The current window's core-to-device latencies: empty where deliveries carry no core stamp
+   * (NATS, the WebSocket clients, which read the payload only). Stop it with the window.
+   */
+  Latencies coreToDevice() {
+    return coreToDevice;
   }
 
   long published() {

@@ -29,7 +29,7 @@ final class GatewayRooms {
 
   /** Every subscriber reads and records its deliveries. */
   static final SubscriberOpener READING = (fleet, traffic, room, index, token, roomIds) ->
-      fleet.open(SOURCE, token, roomIds, (device, event) -> traffic.delivered(room, index == 0, event.getText().getText()));
+      fleet.open(SOURCE, token, roomIds, (device, event) -> traffic.delivered(room, index == 0, event.getText().getText(), event.getSentTime()));
 
   private GatewayRooms() {}
 
