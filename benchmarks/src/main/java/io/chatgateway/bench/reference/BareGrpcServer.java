@@ -22,6 +22,11 @@ public final class BareGrpcServer extends ChatServiceGrpc.ChatServiceImplBase {
 
   private BareGrpcServer() {}
 
+  /** The service alone, for a server of the caller's (tests). */
+  public static ChatServiceGrpc.ChatServiceImplBase service() {
+    return new BareGrpcServer();
+  }
+
   public static void main(String[] args) throws Exception {
     Server server =
         Grpc.newServerBuilderForPort(Integer.parseInt(args[0]), InsecureServerCredentials.create())

@@ -2,13 +2,12 @@ package io.chatgateway.bench.loadgen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.chatgateway.bench.reference.BareGrpcServer;
 import io.chatgateway.proto.v1.ChatServiceGrpc;
 import io.chatgateway.proto.v1.ConnectRequest;
-import io.chatgateway.proto.v1.ReadyEvent;
 import io.chatgateway.proto.v1.RoomEvent;
 import io.chatgateway.proto.v1.RoomSubscriptionResult;
 import io.chatgateway.proto.v1.ServerEvent;
-import io.chatgateway.proto.v1.SubscribedEvent;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
@@ -52,35 +51,31 @@ class DeviceFleetTest {
     }
   }
 
-  /** Ready for hello; for subscribe, subscribed and then one event in each room. */
+  /** The bare reference server, which also sends one event into each room it confirms a subscription to. */
   private static final class MinimalConnect extends ChatServiceGrpc.ChatServiceImplBase {
+    private final ChatServiceGrpc.ChatServiceImplBase bare = BareGrpcServer.service();
+
     @Override
     public StreamObserver<ConnectRequest> connect(StreamObserver<ServerEvent> responses) {
-      return new StreamObserver<>() {
+      return bare.connect(new StreamObserver<>() {
         @Override
-        public void onNext(ConnectRequest request) {
-          if (request.hasHello()) {
-            responses.onNext(ServerEvent.newBuilder().setReady(ReadyEvent.newBuilder().setSessionId("s")).build());
-          } else if (request.hasSubscribe()) {
-            SubscribedEvent.Builder subscribed = SubscribedEvent.newBuilder();
-            for (String room : request.getSubscribe().getRoomIdsList()) {
-              subscribed.addResults(RoomSubscriptionResult.newBuilder().setRoomId(room).setOk(true));
-            }
-            responses.onNext(ServerEvent.newBuilder().setSubscribed(subscribed).build());
-            for (String room : request.getSubscribe().getRoomIdsList()) {
-              responses.onNext(ServerEvent.newBuilder().setRoomEvent(RoomEvent.newBuilder().setRoomId(room).setSequence(1)).build());
-            }
+        public void onNext(ServerEvent event) {
+          responses.onNext(event);
+          for (RoomSubscriptionResult result : event.getSubscribed().getResultsList()) {
+            responses.onNext(ServerEvent.newBuilder().setRoomEvent(RoomEvent.newBuilder().setRoomId(result.getRoomId()).setSequence(1)).build());
           }
         }
 
         @Override
-        public void onError(Throwable t) {}
+        public void onError(Throwable t) {
+          responses.onError(t);
+        }
 
         @Override
         public void onCompleted() {
           responses.onCompleted();
         }
-      };
+      });
     }
   }
 }
