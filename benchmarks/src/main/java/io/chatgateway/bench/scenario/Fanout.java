@@ -329,7 +329,7 @@ public final class Fanout {
                 + "`gateway + Redis` is the same gateway with the Redis engine (CACHE_URI), so every event goes through Redis pub/sub; its server CPU includes redis-server's. "
                 + "`gateway, write delay N ms` is the in-memory gateway with WRITE_DELAY_MS=N (sessions let events gather N ms before writing them), at the same fixed rate. "
                 + "Latency from publish to each delivery, clients on one clock. "
-                + "Core → device: for the gateway's gRPC subscribers, the same deliveries timed from the core's stamp on the event (sent_time, the wall clock the core and the harness share) instead: "
+                + "Core → device: for one in ten of the gateway's gRPC subscribers, their deliveries also timed from the core's stamp on the event (sent_time, the wall clock the core and the harness share) instead: "
                 + "the part of the latency after the core accepted the publish (engine, fan-out, session, transport, the client's read); the rest is the way in (publisher, gateway read, core). "
                 + "CPU in cores used (2 = the whole machine); the harness runs every client. "
                 + "Writes/s: write system calls per second of the process that writes to the devices (the gateway, nats-server), from /proc; "
