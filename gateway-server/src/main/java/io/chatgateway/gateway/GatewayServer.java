@@ -35,6 +35,7 @@ import io.chatgateway.gateway.forward.SendRateInterceptor;
 import io.chatgateway.gateway.limits.AddressLimits;
 import io.chatgateway.gateway.limits.StreamAdmission;
 import io.chatgateway.gateway.tls.TlsMaterial;
+import io.chatgateway.gateway.transport.grpc.DeviceEventLoops;
 import io.chatgateway.gateway.transport.grpc.GrpcServers;
 import io.chatgateway.gateway.transport.grpc.HeaderTableRelease;
 import java.util.concurrent.locks.LockSupport;
@@ -73,6 +74,7 @@ public final class GatewayServer implements AutoCloseable {
   private final Telemetry telemetry;
   private final SessionServices sessions;
   private final Server grpcServer;
+  private final DeviceEventLoops deviceLoops; // closed after grpcServer has terminated
   private final HttpServer httpServer;
   private final Optional<TlsMaterial> tls;
   private final AddressLimits addressLimits;
@@ -143,11 +145,13 @@ public final class GatewayServer implements AutoCloseable {
     built.set(sessions);
     List<ServedHere<?, ?>> servedHere = List.of(new PresenceLookup(sessions.presence(), backplane.directory(), core));
     HeaderTableRelease headerTables = new HeaderTableRelease();
+    this.deviceLoops = new DeviceEventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.grpcServer =
         GrpcServers.builder(
                 config.grpcPort(),
                 tls.map(TlsMaterial::serverCredentials).orElseGet(InsecureServerCredentials::create),
                 headerTables,
+                deviceLoops,
                 callExecutor,
                 verifier,
                 List.of(
@@ -326,6 +330,7 @@ public final class GatewayServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       grpcServer.shutdownNow();
     }
+    deviceLoops.close();
     upstream.close();
     sessions.close();
     backplane.close();

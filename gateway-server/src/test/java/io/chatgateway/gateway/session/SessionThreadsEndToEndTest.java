@@ -42,7 +42,7 @@ class SessionThreadsEndToEndTest {
     DeviceSession session = sessionOf("threads-grpc");
     // The hello frame arrived on the loop (the whole call runs there), which placed the session.
     String thread = threadOf(session);
-    assertTrue(thread.startsWith("grpc-default-worker"), "session thread " + thread);
+    assertTrue(thread.startsWith("grpc-device"), "session thread " + thread);
     device.ping();
     assertEquals(thread, threadOf(session), "always the same loop");
   }

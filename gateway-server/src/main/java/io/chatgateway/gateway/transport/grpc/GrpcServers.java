@@ -27,11 +27,13 @@ public final class GrpcServers {
    * @param credentials TLS or plaintext ({@link io.grpc.InsecureServerCredentials})
    * @param headerTables watches the connections, so that the device streams among {@code services}
    *     can release their header tables
+   * @param loops the threads that serve the connections (and run the device sessions)
    */
   public static NettyServerBuilder builder(
       int port,
       ServerCredentials credentials,
       HeaderTableRelease headerTables,
+      DeviceEventLoops loops,
       Executor executor,
       JwtVerifier verifier,
       List<ServerServiceDefinition> services,
@@ -40,6 +42,9 @@ public final class GrpcServers {
       Duration maxConnectionAgeGrace) {
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(port), headerTables.credentials(credentials))
+            .bossEventLoopGroup(loops.boss())
+            .workerEventLoopGroup(loops.workers())
+            .channelType(loops.channelType())
             // Direct, so that choosing a call's executor costs no hop of its own (see CallExecutors).
             .directExecutor()
             .callExecutor(new CallExecutors(verifier, executor))

@@ -23,6 +23,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.util.internal.ThreadExecutorMap;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +31,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,14 +58,16 @@ class GrpcServersTest {
   private final AtomicInteger poolThreads = new AtomicInteger();
   private final ExecutorService pool = Executors.newCachedThreadPool(task -> new Thread(task, "test-pool-" + poolThreads.incrementAndGet()));
   private final HeaderTableRelease headerTables = new HeaderTableRelease();
+  private final DeviceEventLoops loops = new DeviceEventLoops(2);
+  private final ThreadRecorder recorder = new ThreadRecorder();
   private Server server;
   private ManagedChannel channel;
 
   @BeforeEach
   void start() throws Exception {
     JwtVerifier verifier = JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", TestTokens.SECRET, "OAUTH2_ISSUER", TestTokens.ISSUER))), null);
-    ServerServiceDefinition service = ServerServiceDefinition.builder("test.Threads").addMethod(WHICH_THREADS, new ThreadRecorder()).build();
-    server = GrpcServers.builder(0, InsecureServerCredentials.create(), headerTables, pool, verifier, List.of(service), Duration.ofSeconds(30), Duration.ZERO, Duration.ZERO).build().start();
+    ServerServiceDefinition service = ServerServiceDefinition.builder("test.Threads").addMethod(WHICH_THREADS, recorder).build();
+    server = GrpcServers.builder(0, InsecureServerCredentials.create(), headerTables, loops, pool, verifier, List.of(service), Duration.ofSeconds(30), Duration.ZERO, Duration.ZERO).build().start();
     channel = NettyChannelBuilder.forAddress("localhost", server.getPort()).usePlaintext().build();
   }
 
@@ -69,6 +75,7 @@ class GrpcServersTest {
   void stop() throws InterruptedException {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    loops.close();
     pool.shutdownNow();
   }
 
@@ -77,7 +84,7 @@ class GrpcServersTest {
     Metadata headers = new Metadata();
     headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + TestTokens.valid("alice", "phone"));
     String[] threads = call(headers);
-    assertTrue(threads[0].startsWith("grpc-default-worker") || threads[0].startsWith("grpc-nio-worker"), "startCall ran on " + threads[0]);
+    assertTrue(threads[0].startsWith("grpc-device"), "startCall ran on " + threads[0]);
     assertEquals(threads[0], threads[1], "the request and half-close arrive on the same loop");
     assertEquals(0, poolThreads.get(), "no pool thread was started");
   }
@@ -105,6 +112,58 @@ class GrpcServersTest {
     Await.until(Duration.ofSeconds(5), () -> headerTables.watching() == 1, () -> "only the open one left: " + headerTables.watching());
   }
 
+  @Test
+  void deviceConnectionsAreDealtEvenlyOverTheLoops() throws InterruptedException {
+    Map<String, Integer> connectionsPerLoop = new TreeMap<>();
+    for (int i = 0; i < 8; i++) {
+      ManagedChannel other = NettyChannelBuilder.forAddress("localhost", server.getPort()).usePlaintext().build();
+      try {
+        Channel withToken = ClientInterceptors.intercept(other, MetadataUtils.newAttachHeadersInterceptor(aliceToken()));
+        byte[] answer = ClientCalls.blockingUnaryCall(withToken, WHICH_THREADS, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[0]);
+        connectionsPerLoop.merge(new String(answer, StandardCharsets.UTF_8).split("\n")[0], 1, Integer::sum);
+      } finally {
+        other.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+    assertEquals(List.of(4, 4), List.copyOf(connectionsPerLoop.values()), "connections per loop: " + connectionsPerLoop);
+  }
+
+  /**
+   * A loop whose task queue never runs dry, as under fan-out (every delivery to a session is a
+   * task), still reads its sockets: Netty's default loop would run the tasks for up to a second
+   * before reading again, and the call below would wait for the flood to end.
+   */
+  @Test
+  void aLoopReadsItsSocketsBetweenTurnsOfQueuedTasks() {
+    call(aliceToken()); // the connection is up, and the recorder knows its loop
+    Executor loop = recorder.lastLoop;
+    AtomicBoolean answered = new AtomicBoolean();
+    AtomicBoolean answeredWhileFlooded = new AtomicBoolean();
+    AtomicBoolean floodOver = new AtomicBoolean();
+    long floodEnds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(800);
+    loop.execute(new Runnable() {
+      @Override
+      public void run() {
+        if (answered.get() || System.nanoTime() > floodEnds) {
+          answeredWhileFlooded.set(answered.get());
+          floodOver.set(true);
+        } else {
+          loop.execute(this); // the next task, queued behind whatever arrived meanwhile
+        }
+      }
+    });
+    call(aliceToken());
+    answered.set(true);
+    Await.until(Duration.ofSeconds(5), floodOver::get, "the flood ended");
+    assertTrue(answeredWhileFlooded.get(), "the second call was read and answered while the loop still had tasks queued");
+  }
+
+  private static Metadata aliceToken() {
+    Metadata headers = new Metadata();
+    headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + TestTokens.valid("alice", "phone"));
+    return headers;
+  }
+
   /** The threads that ran the call's {@code startCall} and {@code onHalfClose}. */
   private String[] call(Metadata headers) {
     Channel withHeaders = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
@@ -114,9 +173,16 @@ class GrpcServersTest {
 
   /** Answers with the names of the threads that started the call and that saw its half-close. */
   private static final class ThreadRecorder implements ServerCallHandler<byte[], byte[]> {
+    /** The event loop that started the latest call, if a loop did. */
+    volatile Executor lastLoop;
+
     @Override
     public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> call, Metadata headers) {
       String started = Thread.currentThread().getName();
+      Executor loop = ThreadExecutorMap.currentExecutor();
+      if (loop != null) {
+        lastLoop = loop;
+      }
       call.request(1);
       return new ServerCall.Listener<>() {
         @Override
