@@ -26,9 +26,9 @@ import java.util.concurrent.TimeUnit;
  * per turn before it reads its sockets again (a system property can lower that to 100 ms, no
  * further). Under fan-out load a loop's queue never runs dry (every delivery to a session is a
  * task, and so is grpc-java's flush of each stream), so a publisher's frame waited in its socket
- * behind them: half of the gateway's publish-to-deliver p99 was spent before its bytes were read
- * ({@code bench/results/fanout-latency-split.md}). These loops go back to their sockets after
- * {@link #TASK_TURN} of tasks.
+ * behind them: with 2,000 subscribers, most of the gateway's publish-to-deliver p99 was spent before
+ * its bytes were read ({@code bench/results/fanout-latency-split.md}, {@code fanout-task-turn.md}).
+ * These loops go back to their sockets after {@link #TASK_TURN} of tasks.
  */
 public final class DeviceEventLoops implements AutoCloseable {
 
