@@ -54,7 +54,8 @@ public final class Fanout {
    *
    * @param coreToDeviceP50 of the same deliveries, microseconds from the core's stamp on the event to
    *     the delivery (NaN where deliveries carry none: NATS, WebSocket clients); see {@link
-   *     FanoutTraffic#delivered(int, boolean, String, com.google.protobuf.Timestamp)}
+   *     FanoutTraffic#delivered(int, boolean, String, com.google.protobuf.Timestamp)}; {@code
+   *     coreToDeviceP99} likewise
    * @param writesPerSecond write system calls per second of the server process that writes to the
    *     devices (NaN where {@code /proc} does not tell)
    */

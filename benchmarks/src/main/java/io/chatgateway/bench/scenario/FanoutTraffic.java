@@ -1,5 +1,6 @@
 package io.chatgateway.bench.scenario;
 
+import com.google.protobuf.Timestamp;
 import io.chatgateway.bench.loadgen.Latencies;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,7 +60,7 @@ final class FanoutTraffic {
    * latency after the publish reached the core (engine, fan-out, session, transport, this client's
    * read); the rest is the way in (publisher, gateway read, core).
    */
-  void delivered(int room, boolean sentinel, String payload, com.google.protobuf.Timestamp sentTime) {
+  void delivered(int room, boolean sentinel, String payload, Timestamp sentTime) {
     Instant now = Instant.now();
     coreToDevice.record((now.getEpochSecond() - sentTime.getSeconds()) * 1_000_000_000L + now.getNano() - sentTime.getNanos());
     delivered(room, sentinel, payload);

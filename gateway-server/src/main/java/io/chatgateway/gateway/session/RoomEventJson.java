@@ -104,16 +104,16 @@ final class RoomEventJson {
     }
     out.timestamp(SENT_TIME, room.hasSentTime(), room.getSentTime());
     if (room.getEdited()) {
-      out.name(EDITED).text.append("true");
+      out.name(EDITED).literal("true");
     }
     out.timestamp(EDIT_TIME, room.hasEditTime(), room.getEditTime());
     if (room.getRedacted()) {
-      out.name(REDACTED).text.append("true");
+      out.name(REDACTED).literal("true");
     }
     out.string(PARENT_ID, room.getParentId());
     if (room.getSequence() != 0) {
       // int64 is a string in protobuf's JSON: JavaScript numbers lose digits past 2^53.
-      out.name(SEQUENCE).text.append('"').append(room.getSequence()).append('"');
+      out.name(SEQUENCE).quoted(Long.toString(room.getSequence()));
     }
     out.string(CLIENT_EVENT_ID, room.getClientEventId());
     out.endObject();
@@ -201,6 +201,11 @@ final class RoomEventJson {
       first = false;
       text.append('"').append(name).append("\":");
       return this;
+    }
+
+    /** A value that needs no quoting or escaping ({@code true}). */
+    void literal(String value) {
+      text.append(value);
     }
 
     /** A string field; the empty string is its default and is left out, as the printer does. */
