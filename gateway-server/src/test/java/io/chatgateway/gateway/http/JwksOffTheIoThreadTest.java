@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -67,11 +68,59 @@ class JwksOffTheIoThreadTest {
   }
 
   /**
+   * A browser's socket upgrades without a token and brings it in its hello; a frame it sends while
+   * the keys are being fetched waits, unread, and is answered after the ready.
+   */
+  @Test
+  void aWebSocketHelloTokenWaitsForTheKeysOnAWorker() throws Exception {
+    verifiedWhileTheKeysAreHeld(
+        (base, token) ->
+            CompletableFuture.supplyAsync(() -> {
+              WsClient socket = WsClient.connect(URI.create(base.replace("http:", "ws:") + "/ws"), Map.of(), true);
+              socket.sendText("{\"frameId\":\"h\",\"hello\":{\"accessToken\":\"" + token + "\"}}");
+              return socket;
+            }),
+        pending -> ((WsClient) pending.join()).sendText("{\"frameId\":\"p\",\"ping\":{}}"),
+        answer -> {
+          WsClient socket = (WsClient) answer;
+          socket.await(ServerEvent::hasReady, "ready after the keys came");
+          ServerEvent pong = socket.await(ServerEvent::hasPong, "the frame behind the hello answered");
+          assertEquals("p", pong.getFrameId());
+          assertEquals(List.of("h", "p"), socket.events().stream().filter(event -> event.hasReady() || event.hasPong()).map(ServerEvent::getFrameId).toList(), "hello answered before the frame behind it");
+          socket.abort();
+        });
+  }
+
+  /** A hello whose token fails once the keys came closes the socket with 1008, from the I/O thread. */
+  @Test
+  void aWebSocketHelloTokenThatFailsOnceTheKeysCameIsRefusedWith1008() throws Exception {
+    verifiedWhileTheKeysAreHeld(
+        (base, token) ->
+            CompletableFuture.supplyAsync(() -> {
+              WsClient socket = WsClient.connect(URI.create(base.replace("http:", "ws:") + "/ws"), Map.of(), true);
+              String forged = token.substring(0, token.length() - 4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
+              socket.sendText("{\"frameId\":\"h\",\"hello\":{\"accessToken\":\"" + forged + "\"}}");
+              return socket;
+            }),
+        answer -> {
+          WsClient socket = (WsClient) answer;
+          assertEquals(1008, socket.awaitClose(), "closed as unauthenticated: " + socket.closeReason());
+          assertTrue(socket.matching(ServerEvent::hasReady).isEmpty(), "no session started");
+        });
+  }
+
+  /**
    * Starts a gateway whose JWKS endpoint holds its answer, makes {@code request} with a token of a
    * new key, asserts that the gateway thread waiting for the keys is not an I/O thread, then lets the
    * keys go and hands what the request completed with to {@code afterwards}, while the gateway runs.
    */
   private static void verifiedWhileTheKeysAreHeld(BiFunction<String, String, CompletableFuture<Object>> request, Consumer<Object> afterwards) throws Exception {
+    verifiedWhileTheKeysAreHeld(request, pending -> {}, afterwards);
+  }
+
+  /** As above; {@code whileHeld} runs with the request's future once the gateway waits for the keys, before they go. */
+  private static void verifiedWhileTheKeysAreHeld(
+      BiFunction<String, String, CompletableFuture<Object>> request, Consumer<CompletableFuture<Object>> whileHeld, Consumer<Object> afterwards) throws Exception {
     RSAKey key = TestTokens.newRsaKey("slow-key");
     CountDownLatch fetching = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
@@ -100,6 +149,7 @@ class JwksOffTheIoThreadTest {
               .map(entry -> entry.getKey().getName())
               .findFirst()
               .orElse("(none)");
+      whileHeld.accept(answer);
       release.countDown();
       assertTrue(waiting.startsWith("XNIO-") && !waiting.contains("I/O"), "verified on a worker, not an I/O thread: " + waiting);
       afterwards.accept(answer.get(20, TimeUnit.SECONDS));

@@ -34,6 +34,7 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Deque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +53,8 @@ import org.xnio.Pooled;
  * closes with 1008 otherwise. Such a socket must say that hello within {@code HELLO_TIMEOUT_SEC}
  * (closed with 1008 after it), and at most {@code MAX_UNAUTHENTICATED_CONNECTIONS} may wait at once
  * (beyond that a new one is closed at once with 1013, try again later): a client cannot hold
- * connections open without ever authenticating.
+ * connections open without ever authenticating. Where verifying a token may wait for the network (a
+ * JWKS endpoint), the upgrade's and the hello's alike are verified on a worker, never on an I/O thread.
  *
  * <p>Frames larger than {@link #MAX_READ_BYTES} are refused by Undertow with close code 1009. Smaller
  * ones reach the session, which applies MAX_FRAME_BYTES exactly as for gRPC.
@@ -262,6 +264,10 @@ public final class WebSocketBridge {
       opened.runOnIoThread(channel.getIoThread());
       transport.onWritable(opened::onWritable);
       session = opened;
+      if (!channel.isOpen()) {
+        // Closed from another thread (a shutdown) before the session was set: closed() missed it.
+        opened.onTransportClosed();
+      }
     }
 
     @Override
@@ -279,7 +285,8 @@ public final class WebSocketBridge {
       String text = message.getData();
       transport.chooseMode(WebSocketTransport.Mode.TEXT);
       transport.frameReceived();
-      if (session == null && !authenticateFromHello(text, null)) {
+      if (session == null) {
+        authenticateFromHello(text, null);
         return;
       }
       session.onJsonFrame(text);
@@ -304,19 +311,24 @@ public final class WebSocketBridge {
       }
       transport.chooseMode(WebSocketTransport.Mode.BINARY);
       transport.frameReceived();
-      if (session == null && !authenticateFromHello(null, bytes)) {
+      if (session == null) {
+        authenticateFromHello(null, bytes);
         return;
       }
       session.onFrame(bytes);
     }
 
     /**
-     * The socket was opened without a token: its first frame must be a hello carrying one. Starts the
-     * session and returns true, or closes the socket with 1008 and returns false.
+     * The socket was opened without a token: its first frame (JSON {@code text} or protobuf {@code
+     * binary}) must be a hello carrying one. Starts the session with that frame as its first, or
+     * closes the socket with 1008. Where verifying may wait for the network (a JWKS), it runs on a
+     * worker, so that the I/O thread goes on serving its other sockets, and the session then starts
+     * back on the I/O thread. Meanwhile the socket reads nothing more: the hello used the transport's
+     * one frame of credit, and only the session asks for more. I/O thread only.
      */
-    private boolean authenticateFromHello(String text, byte[] binary) {
+    private void authenticateFromHello(String text, byte[] binary) {
       if (!leaveUnauthenticated()) {
-        return false; // the hello window closed (the socket is closing), or a first frame failed already
+        return; // the hello window closed (the socket is closing), or a first frame failed already
       }
       ConnectRequest first;
       try {
@@ -333,19 +345,50 @@ public final class WebSocketBridge {
       String token = first.hasHello() ? first.getHello().getAccessToken() : "";
       if (token.isEmpty()) {
         transport.close(new CloseReason(CloseCode.UNAUTHENTICATED, "no token: pass ?token=, an Authorization header, or hello.access_token"));
-        return false;
+        return;
       }
+      if (verifier.verifiesWithoutBlocking(token, false)) {
+        verify(token, text, binary).run();
+        return;
+      }
+      try {
+        channel.getWorker().execute(() -> {
+          Runnable outcome = verify(token, text, binary);
+          try {
+            channel.getIoThread().execute(() -> {
+              if (channel.isOpen()) {
+                outcome.run();
+              }
+            });
+          } catch (RejectedExecutionException stopping) {
+            // The I/O thread is stopping, and this socket goes with it.
+          }
+        });
+      } catch (RejectedExecutionException shuttingDown) {
+        transport.close(new CloseReason(CloseCode.GOING_AWAY, "gateway is shutting down; connect to another instance"));
+      }
+    }
+
+    /**
+     * Verifies a hello's token; any thread. Returns what the I/O thread does next: start the session
+     * with that hello as its first frame, or close the socket with 1008.
+     */
+    private Runnable verify(String token, String text, byte[] binary) {
       try {
         VerifiedToken verified = verifier.verify(token);
         principals.checkStream(verified, false);
-        start(verified);
-        return true;
+        return () -> {
+          start(verified);
+          if (text != null) {
+            session.onJsonFrame(text);
+          } else {
+            session.onFrame(binary);
+          }
+        };
       } catch (TokenRejectedException e) {
-        transport.close(new CloseReason(CloseCode.UNAUTHENTICATED, e.getMessage()));
-        return false;
+        return () -> transport.close(new CloseReason(CloseCode.UNAUTHENTICATED, e.getMessage()));
       } catch (StatusException e) {
-        transport.close(new CloseReason(CloseCode.UNAUTHENTICATED, e.getStatus().getDescription()));
-        return false;
+        return () -> transport.close(new CloseReason(CloseCode.UNAUTHENTICATED, e.getStatus().getDescription()));
       }
     }
 
