@@ -74,12 +74,7 @@ class JwksOffTheIoThreadTest {
   @Test
   void aWebSocketHelloTokenWaitsForTheKeysOnAWorker() throws Exception {
     verifiedWhileTheKeysAreHeld(
-        (base, token) ->
-            CompletableFuture.supplyAsync(() -> {
-              WsClient socket = WsClient.connect(URI.create(base.replace("http:", "ws:") + "/ws"), Map.of(), true);
-              socket.sendText("{\"frameId\":\"h\",\"hello\":{\"accessToken\":\"" + token + "\"}}");
-              return socket;
-            }),
+        (base, token) -> helloWithToken(base, token),
         pending -> ((WsClient) pending.join()).sendText("{\"frameId\":\"p\",\"ping\":{}}"),
         answer -> {
           WsClient socket = (WsClient) answer;
@@ -91,22 +86,28 @@ class JwksOffTheIoThreadTest {
         });
   }
 
-  /** A hello whose token fails once the keys came closes the socket with 1008, from the I/O thread. */
+  /**
+   * A hello whose token's signature was altered (its last characters replaced) fails once the keys
+   * came: the socket closes with 1008 and no session starts.
+   */
   @Test
   void aWebSocketHelloTokenThatFailsOnceTheKeysCameIsRefusedWith1008() throws Exception {
     verifiedWhileTheKeysAreHeld(
-        (base, token) ->
-            CompletableFuture.supplyAsync(() -> {
-              WsClient socket = WsClient.connect(URI.create(base.replace("http:", "ws:") + "/ws"), Map.of(), true);
-              String forged = token.substring(0, token.length() - 4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
-              socket.sendText("{\"frameId\":\"h\",\"hello\":{\"accessToken\":\"" + forged + "\"}}");
-              return socket;
-            }),
+        (base, token) -> helloWithToken(base, token.substring(0, token.length() - 4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA")),
         answer -> {
           WsClient socket = (WsClient) answer;
           assertEquals(1008, socket.awaitClose(), "closed as unauthenticated: " + socket.closeReason());
           assertTrue(socket.matching(ServerEvent::hasReady).isEmpty(), "no session started");
         });
+  }
+
+  /** Opens a WebSocket without a token, as a browser does, and says hello with {@code token}; the socket, once sent. */
+  private static CompletableFuture<Object> helloWithToken(String base, String token) {
+    return CompletableFuture.supplyAsync(() -> {
+      WsClient socket = WsClient.connect(URI.create(base.replace("http:", "ws:") + "/ws"), Map.of(), true);
+      socket.sendText("{\"frameId\":\"h\",\"hello\":{\"accessToken\":\"" + token + "\"}}");
+      return socket;
+    });
   }
 
   /**
