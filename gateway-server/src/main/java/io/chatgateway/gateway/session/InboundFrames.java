@@ -1,6 +1,7 @@
 package io.chatgateway.gateway.session;
 
 import io.chatgateway.client.Ids;
+import io.chatgateway.gateway.auth.JwtVerifier;
 import io.chatgateway.proto.v1.ConnectRequest;
 import io.chatgateway.proto.v1.ErrorCode;
 import io.chatgateway.proto.v1.PongEvent;
@@ -11,6 +12,7 @@ import io.chatgateway.proto.v1.UpdateReceiptRequest;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A session's way in: takes each decoded frame, enforces hello-first and the frame rate ({@link
@@ -63,7 +65,9 @@ final class InboundFrames {
     } else {
       services.presence().touched(session);
       if (flood.admit(now)) {
-        dispatch(frameId, request, now);
+        if (!dispatch(frameId, request, now)) {
+          return; // answered later, which then asks for the next frame
+        }
       } else {
         services.metrics().frameRateLimited();
         if (!violation(now, frameId, ErrorCode.ERROR_CODE_RATE_LIMITED, "more than " + config.maxEventsPerSecond() + " frames per second; slow down")) {
@@ -76,7 +80,8 @@ final class InboundFrames {
     }
   }
 
-  private void dispatch(String frameId, ConnectRequest request, long now) {
+  /** Hands a frame to its part of the session; false when it is answered later (see {@link #refresh}). */
+  private boolean dispatch(String frameId, ConnectRequest request, long now) {
     switch (request.getFrameCase()) {
       case HELLO -> session.reject(frameId, ErrorCode.ERROR_CODE_HELLO_REQUIRED, "hello may only be sent once, as the first frame");
       case SUBSCRIBE -> session.subscriptions().subscribe(frameId, request.getSubscribe().getRoomIdsList(), request.getSubscribe().getPositionsMap());
@@ -97,10 +102,45 @@ final class InboundFrames {
       case RECEIPT -> receipt(frameId, request.getReceipt().getRoomId(), ReceiptKind.RECEIPT_KIND_DELIVERED, request.getReceipt().getUpToSequence());
       case PRESENCE -> presence(frameId, request.getPresence());
       case PING -> session.enqueue(session.events().builder(frameId).setPong(PongEvent.newBuilder().setClientTime(request.getPing().getClientTime())).build());
-      case REFRESH_TOKEN -> session.token().refresh(services.verifier(), request.getRefreshToken().getAccessToken())
-          .ifPresent(why -> session.reject(frameId, ErrorCode.ERROR_CODE_UNAUTHENTICATED, why));
+      case REFRESH_TOKEN -> {
+        return refresh(frameId, request.getRefreshToken().getAccessToken());
+      }
       default -> session.reject(frameId, ErrorCode.ERROR_CODE_INVALID_FRAME, "unknown frame");
     }
+    return true;
+  }
+
+  /**
+   * A {@code refresh_token} frame; returns whether it is done. A token whose keys may have to be
+   * fetched (a JWKS) is verified on the pool, never on the session's thread, which is a transport's
+   * I/O thread serving other streams too; the session takes it back, and asks for the next frame,
+   * once it is verified, so no frame overtakes the refresh.
+   */
+  private boolean refresh(String frameId, String accessToken) {
+    JwtVerifier verifier = services.verifier();
+    if (verifier.verifiesWithoutBlocking(accessToken, false)) {
+      refreshed(frameId, SessionToken.verify(verifier, accessToken));
+      return true;
+    }
+    try {
+      services.pool().execute(() -> {
+        SessionToken.Verification verification = SessionToken.verify(verifier, accessToken);
+        session.execute(() -> {
+          refreshed(frameId, verification);
+          if (!session.isClosed()) {
+            session.sends().frameDone();
+          }
+        });
+      });
+    } catch (RejectedExecutionException shuttingDown) {
+      session.reject(frameId, ErrorCode.ERROR_CODE_UNAVAILABLE, "the gateway is shutting down; refresh the token after reconnecting");
+      return true;
+    }
+    return false;
+  }
+
+  private void refreshed(String frameId, SessionToken.Verification verification) {
+    session.token().refresh(verification).ifPresent(why -> session.reject(frameId, ErrorCode.ERROR_CODE_UNAUTHENTICATED, why));
   }
 
   /**

@@ -35,18 +35,33 @@ final class SessionToken {
     return nowMillis > expiresAtMillis;
   }
 
-  /** Verifies {@code accessToken} and takes its expiry; returns why it was refused, if it was. */
-  Optional<String> refresh(JwtVerifier verifier, String accessToken) {
-    VerifiedToken fresh;
+  /**
+   * A {@code refresh_token} frame's token, verified: the token, or why it was refused. Any thread;
+   * may wait for the JWKS endpoint (see {@link JwtVerifier#verifiesWithoutBlocking}).
+   */
+  static Verification verify(JwtVerifier verifier, String accessToken) {
     try {
-      fresh = verifier.verify(accessToken);
+      return new Verification(verifier.verify(accessToken), null);
     } catch (TokenRejectedException e) {
-      return Optional.of(e.getMessage());
+      return new Verification(null, e.getMessage());
     }
-    if (!fresh.identity().equals(identity)) {
+  }
+
+  /**
+   * Takes the expiry of a verified token for the same profile and device; returns why the refresh
+   * was refused, if it was. Executor only.
+   */
+  Optional<String> refresh(Verification verification) {
+    if (verification.refusal() != null) {
+      return Optional.of(verification.refusal());
+    }
+    if (!verification.token().identity().equals(identity)) {
       return Optional.of("the new token names another profile or device");
     }
-    expiresAtMillis = fresh.expiresAt().toEpochMilli();
+    expiresAtMillis = verification.token().expiresAt().toEpochMilli();
     return Optional.empty();
   }
+
+  /** What {@link #verify} found: a token, or (token null) why there is none. */
+  record Verification(VerifiedToken token, String refusal) {}
 }

@@ -3,26 +3,20 @@ package io.chatgateway.gateway.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.sun.net.httpserver.HttpServer;
 import io.chatgateway.gateway.GatewayServer;
 import io.chatgateway.gateway.testing.GatewayExtension;
+import io.chatgateway.gateway.testing.HeldJwks;
 import io.chatgateway.gateway.testing.TestTokens;
 import io.chatgateway.gateway.testing.WsClient;
 import io.chatgateway.proto.v1.ServerEvent;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -123,40 +117,15 @@ class JwksOffTheIoThreadTest {
   private static void verifiedWhileTheKeysAreHeld(
       BiFunction<String, String, CompletableFuture<Object>> request, Consumer<CompletableFuture<Object>> whileHeld, Consumer<Object> afterwards) throws Exception {
     RSAKey key = TestTokens.newRsaKey("slow-key");
-    CountDownLatch fetching = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    HttpServer jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    jwks.createContext("/jwks", exchange -> {
-      fetching.countDown();
-      try {
-        release.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      byte[] body = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    jwks.setExecutor(Executors.newCachedThreadPool());
-    jwks.start();
-    try (GatewayServer gateway =
-        GatewayExtension.start(Map.of("JWT_HMAC_SECRET", "", "OAUTH2_JWKS_URI", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks"))) {
+    try (HeldJwks jwks = new HeldJwks(key);
+        GatewayServer gateway = GatewayExtension.start(Map.of("JWT_HMAC_SECRET", "", "OAUTH2_JWKS_URI", jwks.uri()))) {
       CompletableFuture<Object> answer = request.apply("http://localhost:" + gateway.httpPort(), TestTokens.rs256(TestTokens.claims("alice", "web"), key));
-      assertTrue(fetching.await(10, TimeUnit.SECONDS), "the gateway asks the JWKS endpoint");
-      String waiting =
-          Thread.getAllStackTraces().entrySet().stream()
-              .filter(entry -> Arrays.stream(entry.getValue()).anyMatch(frame -> frame.getClassName().startsWith("com.nimbusds.jose.util.DefaultResourceRetriever")))
-              .map(entry -> entry.getKey().getName())
-              .findFirst()
-              .orElse("(none)");
+      jwks.awaitFetch();
+      String waiting = HeldJwks.waitingThread();
       whileHeld.accept(answer);
-      release.countDown();
+      jwks.release();
       assertTrue(waiting.startsWith("XNIO-") && !waiting.contains("I/O"), "verified on a worker, not an I/O thread: " + waiting);
       afterwards.accept(answer.get(20, TimeUnit.SECONDS));
-    } finally {
-      release.countDown();
-      jwks.stop(0);
     }
   }
 }

@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Predicate;
@@ -41,7 +42,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Real {@link DeviceSession}s without sockets: a recording transport, a {@link FakeClock} for every
- * session clock, session tasks run on the calling thread, and the embedded core served in process.
+ * session clock, session tasks run on the calling thread (or on a pool given to the constructor), and
+ * the embedded core served in process.
  * Fan-out lanes are the real ones (their own threads), so deliveries to other sessions are awaited.
  * Close it after the test.
  */
@@ -74,15 +76,29 @@ final class SessionHarness implements AutoCloseable {
 
   /** A harness whose sessions keep their resume records in {@code resumes} (null: in memory). */
   SessionHarness(Map<String, String> environment, UnaryOperator<CoreCalls.Factory> between, ResumeRecords resumes) throws IOException {
+    this(environment, between, resumes, Runnable::run);
+  }
+
+  /**
+   * A harness whose sessions run on {@code pool} (the gateway's call pool) until moved to a thread of
+   * their own, instead of on the calling thread; with {@code OAUTH2_JWKS_URI} in {@code environment},
+   * tokens are verified with that JWKS instead of the test secret.
+   */
+  SessionHarness(Map<String, String> environment, UnaryOperator<CoreCalls.Factory> between, ResumeRecords resumes, Executor pool) throws IOException {
     Map<String, String> env = new HashMap<>(environment);
     config = SessionConfig.fromEnvironment(new EnvReader(env));
     String name = "session-harness-" + UUID.randomUUID();
     core = InProcessServerBuilder.forName(name).directExecutor().addService(new EmbeddedChatService(new ChatCore(this::publish, clock, "core")).bindWithIdentity()).build().start();
     UpstreamConfig upstreamConfig = new UpstreamConfig(Duration.ofSeconds(5), 5, Duration.ofSeconds(5), 1, false);
     upstream = ChatServiceClient.over(InProcessChannelBuilder.forName(name).directExecutor(), upstreamConfig, new CircuitBreaker(5, Duration.ofSeconds(5), clock, state -> {}));
-    JwtVerifier verifier =
-        JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(Map.of("JWT_HMAC_SECRET", TestTokens.SECRET, "OAUTH2_ISSUER", TestTokens.ISSUER))), null);
-    services = new SessionServices("gw-test", config, between.apply(GrpcCoreCalls.over(upstream.channel())), engine, verifier, SessionDirectory.LOCAL, resumes != null ? resumes : new InMemoryResumeRecords(config.resumeTtl(), 1_000, clock), SessionMetrics.NONE, Runnable::run, scheduler, clock, clock);
+    Map<String, String> auth = new HashMap<>(Map.of("OAUTH2_ISSUER", TestTokens.ISSUER));
+    if (env.containsKey("OAUTH2_JWKS_URI")) {
+      auth.put("OAUTH2_JWKS_URI", env.get("OAUTH2_JWKS_URI"));
+    } else {
+      auth.put("JWT_HMAC_SECRET", TestTokens.SECRET);
+    }
+    JwtVerifier verifier = JwtVerifier.create(AuthConfig.fromEnvironment(new EnvReader(auth)), null);
+    services = new SessionServices("gw-test", config, between.apply(GrpcCoreCalls.over(upstream.channel())), engine, verifier, SessionDirectory.LOCAL, resumes != null ? resumes : new InMemoryResumeRecords(config.resumeTtl(), 1_000, clock), SessionMetrics.NONE, pool, scheduler, clock, clock);
     engine.start(services.fanout());
   }
 
@@ -230,8 +246,13 @@ final class SessionHarness implements AutoCloseable {
       }
     }
 
+    /** Frames the session has asked for, all told. */
+    final java.util.concurrent.atomic.AtomicInteger framesRequested = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
-    public void requestFrames(int count) {}
+    public void requestFrames(int count) {
+      framesRequested.addAndGet(count);
+    }
 
     List<ServerEvent> events() {
       synchronized (events) {
