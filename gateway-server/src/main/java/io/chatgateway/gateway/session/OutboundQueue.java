@@ -1,9 +1,7 @@
 package io.chatgateway.gateway.session;
 
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * A session's outbound events, bounded by count and by encoded bytes. Many fan-out threads offer,
@@ -11,26 +9,43 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * is then too slow to keep, and is cut rather than allowed to grow without limit. {@link
  * #offerInOverdraft} lets the queue grow to {@link #OVERDRAFT} times its bounds, for a device that
  * is not the one behind (see {@link OutboundPump#offer}).
+ *
+ * <p>Every delivery passes through here, with the offering lane and the polling event loop on
+ * different cores, so each operation costs as few atomic instructions as it can: an offer one
+ * compare-and-set on the count and bytes together and one exchange to link its node; a poll one
+ * atomic add and plain stores (the consumer owns the head). An offer whose node is not linked yet is
+ * not seen by a poll that runs meanwhile; the offering thread then claims a drain ({@link
+ * OutboundPump#offer}), which finds it.
  */
 public final class OutboundQueue {
 
-  // Field updaters rather than atomic objects: every connection has a queue, and the two objects
-  // would cost 40 bytes each.
-  private static final AtomicIntegerFieldUpdater<OutboundQueue> COUNT = AtomicIntegerFieldUpdater.newUpdater(OutboundQueue.class, "count");
-  private static final AtomicLongFieldUpdater<OutboundQueue> BYTES = AtomicLongFieldUpdater.newUpdater(OutboundQueue.class, "bytes");
+  // Field updaters rather than atomic objects: every connection has a queue.
+  private static final AtomicLongFieldUpdater<OutboundQueue> LOAD = AtomicLongFieldUpdater.newUpdater(OutboundQueue.class, "load");
+  private static final AtomicReferenceFieldUpdater<OutboundQueue, Node> TAIL = AtomicReferenceFieldUpdater.newUpdater(OutboundQueue.class, Node.class, "tail");
 
   /** How many times its bounds a queue may hold in overdraft. */
   static final int OVERDRAFT = 4;
 
-  private final Queue<OutboundEvent> events = new ConcurrentLinkedQueue<>();
-  private volatile int count;
-  private volatile long bytes;
+  /** The queue's load packs its byte total in the low bits and its event count above them. */
+  private static final int COUNT_SHIFT = 40;
+  private static final long BYTES_MASK = (1L << COUNT_SHIFT) - 1;
+  private static final long ONE_EVENT = 1L << COUNT_SHIFT;
+  /** The largest bounds the packed load holds even in overdraft; larger ones are taken as these. */
+  static final int MAX_COUNT_BOUND = (1 << (Long.SIZE - 1 - COUNT_SHIFT)) / OVERDRAFT - 1;
+  static final long MAX_BYTES_BOUND = BYTES_MASK / OVERDRAFT;
+
+  private volatile long load; // (count << COUNT_SHIFT) | bytes
+  private volatile Node tail; // the newest node; offering threads swap it
+  private Node head; // the owning executor only: the node before the oldest event
   private final int maxCount;
   private final long maxBytes;
 
   public OutboundQueue(int maxCount, long maxBytes) {
-    this.maxCount = maxCount;
-    this.maxBytes = maxBytes;
+    this.maxCount = Math.min(maxCount, MAX_COUNT_BOUND);
+    this.maxBytes = Math.min(maxBytes, MAX_BYTES_BOUND);
+    Node empty = new Node(null);
+    head = empty;
+    tail = empty;
   }
 
   /** Adds {@code event}, or returns false, leaving the queue unchanged, when a bound would be passed. */
@@ -40,56 +55,59 @@ public final class OutboundQueue {
 
   /** As {@link #offer}, with bounds {@link #OVERDRAFT} times as large. */
   boolean offerInOverdraft(OutboundEvent event) {
-    return offer(event, (int) Math.min(Integer.MAX_VALUE, (long) maxCount * OVERDRAFT), maxBytes * OVERDRAFT);
+    return offer(event, maxCount * OVERDRAFT, maxBytes * OVERDRAFT);
   }
 
   private boolean offer(OutboundEvent event, int maxCount, long maxBytes) {
-    int size = event.size();
-    // Compare-and-set loops: the counters never pass their bounds, not even for a moment, so a
-    // concurrent offer is never refused because of another offer that is itself being refused.
-    int current;
+    long size = event.size();
+    // One compare-and-set for both bounds: the counters never pass them, not even for a moment, and
+    // an offer being refused changes nothing, so it never makes another one fail.
+    long current;
     do {
-      current = count;
-      if (current >= maxCount) {
+      current = load;
+      if (current >>> COUNT_SHIFT >= maxCount || (current & BYTES_MASK) + size > maxBytes) {
         return false;
       }
-    } while (!COUNT.compareAndSet(this, current, current + 1));
-    long currentBytes;
-    do {
-      currentBytes = bytes;
-      if (currentBytes + size > maxBytes) {
-        COUNT.decrementAndGet(this);
-        return false;
-      }
-    } while (!BYTES.compareAndSet(this, currentBytes, currentBytes + size));
-    events.add(event);
+    } while (!LOAD.compareAndSet(this, current, current + ONE_EVENT + size));
+    Node node = new Node(event);
+    TAIL.getAndSet(this, node).next = node;
     return true;
   }
 
   /** The oldest event, or null. Only the owning session's executor calls this. */
   public OutboundEvent poll() {
-    OutboundEvent event = events.poll();
-    if (event != null) {
-      COUNT.decrementAndGet(this);
-      BYTES.addAndGet(this, -event.size());
+    Node next = head.next;
+    if (next == null) {
+      return null;
     }
+    OutboundEvent event = next.event;
+    next.event = null; // the node stays as the new head; the event need not
+    head = next;
+    LOAD.getAndAdd(this, -(ONE_EVENT + event.size()));
     return event;
   }
 
   /** The oldest event without taking it, or null. Only the owning session's executor calls this. */
   OutboundEvent peek() {
-    return events.peek();
-  }
-
-  boolean isEmpty() {
-    return events.isEmpty();
+    Node next = head.next;
+    return next == null ? null : next.event;
   }
 
   int size() {
-    return count;
+    return (int) (load >>> COUNT_SHIFT);
   }
 
   long bytes() {
-    return bytes;
+    return load & BYTES_MASK;
+  }
+
+  /** One queued event and the link to the next; the executor clears the event once it is polled. */
+  private static final class Node {
+    OutboundEvent event;
+    volatile Node next;
+
+    Node(OutboundEvent event) {
+      this.event = event;
+    }
   }
 }

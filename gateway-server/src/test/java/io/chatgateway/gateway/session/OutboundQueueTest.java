@@ -42,7 +42,7 @@ class OutboundQueueTest {
   }
 
   @Test
-  void concurrentProducersNeverOvershootAndEveryAcceptedEventIsPolledOnce() throws Exception {
+  void concurrentProducersNeverOvershootAndEveryAcceptedEventIsPolledOnceInItsProducersOrder() throws Exception {
     int producers = 8;
     int perProducer = 20_000;
     int bound = 500;
@@ -71,15 +71,27 @@ class OutboundQueueTest {
               }));
     }
     Set<String> polled = new HashSet<>();
+    int[] lastOfProducer = new int[producers];
+    java.util.Arrays.fill(lastOfProducer, -1);
     Future<?> consumer =
         pool.submit(
             () -> {
               start.await();
               while (producing.get() || queue.size() > 0) {
                 OutboundEvent next = queue.poll();
-                if (next != null && !polled.add(next.event().getId())) {
-                  throw new AssertionError("polled twice: " + next.event().getId());
+                if (next == null) {
+                  continue;
                 }
+                String id = next.event().getId();
+                if (!polled.add(id)) {
+                  throw new AssertionError("polled twice: " + id);
+                }
+                int producer = Integer.parseInt(id.substring(0, id.indexOf(':')));
+                int index = Integer.parseInt(id.substring(id.indexOf(':') + 1));
+                if (index <= lastOfProducer[producer]) {
+                  throw new AssertionError("producer " + producer + "'s events out of order: " + index + " after " + lastOfProducer[producer]);
+                }
+                lastOfProducer[producer] = index;
               }
               return null;
             });
