@@ -22,6 +22,7 @@ public final class OutboundQueue {
   // Field updaters rather than atomic objects: every connection has a queue.
   private static final AtomicLongFieldUpdater<OutboundQueue> LOAD = AtomicLongFieldUpdater.newUpdater(OutboundQueue.class, "load");
   private static final AtomicReferenceFieldUpdater<OutboundQueue, Node> TAIL = AtomicReferenceFieldUpdater.newUpdater(OutboundQueue.class, Node.class, "tail");
+  private static final AtomicReferenceFieldUpdater<Node, Node> NEXT = AtomicReferenceFieldUpdater.newUpdater(Node.class, Node.class, "next");
 
   /** How many times its bounds a queue may hold in overdraft. */
   static final int OVERDRAFT = 4;
@@ -82,6 +83,10 @@ public final class OutboundQueue {
     }
     OutboundEvent event = next.event;
     next.event = null; // the node stays as the new head; the event need not
+    // Unlink the old head (no producer writes to it again: its successor is already linked). A
+    // dead node left pointing at the next would keep, once it is in the old generation, every node
+    // queued after it reachable until an old-generation collection, young as they are.
+    NEXT.lazySet(head, null);
     head = next;
     LOAD.getAndAdd(this, -(ONE_EVENT + event.size()));
     return event;
