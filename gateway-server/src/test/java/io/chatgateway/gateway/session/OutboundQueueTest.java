@@ -107,4 +107,24 @@ class OutboundQueueTest {
     assertEquals(0, queue.size());
     assertEquals(0, queue.bytes());
   }
+
+  /**
+   * A polled node no longer links to the next: a dead node that reached the old generation would
+   * otherwise keep every later node reachable until an old-generation collection. White-box (the
+   * node is private); what it guards is what the GC can reclaim, not what the queue returns.
+   */
+  @Test
+  void aPolledNodeLetsGoOfItsSuccessor() throws Exception {
+    OutboundQueue queue = new OutboundQueue(10, 10_000);
+    queue.offer(event("1", 0));
+    queue.offer(event("2", 0));
+    java.lang.reflect.Field head = OutboundQueue.class.getDeclaredField("head");
+    head.setAccessible(true);
+    Object emptyNode = head.get(queue);
+    java.lang.reflect.Field next = emptyNode.getClass().getDeclaredField("next");
+    next.setAccessible(true);
+    assertEquals("1", queue.poll().event().getId());
+    assertNull(next.get(emptyNode), "the node left behind links to nothing");
+    assertEquals("2", queue.poll().event().getId());
+  }
 }
