@@ -93,10 +93,16 @@ class RedisFaultTest {
       }
       assertEquals("gw-a", connection.sync().get("chat:device:{outage-user-0}:phone"), "device index re-written");
     }
+    // The core has a Redis connection of its own, reconnecting on its own backoff (up to 5 s): until
+    // it is back, a send is refused with UNAVAILABLE however ready the gateways are.
+    Await.until(Duration.ofSeconds(15), () -> cluster.core.redis().connected(), "the core reconnected to Redis");
     int before = devices.get(5).matching(ServerEvent::hasRoomEvent).size();
     devices.get(2).send(
         ConnectRequest.newBuilder()
+            .setFrameId("after")
             .setSend(SendFrame.newBuilder().addEvents(RoomEvent.newBuilder().setRoomId("outage").setType(EventType.EVENT_TYPE_MESSAGE).setClientEventId("after").setText(io.chatgateway.proto.v1.TextPayload.newBuilder().setText("after recovery")))));
+    ServerEvent accepted = devices.get(2).await(e -> e.getFrameId().equals("after"), "an answer to the send after recovery");
+    assertTrue(accepted.hasAck(), "accepted after recovery: " + accepted);
     for (DeviceClient device : devices) {
       device.await(e -> e.hasRoomEvent() && e.getRoomEvent().getText().getText().equals("after recovery"), "the event published after recovery");
     }
