@@ -169,6 +169,8 @@ public final class WebSocketBridge {
         done.getRequestHeaders().clear();
         done.getResponseHeaders().clear();
         done.getQueryParameters().clear();
+        // And its parser keeps builders as long as the longest token it read: the bearer token.
+        ParserBuffers.release(done.getConnection());
       }
       next.proceed();
     });
