@@ -71,4 +71,28 @@ class RefreshTokenTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void aPoolThatRefusesTheRefreshAnswersUnavailableAndTheSessionGoesOn() throws Exception {
+    RSAKey key = TestTokens.newRsaKey("rotated-in");
+    ExecutorService pool = Executors.newFixedThreadPool(1, task -> new Thread(task, "test-pool"));
+    try (HeldJwks jwks = new HeldJwks(key);
+        SessionHarness harness = new SessionHarness(Map.of("OAUTH2_JWKS_URI", jwks.uri()), UnaryOperator.identity(), null, pool)) {
+      SessionHarness.Device device = harness.open("rex", "phone", Duration.ofMinutes(5));
+      device.send(SessionCoreTest.hello());
+      device.answerTo("hello");
+      Instant expiry = device.session.token().expiresAt();
+      pool.shutdown(); // the gateway is stopping: its pool takes no more work
+
+      String rotated = TestTokens.rs256(TestTokens.claims("rex", "phone").expirationTime(Date.from(Instant.now().plus(Duration.ofHours(2)))), key);
+      device.send(ConnectRequest.newBuilder().setFrameId("refresh").setRefreshToken(RefreshTokenFrame.newBuilder().setAccessToken(rotated)));
+      ServerEvent refused = device.answerTo("refresh");
+      assertEquals(ErrorCode.ERROR_CODE_UNAVAILABLE, refused.getError().getCode(), refused.toString());
+      Await.until(Duration.ofSeconds(5), () -> device.transport.framesRequested.get() == 2, () -> "the frame after the refused refresh asked for");
+      assertEquals(expiry, device.session.token().expiresAt(), "the session keeps its token");
+      assertFalse(device.session.isClosed());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
