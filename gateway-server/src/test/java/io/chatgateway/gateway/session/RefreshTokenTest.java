@@ -76,9 +76,11 @@ class RefreshTokenTest {
   void aPoolThatRefusesTheRefreshAnswersUnavailableAndTheSessionGoesOn() throws Exception {
     RSAKey key = TestTokens.newRsaKey("rotated-in");
     ExecutorService pool = Executors.newFixedThreadPool(1, task -> new Thread(task, "test-pool"));
+    ExecutorService io = Executors.newSingleThreadExecutor(task -> new Thread(task, "test-io"));
     try (HeldJwks jwks = new HeldJwks(key);
         SessionHarness harness = new SessionHarness(Map.of("OAUTH2_JWKS_URI", jwks.uri()), UnaryOperator.identity(), null, pool)) {
       SessionHarness.Device device = harness.open("rex", "phone", Duration.ofMinutes(5));
+      device.session.runOnIoThread(io);
       device.send(SessionCoreTest.hello());
       device.answerTo("hello");
       Instant expiry = device.session.token().expiresAt();
@@ -92,6 +94,7 @@ class RefreshTokenTest {
       assertEquals(expiry, device.session.token().expiresAt(), "the session keeps its token");
       assertFalse(device.session.isClosed());
     } finally {
+      io.shutdownNow();
       pool.shutdownNow();
     }
   }
