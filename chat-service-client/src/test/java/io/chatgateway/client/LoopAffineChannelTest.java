@@ -1,0 +1,140 @@
+package io.chatgateway.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client given event loops keeps a connection per loop, over real sockets: a call made on a loop
+ * goes out on that loop's connection and its answer comes back on that loop; calls from other
+ * threads use the connections in turn.
+ */
+class LoopAffineChannelTest {
+
+  private final AtomicReference<SocketAddress> lastCaller = new AtomicReference<>();
+  private Server core;
+  private MultiThreadIoEventLoopGroup loops;
+  private ChatServiceClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    ServerInterceptor recordCaller =
+        new ServerInterceptor() {
+          @Override
+          public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+            lastCaller.set(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+            return next.startCall(call, headers);
+          }
+        };
+    core =
+        NettyServerBuilder.forAddress(new InetSocketAddress("localhost", 0))
+            .addService(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), recordCaller))
+            .build()
+            .start();
+    loops = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("test-loop", true), Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    client =
+        ChatServiceClient.connect(
+            "localhost:" + core.getPort(),
+            InsecureChannelCredentials.create(),
+            new UpstreamConfig(Duration.ofSeconds(5), 3, Duration.ofSeconds(5), 1, false),
+            CircuitBreaker.create(3, Duration.ofSeconds(5)),
+            loops);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close();
+    core.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+  }
+
+  @Test
+  void aCallMadeOnALoopGoesOutOnThatLoopsConnectionAndIsAnsweredThere() throws Exception {
+    EventLoop first = loops.next();
+    EventLoop second = loops.next();
+    assertNotEquals(first, second);
+
+    // Twice from each, so that taking the connections in turn would not pass for affinity.
+    Call fromFirst = callOn(first);
+    Call againFromFirst = callOn(first);
+    Call fromSecond = callOn(second);
+    Call againFromSecond = callOn(second);
+    for (Call call : java.util.List.of(fromFirst, againFromFirst, fromSecond, againFromSecond)) {
+      assertEquals(call.loopThread, call.answeredOn, "answered on the loop that called");
+    }
+    assertNotEquals(fromFirst.caller, fromSecond.caller, "each loop has its own connection");
+    assertEquals(fromFirst.caller, againFromFirst.caller, "and keeps using it");
+    assertEquals(fromSecond.caller, againFromSecond.caller, "and keeps using it");
+
+    Set<SocketAddress> fromElsewhere = new HashSet<>();
+    for (int i = 0; i < 4; i++) {
+      call(Runnable::run);
+      fromElsewhere.add(lastCaller.get());
+    }
+    assertEquals(Set.of(fromFirst.caller, fromSecond.caller), fromElsewhere, "calls from other threads take the connections in turn");
+  }
+
+  private record Call(SocketAddress caller, String loopThread, String answeredOn) {}
+
+  private Call callOn(EventLoop loop) throws Exception {
+    String loopThread = loop.submit(() -> Thread.currentThread().getName()).get(5, TimeUnit.SECONDS);
+    String answeredOn = call(loop);
+    return new Call(lastCaller.get(), loopThread, answeredOn);
+  }
+
+  /** Makes a health check from {@code where}; returns the thread its answer arrived on. */
+  private String call(java.util.concurrent.Executor where) throws Exception {
+    CompletableFuture<String> answeredOn = new CompletableFuture<>();
+    where.execute(
+        () ->
+            HealthGrpc.newStub(client.channel())
+                .check(
+                    HealthCheckRequest.getDefaultInstance(),
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(HealthCheckResponse response) {
+                        answeredOn.complete(Thread.currentThread().getName());
+                      }
+
+                      @Override
+                      public void onError(Throwable t) {
+                        answeredOn.completeExceptionally(t);
+                      }
+
+                      @Override
+                      public void onCompleted() {}
+                    }));
+    return answeredOn.get(10, TimeUnit.SECONDS);
+  }
+}
