@@ -2,6 +2,7 @@ package io.chatgateway.client;
 
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
@@ -13,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One channel per event loop, all to the same target, each doing its I/O on its own loop. A call
  * made on one of the loops goes out on that loop's channel, so its request is written and its
  * answer read and handed on by the thread that made it, with no hop between threads either way; a
- * call from any other thread takes the channels in turn.
+ * call from any other thread takes the channels in turn. A channel whose connection failed is passed
+ * over while another is connected ({@link #current}).
  *
  * <p>Thread-safe. Lifecycle calls go to every channel; the loops belong to the caller, who closes
  * them after this channel has terminated.
@@ -33,14 +35,32 @@ final class LoopAffineChannel extends ManagedChannel {
     this.channels = channels.toArray(ManagedChannel[]::new);
   }
 
-  /** The channel a call made now, on this thread, goes out on. */
+  /**
+   * The channel a call made now, on this thread, goes out on: the loop's own, or the next in turn;
+   * but not one whose connection failed and waits out its reconnect backoff while another is
+   * connected (after an outage each reconnects on its own schedule, and a call there would fail at
+   * once although the core is back).
+   */
   ManagedChannel current() {
+    ManagedChannel chosen = null;
     for (int i = 0; i < loops.length; i++) {
       if (loops[i].inEventLoop()) {
-        return channels[i];
+        chosen = channels[i];
+        break;
       }
     }
-    return channels[Math.floorMod(turn.getAndIncrement(), channels.length)];
+    if (chosen == null) {
+      chosen = channels[Math.floorMod(turn.getAndIncrement(), channels.length)];
+    }
+    if (chosen.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+      return chosen;
+    }
+    for (ManagedChannel channel : channels) {
+      if (channel.getState(false) == ConnectivityState.READY) {
+        return channel;
+      }
+    }
+    return chosen;
   }
 
   @Override

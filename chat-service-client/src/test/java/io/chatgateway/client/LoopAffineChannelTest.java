@@ -3,7 +3,9 @@ package io.chatgateway.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -105,6 +107,35 @@ class LoopAffineChannelTest {
     assertEquals(Set.of(fromFirst.caller, fromSecond.caller), fromElsewhere, "calls from other threads take the connections in turn");
   }
 
+  @Test
+  void aLoopWhoseConnectionFailedUsesOneThatIsConnected() throws Exception {
+    int deadPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      deadPort = socket.getLocalPort(); // nothing listens there once it is closed
+    }
+    EventLoop first = loops.next();
+    EventLoop second = loops.next();
+    ManagedChannel failed = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("localhost", deadPort).usePlaintext().eventLoopGroup(first).channelType(channelType()).directExecutor().build();
+    ManagedChannel connected = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("localhost", core.getPort()).usePlaintext().eventLoopGroup(second).channelType(channelType()).directExecutor().build();
+    LoopAffineChannel channel = new LoopAffineChannel(java.util.List.of(first, second), java.util.List.of(failed, connected));
+    try {
+      awaitState(failed, ConnectivityState.TRANSIENT_FAILURE);
+      awaitState(connected, ConnectivityState.READY);
+
+      assertEquals(connected, first.submit(channel::current).get(5, TimeUnit.SECONDS), "the first loop's calls go where a connection is");
+      assertEquals(connected, second.submit(channel::current).get(5, TimeUnit.SECONDS));
+      assertEquals(second.submit(() -> Thread.currentThread().getName()).get(5, TimeUnit.SECONDS), call(channel, first), "answered, on the connected channel's loop");
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Class<? extends io.grpc.netty.shaded.io.netty.channel.Channel> channelType() {
+    return Epoll.isAvailable()
+        ? io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel.class
+        : io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel.class;
+  }
+
   private record Call(SocketAddress caller, String loopThread, String answeredOn) {}
 
   private Call callOn(EventLoop loop) throws Exception {
@@ -113,12 +144,33 @@ class LoopAffineChannelTest {
     return new Call(lastCaller.get(), loopThread, answeredOn);
   }
 
-  /** Makes a health check from {@code where}; returns the thread its answer arrived on. */
+  /** Waits, without polling, until {@code channel} is in {@code wanted}; asks it to connect if idle. */
+  private static void awaitState(ManagedChannel channel, ConnectivityState wanted) throws Exception {
+    CompletableFuture<Void> reached = new CompletableFuture<>();
+    Runnable[] check = new Runnable[1];
+    check[0] =
+        () -> {
+          ConnectivityState now = channel.getState(true);
+          if (now == wanted) {
+            reached.complete(null);
+          } else {
+            channel.notifyWhenStateChanged(now, check[0]);
+          }
+        };
+    check[0].run();
+    reached.get(10, TimeUnit.SECONDS);
+  }
+
+  /** Makes a health check through the client from {@code where}; returns the thread its answer arrived on. */
   private String call(java.util.concurrent.Executor where) throws Exception {
+    return call(client.channel(), where);
+  }
+
+  private static String call(io.grpc.Channel channel, java.util.concurrent.Executor where) throws Exception {
     CompletableFuture<String> answeredOn = new CompletableFuture<>();
     where.execute(
         () ->
-            HealthGrpc.newStub(client.channel())
+            HealthGrpc.newStub(channel)
                 .check(
                     HealthCheckRequest.getDefaultInstance(),
                     new StreamObserver<>() {
