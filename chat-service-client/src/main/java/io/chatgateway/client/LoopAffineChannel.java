@@ -91,22 +91,12 @@ final class LoopAffineChannel extends ManagedChannel {
 
   @Override
   public boolean isShutdown() {
-    for (ManagedChannel channel : channels) {
-      if (!channel.isShutdown()) {
-        return false;
-      }
-    }
-    return true;
+    return java.util.Arrays.stream(channels).allMatch(ManagedChannel::isShutdown);
   }
 
   @Override
   public boolean isTerminated() {
-    for (ManagedChannel channel : channels) {
-      if (!channel.isTerminated()) {
-        return false;
-      }
-    }
-    return true;
+    return java.util.Arrays.stream(channels).allMatch(ManagedChannel::isTerminated);
   }
 
   @Override

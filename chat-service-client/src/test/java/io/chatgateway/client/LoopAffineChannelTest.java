@@ -13,9 +13,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -24,7 +21,6 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -124,7 +120,7 @@ class LoopAffineChannelTest {
 
       assertEquals(connected, first.submit(channel::current).get(5, TimeUnit.SECONDS), "the first loop's calls go where a connection is");
       assertEquals(connected, second.submit(channel::current).get(5, TimeUnit.SECONDS));
-      assertEquals(second.submit(() -> Thread.currentThread().getName()).get(5, TimeUnit.SECONDS), call(channel, first), "answered, on the connected channel's loop");
+      assertEquals(second.submit(() -> Thread.currentThread().getName()).get(5, TimeUnit.SECONDS), HealthCalls.answeredOn(channel, first), "answered, on the connected channel's loop");
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -163,30 +159,6 @@ class LoopAffineChannelTest {
 
   /** Makes a health check through the client from {@code where}; returns the thread its answer arrived on. */
   private String call(java.util.concurrent.Executor where) throws Exception {
-    return call(client.channel(), where);
-  }
-
-  private static String call(io.grpc.Channel channel, java.util.concurrent.Executor where) throws Exception {
-    CompletableFuture<String> answeredOn = new CompletableFuture<>();
-    where.execute(
-        () ->
-            HealthGrpc.newStub(channel)
-                .check(
-                    HealthCheckRequest.getDefaultInstance(),
-                    new StreamObserver<>() {
-                      @Override
-                      public void onNext(HealthCheckResponse response) {
-                        answeredOn.complete(Thread.currentThread().getName());
-                      }
-
-                      @Override
-                      public void onError(Throwable t) {
-                        answeredOn.completeExceptionally(t);
-                      }
-
-                      @Override
-                      public void onCompleted() {}
-                    }));
-    return answeredOn.get(10, TimeUnit.SECONDS);
+    return HealthCalls.answeredOn(client.channel(), where);
   }
 }

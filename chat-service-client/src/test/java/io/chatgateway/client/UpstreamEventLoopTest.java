@@ -4,15 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Server;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -32,25 +27,7 @@ class UpstreamEventLoopTest {
         ChatServiceClient.connect(
             "localhost:" + core.getPort(), new UpstreamConfig(Duration.ofSeconds(5), 3, Duration.ofSeconds(5), 1, false), CircuitBreaker.create(3, Duration.ofSeconds(5)));
     try {
-      CompletableFuture<String> answeredOn = new CompletableFuture<>();
-      HealthGrpc.newStub(client.channel())
-          .check(
-              HealthCheckRequest.getDefaultInstance(),
-              new StreamObserver<>() {
-                @Override
-                public void onNext(HealthCheckResponse response) {
-                  answeredOn.complete(Thread.currentThread().getName());
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                  answeredOn.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted() {}
-              });
-      String thread = answeredOn.get(10, TimeUnit.SECONDS);
+      String thread = HealthCalls.answeredOn(client.channel(), Runnable::run);
       assertTrue(thread.startsWith("chat-upstream"), "answered on " + thread);
     } finally {
       client.close();

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,17 +32,35 @@ import org.junit.jupiter.api.Test;
  */
 class RefreshTokenTest {
 
+  private final RSAKey key = TestTokens.newRsaKey("rotated-in");
+  private final ExecutorService pool = Executors.newFixedThreadPool(2, task -> new Thread(task, "test-pool"));
+  private final ExecutorService io = Executors.newSingleThreadExecutor(task -> new Thread(task, "test-io"));
+
+  @AfterEach
+  void stop() {
+    io.shutdownNow();
+    pool.shutdownNow();
+  }
+
+  /** Sessions verifying tokens of {@code jwks}'s keys, with {@link #pool} as the call pool. */
+  private SessionHarness harness(HeldJwks jwks) throws java.io.IOException {
+    return new SessionHarness(Map.of("OAUTH2_JWKS_URI", jwks.uri()), UnaryOperator.identity(), null, pool);
+  }
+
+  /** rex's phone, its session moved to {@link #io} (a transport's I/O thread), after its hello. */
+  private SessionHarness.Device helloOnItsOwnThread(SessionHarness harness) {
+    SessionHarness.Device device = harness.open("rex", "phone", Duration.ofMinutes(5));
+    device.session.runOnIoThread(io);
+    device.send(SessionCoreTest.hello());
+    device.answerTo("hello");
+    return device;
+  }
+
   @Test
   void aTokenWhoseKeysMustBeFetchedIsVerifiedOnThePoolAndNothingOvertakesIt() throws Exception {
-    RSAKey key = TestTokens.newRsaKey("rotated-in");
-    ExecutorService pool = Executors.newFixedThreadPool(2, task -> new Thread(task, "test-pool"));
-    ExecutorService io = Executors.newSingleThreadExecutor(task -> new Thread(task, "test-io"));
     try (HeldJwks jwks = new HeldJwks(key);
-        SessionHarness harness = new SessionHarness(Map.of("OAUTH2_JWKS_URI", jwks.uri()), UnaryOperator.identity(), null, pool)) {
-      SessionHarness.Device device = harness.open("rex", "phone", Duration.ofMinutes(5));
-      device.session.runOnIoThread(io);
-      device.send(SessionCoreTest.hello());
-      device.answerTo("hello");
+        SessionHarness harness = harness(jwks)) {
+      SessionHarness.Device device = helloOnItsOwnThread(harness);
       Await.until(Duration.ofSeconds(5), () -> device.transport.framesRequested.get() == 1, () -> "the frame after hello asked for");
 
       Instant later = Instant.now().plus(Duration.ofHours(2)).truncatedTo(ChronoUnit.SECONDS);
@@ -66,23 +85,14 @@ class RefreshTokenTest {
       assertEquals(ErrorCode.ERROR_CODE_UNAUTHENTICATED, refused.getError().getCode(), refused.toString());
       assertEquals(later, device.session.token().expiresAt(), "a refused token changes nothing");
       assertFalse(device.session.isClosed());
-    } finally {
-      io.shutdownNow();
-      pool.shutdownNow();
     }
   }
 
   @Test
   void aPoolThatRefusesTheRefreshAnswersUnavailableAndTheSessionGoesOn() throws Exception {
-    RSAKey key = TestTokens.newRsaKey("rotated-in");
-    ExecutorService pool = Executors.newFixedThreadPool(1, task -> new Thread(task, "test-pool"));
-    ExecutorService io = Executors.newSingleThreadExecutor(task -> new Thread(task, "test-io"));
     try (HeldJwks jwks = new HeldJwks(key);
-        SessionHarness harness = new SessionHarness(Map.of("OAUTH2_JWKS_URI", jwks.uri()), UnaryOperator.identity(), null, pool)) {
-      SessionHarness.Device device = harness.open("rex", "phone", Duration.ofMinutes(5));
-      device.session.runOnIoThread(io);
-      device.send(SessionCoreTest.hello());
-      device.answerTo("hello");
+        SessionHarness harness = harness(jwks)) {
+      SessionHarness.Device device = helloOnItsOwnThread(harness);
       Instant expiry = device.session.token().expiresAt();
       pool.shutdown(); // the gateway is stopping: its pool takes no more work
 
@@ -93,9 +103,6 @@ class RefreshTokenTest {
       Await.until(Duration.ofSeconds(5), () -> device.transport.framesRequested.get() == 2, () -> "the frame after the refused refresh asked for");
       assertEquals(expiry, device.session.token().expiresAt(), "the session keeps its token");
       assertFalse(device.session.isClosed());
-    } finally {
-      io.shutdownNow();
-      pool.shutdownNow();
     }
   }
 }
