@@ -143,7 +143,9 @@ public final class ChatServiceClient implements AutoCloseable {
    * machine a bare proxy whose core connection had a thread of its own lost 9% of its unary
    * throughput to those hops). Calls made on other threads take the connections in turn. The loops
    * must not run tasks for long without reading their sockets, or the core's answers wait behind
-   * them; they belong to the caller, who closes them after this client.
+   * them; they belong to the caller, who closes them after this client. The gateway does not use
+   * this: on its device loops a storm of 10,000 devices connecting at once still starved the core's
+   * answers (bench/results/forwarding-loop-affine.md).
    */
   public static ChatServiceClient connect(String target, ChannelCredentials credentials, UpstreamConfig config, CircuitBreaker breaker, EventLoopGroup loops) {
     requireNonNull(target, "target");

@@ -74,7 +74,7 @@ public final class GatewayServer implements AutoCloseable {
   private final Telemetry telemetry;
   private final SessionServices sessions;
   private final Server grpcServer;
-  private final DeviceEventLoops deviceLoops; // closed after grpcServer has terminated and upstream is closed
+  private final DeviceEventLoops deviceLoops; // closed after grpcServer has terminated
   private final HttpServer httpServer;
   private final Optional<TlsMaterial> tls;
   private final AddressLimits addressLimits;
@@ -105,8 +105,7 @@ public final class GatewayServer implements AutoCloseable {
               updateHealth();
             });
     this.readiness = new Readiness(breaker, engine, () -> draining);
-    this.deviceLoops = new DeviceEventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
-    this.upstream = Upstream.start(config, engine, breaker, scheduler, deviceLoops.upstreamLoops());
+    this.upstream = Upstream.start(config, engine, breaker, scheduler);
 
     byte[] devSecret = devSecretIfNeeded(config.auth());
     JwtVerifier verifier = JwtVerifier.create(config.auth(), devSecret);
@@ -146,6 +145,7 @@ public final class GatewayServer implements AutoCloseable {
     built.set(sessions);
     List<ServedHere<?, ?>> servedHere = List.of(new PresenceLookup(sessions.presence(), backplane.directory(), core));
     HeaderTableRelease headerTables = new HeaderTableRelease();
+    this.deviceLoops = new DeviceEventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.grpcServer =
         GrpcServers.builder(
                 config.grpcPort(),
@@ -330,8 +330,8 @@ public final class GatewayServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       grpcServer.shutdownNow();
     }
-    upstream.close(); // its connections to a remote core run on the device loops
     deviceLoops.close();
+    upstream.close();
     sessions.close();
     backplane.close();
     tls.ifPresent(TlsMaterial::close);

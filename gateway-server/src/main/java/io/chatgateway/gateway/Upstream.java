@@ -7,9 +7,7 @@ import io.chatgateway.core.ChatCore;
 import io.chatgateway.core.EmbeddedChatService;
 import io.chatgateway.gateway.backplane.Engine;
 import io.chatgateway.gateway.config.GatewayConfig;
-import io.grpc.ChannelCredentials;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
@@ -38,16 +36,17 @@ final class Upstream implements AutoCloseable {
     this.tls = tls;
   }
 
-  /** @param loops where the connections to a remote core do their I/O, one per loop (the device loops) */
-  static Upstream start(GatewayConfig config, Engine engine, CircuitBreaker breaker, ScheduledExecutorService scheduler, EventLoopGroup loops) throws IOException {
+  static Upstream start(GatewayConfig config, Engine engine, CircuitBreaker breaker, ScheduledExecutorService scheduler) throws IOException {
     Upstream upstream;
     if (config.chatServiceTarget().isPresent()) {
       if (config.upstream().serviceCredentials().isPresent() && !config.upstream().useTls()) {
         log.warning("the gateway's token for the core travels in plaintext: set CHAT_SERVICE_TLS=true unless the network between them is private");
       }
       TlsMaterial tls = config.coreTls().map(files -> TlsMaterial.load(files, TlsMaterial.Role.CLIENT)).orElse(null);
-      ChannelCredentials credentials = tls != null ? tls.channelCredentials() : ChatServiceClient.credentials(config.upstream());
-      ChatServiceClient client = ChatServiceClient.connect(config.chatServiceTarget().get(), credentials, config.upstream(), breaker, loops);
+      ChatServiceClient client =
+          tls == null
+              ? ChatServiceClient.connect(config.chatServiceTarget().get(), config.upstream(), breaker)
+              : ChatServiceClient.connect(config.chatServiceTarget().get(), tls.channelCredentials(), config.upstream(), breaker);
       if (tls != null) {
         tls.watch(scheduler); // a rotated client certificate is used from the next connection on
         log.info(() -> "TLS to the core: " + tls.describe());

@@ -60,15 +60,6 @@ public final class DeviceEventLoops implements AutoCloseable {
     return workers;
   }
 
-  /**
-   * The same worker loops, for the connections to a remote core: a session or forwarded call on a
-   * loop then reaches the core over that loop's own connection, without a hop between threads
-   * ({@link io.chatgateway.client.ChatServiceClient}). Close the client before these loops.
-   */
-  public EventLoopGroup upstreamLoops() {
-    return workers;
-  }
-
   Class<? extends ServerChannel> channelType() {
     return channelType;
   }
