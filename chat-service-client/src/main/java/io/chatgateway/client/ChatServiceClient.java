@@ -94,7 +94,7 @@ public final class ChatServiceClient implements AutoCloseable {
   }
 
   /** The connection's credentials without files of one's own: TLS with the system's CAs, or plaintext ({@code config.useTls()}). */
-  public static ChannelCredentials credentials(UpstreamConfig config) {
+  private static ChannelCredentials credentials(UpstreamConfig config) {
     return config.useTls() ? TlsChannelCredentials.create() : InsecureChannelCredentials.create();
   }
 
