@@ -24,24 +24,27 @@ import java.util.Optional;
 
 /**
  * The gateway's OpenTelemetry SDK, with the JVM's runtime metrics. Metrics go to a Prometheus reader that {@link #scrape} renders for
- * {@code GET /metrics}. Spans are sampled when their parent is (or for new traces), always
- * propagated, and exported over OTLP/HTTP only when an endpoint is configured. Built once; closed at
- * shutdown.
+ * {@code GET /metrics}. Spans exist only when an OTLP/HTTP endpoint is configured ({@link
+ * #exportsTraces}): they are then sampled when their parent is (or for new traces) and exported.
+ * Without one the gateway makes no spans and passes a caller's trace context on unchanged, as a
+ * proxy without a tracer does ({@link TracePropagation}). Built once; closed at shutdown.
  */
 public final class Telemetry implements AutoCloseable {
 
   public static final String INSTRUMENTATION = "io.chatgateway.gateway";
 
   private final OpenTelemetrySdk sdk;
+  private final boolean exportsTraces;
   private final RuntimeMetrics runtime;
   private final PrometheusMetricReader prometheus;
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
   /**
    * @param otlpEndpoint {@code OTEL_EXPORTER_OTLP_ENDPOINT}, such as {@code http://collector:4318};
-   *     empty: spans are created for propagation but never exported
+   *     empty: no spans, trace context passed through
    */
   public Telemetry(String gatewayId, Optional<URI> otlpEndpoint) {
+    this.exportsTraces = otlpEndpoint.isPresent();
     Resource resource =
         Resource.getDefault()
             .merge(Resource.create(Attributes.builder().put("service.name", "chat-gateway").put("service.instance.id", gatewayId).build()));
@@ -66,6 +69,15 @@ public final class Telemetry implements AutoCloseable {
 
   public Meter meter() {
     return sdk.getMeter(INSTRUMENTATION);
+  }
+
+  /**
+   * Whether spans are made and exported (an OTLP endpoint is configured). Without, a span would go
+   * nowhere and cost every forwarded call its making, its ids and a {@code traceparent} header the
+   * core's HPACK table cannot reuse.
+   */
+  public boolean exportsTraces() {
+    return exportsTraces;
   }
 
   public Tracer tracer() {

@@ -25,12 +25,16 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.List;
 
 /**
- * Carries W3C trace context from a device's call to the core's. The server side ({@link #server})
- * extracts {@code traceparent}/{@code tracestate} from incoming metadata and opens a SERVER span.
- * The client side ({@link #upstream}) opens a CLIENT span as its child, injects it into the
- * outgoing metadata, and records the call's latency and status for metrics. The OpenTelemetry
- * context travels in the gRPC {@link io.grpc.Context} under {@link #OTEL_CONTEXT}. Device streams
- * ({@code Connect}) get no span: they live for hours.
+ * Carries W3C trace context from a device's call to the core's. When the gateway exports traces
+ * ({@link Telemetry#exportsTraces}), the server side ({@link #server}) extracts {@code
+ * traceparent}/{@code tracestate} from incoming metadata and opens a SERVER span, and the client
+ * side ({@link #upstream}) opens a CLIENT span as its child and injects it into the outgoing
+ * metadata: the core sees the gateway's span as its parent. When it does not, the gateway makes no
+ * spans and the core receives the caller's context as it came (nothing, if the caller sent none),
+ * so a trace sampled by the device and the core has no gap, and the gateway pays nothing for it.
+ * Either way the client side records each call's latency and status for metrics. The OpenTelemetry
+ * context travels in the gRPC {@link io.grpc.Context} under {@link #OTEL_CONTEXT}, set only when
+ * there is a context to carry. Device streams ({@code Connect}) get no span: they live for hours.
  */
 public final class TracePropagation {
 
@@ -46,23 +50,37 @@ public final class TracePropagation {
 
         @Override
         public String get(Metadata carrier, String key) {
-          return carrier == null ? null : carrier.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
+          return carrier == null ? null : carrier.get(key(key));
         }
       };
 
+  // The W3C propagator asks for these two on every call; a key made per lookup validates its name each time.
+  private static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> TRACESTATE = Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER);
+
   private static final TextMapSetter<Metadata> INTO_METADATA =
       (carrier, key, value) -> {
-        Metadata.Key<String> header = Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER);
+        Metadata.Key<String> header = key(key);
         carrier.discardAll(header);
         carrier.put(header, value);
       };
 
   private final Telemetry telemetry;
   private final GatewayMetrics metrics;
+  private final boolean spans;
 
   public TracePropagation(Telemetry telemetry, GatewayMetrics metrics) {
     this.telemetry = requireNonNull(telemetry, "telemetry");
     this.metrics = requireNonNull(metrics, "metrics");
+    this.spans = telemetry.exportsTraces();
+  }
+
+  private static Metadata.Key<String> key(String name) {
+    return switch (name) {
+      case "traceparent" -> TRACEPARENT;
+      case "tracestate" -> TRACESTATE;
+      default -> Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+    };
   }
 
   /** Extracts a caller's context from HTTP-style headers (the Connect protocol's). */
@@ -94,6 +112,12 @@ public final class TracePropagation {
           return next.startCall(call, headers);
         }
         Context parent = telemetry.propagators().getTextMapPropagator().extract(Context.root(), headers, FROM_METADATA);
+        if (!spans) {
+          // Nothing to carry is the common case: the call then runs in the context it came with.
+          return Span.fromContext(parent).getSpanContext().isValid()
+              ? Contexts.interceptCall(io.grpc.Context.current().withValue(OTEL_CONTEXT, parent), call, headers, next)
+              : next.startCall(call, headers);
+        }
         Span span = telemetry.tracer().spanBuilder(method.getFullMethodName()).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
         ServerCall<ReqT, RespT> ending =
             new SimpleForwardingServerCall<>(call) {
@@ -116,20 +140,27 @@ public final class TracePropagation {
       public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
         Context parent = OTEL_CONTEXT.get();
         Span span =
-            telemetry.tracer().spanBuilder(method.getFullMethodName()).setParent(parent == null ? Context.root() : parent).setSpanKind(SpanKind.CLIENT).startSpan();
-        Context callContext = (parent == null ? Context.root() : parent).with(span);
+            spans
+                ? telemetry.tracer().spanBuilder(method.getFullMethodName()).setParent(parent == null ? Context.root() : parent).setSpanKind(SpanKind.CLIENT).startSpan()
+                : null;
+        // Without spans, the caller's own context goes on as it came (an invalid one injects nothing).
+        Context callContext = span != null ? (parent == null ? Context.root() : parent).with(span) : parent;
         long start = System.nanoTime();
         String name = method.getBareMethodName();
         return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
           @Override
           public void start(Listener<RespT> listener, Metadata headers) {
-            telemetry.propagators().getTextMapPropagator().inject(callContext, headers, INTO_METADATA);
+            if (callContext != null) {
+              telemetry.propagators().getTextMapPropagator().inject(callContext, headers, INTO_METADATA);
+            }
             super.start(
                 new SimpleForwardingClientCallListener<>(listener) {
                   @Override
                   public void onClose(Status status, Metadata trailers) {
                     metrics.upstreamCall(name, status.getCode().name(), System.nanoTime() - start);
-                    end(span, status);
+                    if (span != null) {
+                      end(span, status);
+                    }
                     super.onClose(status, trailers);
                   }
                 },

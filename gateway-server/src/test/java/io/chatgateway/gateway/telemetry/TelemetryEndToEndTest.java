@@ -25,13 +25,19 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,23 +45,34 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** /metrics follows real traffic; trace context reaches the core. */
+/** /metrics follows real traffic; trace context reaches the core; spans reach an OTLP collector. */
 class TelemetryEndToEndTest {
 
+  /** The traceparent of the recording core's last CreateRoom call; "none" when it came without. */
   static final AtomicReference<String> coreSawTraceparent = new AtomicReference<>();
   static final Server core = startRecordingCore();
+  /** An OTLP/HTTP collector: the bodies of the trace exports it received. */
+  static final List<byte[]> exports = new CopyOnWriteArrayList<>();
+  static final HttpServer collector = startCollector();
 
   /** Embedded core: events fan out. */
   @RegisterExtension static final GatewayExtension gateway = GatewayExtension.standard();
 
-  /** A remote core that records the trace context it receives. */
+  /** A remote core that records the trace context it receives; no trace exporter. */
   @RegisterExtension static final GatewayExtension traced = GatewayExtension.withEnv(Map.of("CHAT_SERVICE_URI", "localhost:" + core.getPort()));
+
+  /** The same core, and spans exported to the collector. */
+  @RegisterExtension
+  static final GatewayExtension exporting =
+      GatewayExtension.withEnv(
+          Map.of("CHAT_SERVICE_URI", "localhost:" + core.getPort(), "OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:" + collector.getAddress().getPort()));
 
   static final HttpClient http = HttpClient.newHttpClient();
 
   @AfterAll
   static void stopCore() {
     core.shutdownNow();
+    collector.stop(0);
   }
 
   @Test
@@ -99,26 +116,65 @@ class TelemetryEndToEndTest {
   }
 
   @Test
-  void aTraceparentReachesTheCoreWithTheSameTraceId() throws Exception {
-    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-    Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), "00-" + traceId + "-00f067aa0ba902b7-01");
-    traced.as("tracer").withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)).createRoom(CreateRoomRequest.newBuilder().setName("traced").build());
+  void withoutAnExporterTheCallersTraceContextReachesTheCoreAsItCame() throws Exception {
+    String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    createRoomWithTraceparent(traced, traceparent);
+    assertEquals(traceparent, coreSawTraceparent.get(), "the gateway makes no span of its own");
+
+    traced.as("tracer").createRoom(CreateRoomRequest.newBuilder().setName("untraced").build());
+    assertEquals("none", coreSawTraceparent.get(), "a call without trace context gets none");
+
+    String httpTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    assertEquals(200, createRoomOverHttp(traced, httpTraceparent).statusCode());
+    assertEquals(httpTraceparent, coreSawTraceparent.get(), "the Connect protocol's header too");
+  }
+
+  @Test
+  void withAnExporterTheGatewaysSpanIsTheCoresParentAndIsExported() throws Exception {
+    String traceId = "5bf92f3577b34da6a3ce929d0e0e4737";
+    createRoomWithTraceparent(exporting, "00-" + traceId + "-00f067aa0ba902b7-01");
     assertTrue(coreSawTraceparent.get().startsWith("00-" + traceId + "-"), "core saw " + coreSawTraceparent.get());
     assertTrue(!coreSawTraceparent.get().contains("00f067aa0ba902b7"), "the gateway's own span is the parent the core sees");
 
-    String httpTrace = "0af7651916cd43dd8448eb211c80319c";
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + traced.server().httpPort() + "/chat.v1.ChatService/CreateRoom"))
-                .header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + TestTokens.valid("tracer", "web"))
-                .header("traceparent", "00-" + httpTrace + "-b7ad6b7169203331-01")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"traced over http\"}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    String httpTrace = "1af7651916cd43dd8448eb211c80319d";
+    HttpResponse<String> response = createRoomOverHttp(exporting, "00-" + httpTrace + "-b7ad6b7169203331-01");
     assertEquals(200, response.statusCode(), response.body());
     assertTrue(coreSawTraceparent.get().startsWith("00-" + httpTrace + "-"), "core saw " + coreSawTraceparent.get());
+    assertTrue(!coreSawTraceparent.get().contains("b7ad6b7169203331"), "core saw " + coreSawTraceparent.get());
+
+    // OTLP/HTTP's protobuf carries trace ids as their 16 bytes; the batch processor exports within seconds.
+    byte[] grpcTrace = HexFormat.of().parseHex(traceId);
+    byte[] connectTrace = HexFormat.of().parseHex(httpTrace);
+    Await.until(
+        Duration.ofSeconds(20),
+        () -> exports.stream().anyMatch(body -> contains(body, grpcTrace)) && exports.stream().anyMatch(body -> contains(body, connectTrace)),
+        () -> "both traces exported; the collector received " + exports.size() + " export(s)");
+  }
+
+  private static void createRoomWithTraceparent(GatewayExtension gateway, String traceparent) {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), traceparent);
+    gateway.as("tracer").withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)).createRoom(CreateRoomRequest.newBuilder().setName("traced").build());
+  }
+
+  private static HttpResponse<String> createRoomOverHttp(GatewayExtension gateway, String traceparent) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + gateway.server().httpPort() + "/chat.v1.ChatService/CreateRoom"))
+            .header("Content-Type", "application/json")
+            .header("Authorization", "Bearer " + TestTokens.valid("tracer", "web"))
+            .header("traceparent", traceparent)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"traced over http\"}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static boolean contains(byte[] body, byte[] part) {
+    for (int i = 0; i + part.length <= body.length; i++) {
+      if (Arrays.equals(body, i, i + part.length, part, 0, part.length)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String scrape() {
@@ -150,9 +206,9 @@ class TelemetryEndToEndTest {
         new ServerInterceptor() {
           @Override
           public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-            String traceparent = headers.get(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER));
-            if (traceparent != null) {
-              coreSawTraceparent.set(traceparent);
+            if (call.getMethodDescriptor().getBareMethodName().equals("CreateRoom")) {
+              String traceparent = headers.get(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER));
+              coreSawTraceparent.set(traceparent == null ? "none" : traceparent);
             }
             return Contexts.interceptCall(io.grpc.Context.current(), call, headers, next);
           }
@@ -162,6 +218,24 @@ class TelemetryEndToEndTest {
           .addService(ServerInterceptors.intercept(new EmbeddedChatService(new ChatCore(envelope -> {}, Clock.systemUTC(), "core")).bindWithIdentity(), recorder))
           .build()
           .start();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static HttpServer startCollector() {
+    try {
+      HttpServer server = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
+      server.createContext(
+          "/v1/traces",
+          exchange -> {
+            try (exchange) {
+              exports.add(exchange.getRequestBody().readAllBytes());
+              exchange.sendResponseHeaders(200, -1);
+            }
+          });
+      server.start();
+      return server;
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
