@@ -46,6 +46,7 @@ public final class Main {
         case "token" -> System.out.println(TokenCommand.mint(rest, env));
         case "core" -> {
           LogSetup.configure(env);
+          LeakDetection.configure(env);
           CoreCommand.Running core = CoreCommand.start(env);
           Runtime.getRuntime().addShutdownHook(new Thread(core::close, "core-shutdown"));
           core.server().awaitTermination();
@@ -72,6 +73,7 @@ public final class Main {
 
   private static void serve(Map<String, String> env) throws Exception {
     LogSetup.configure(env);
+    LeakDetection.configure(env);
     GatewayConfig config = GatewayConfig.fromEnvironment(env);
     GatewayServer server = GatewayServer.start(config);
     Runtime.getRuntime()
