@@ -81,6 +81,8 @@ class HarnessSmokeTest {
     assertFalse(fanout.contains("\"coreToDeviceP50Micros\": -"), fanout);
     assertTrue(fanout.contains("\"system\": \"gateway, WebSocket JSON\"") && fanout.contains("\"system\": \"gateway, WebSocket binary\""), fanout);
     assertTrue(fanout.contains("\"webSocketJsonToGrpcMaxDeliveries\"") && fanout.contains("\"webSocketBinaryToGrpcMaxDeliveries\""), fanout);
+    assertTrue(Pattern.compile("\"serverCpuMicrosPerDelivery\": [0-9]").matcher(fanout).find() && fanout.contains("\"harnessCpuMicrosPerDelivery\""), fanout);
+    assertTrue(fanout.contains("\"gatewayToNatsCpuPerDelivery\"") || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);
     assertTrue(fanout.contains("\"gatewayQuarterMaxP99Micros\"") || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);
 
     String forwarding = byName.get("forwarding").markdown();

@@ -65,6 +65,19 @@ public final class Fanout {
     double deliveriesPerWrite() {
       return deliveriesPerSecond / writesPerSecond;
     }
+
+    /**
+     * CPU time the server spent per delivery, in microseconds: its cost per delivery whatever the
+     * harness took of the shared cores (at max rate the two fill the machine together).
+     */
+    double serverMicrosPerDelivery() {
+      return serverCpuCores * 1e6 / deliveriesPerSecond;
+    }
+
+    /** The harness's CPU time per delivery, in microseconds (every client's read and check). */
+    double harnessMicrosPerDelivery() {
+      return harnessCpuCores * 1e6 / deliveriesPerSecond;
+    }
   }
 
   private static final int SAMPLE_CAPACITY = 4_000_000;
@@ -332,19 +345,19 @@ public final class Fanout {
                 + "Latency from publish to each delivery, clients on one clock. "
                 + "Core → device: for one in ten of the gateway's gRPC subscribers, their deliveries also timed from the core's stamp on the event (sent_time, the wall clock the core and the harness share) instead: "
                 + "the part of the latency after the core accepted the publish (engine, fan-out, session, transport, the client's read); the rest is the way in (publisher, gateway read, core). "
-                + "CPU in cores used (2 = the whole machine); the harness runs every client. "
+                + "CPU in cores used (2 = the whole machine); the harness runs every client; CPU per delivery is each one's CPU time divided by the deliveries, in microseconds. "
                 + "Writes/s: write system calls per second of the process that writes to the devices (the gateway, nats-server), from /proc; "
                 + "deliveries per write is how much it gathers into each (on loopback a delivery costs mostly its share of a write).%n%n",
             options.rooms(), options.subscribersPerRoom(), options.publishersPerRoom(), options.warmup(), options.jitSettleLimit(), options.measure(), options.window()))
-        .append("| system | mode | publishes/s | deliveries/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | core → device p50 / p99 (ms) | server CPU | harness CPU | writes/s | deliveries per write | errors |\n")
-        .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        .append("| system | mode | publishes/s | deliveries/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | core → device p50 / p99 (ms) | server CPU | harness CPU | CPU per delivery: server / harness (µs) | writes/s | deliveries per write | errors |\n")
+        .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     List<JsonObject> rows = new ArrayList<>();
     for (Run r : runs) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %.2f | %.2f | %.2f | %.2f | %s | %.2f | %.2f | %s | %s | %d |%n",
+      md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %.2f | %.2f | %.2f | %.2f | %s | %.2f | %.2f | %.2f / %.2f | %s | %s | %d |%n",
           r.system(), r.mode(), r.publishesPerSecond(), r.deliveriesPerSecond(), r.p50() / 1000, r.p90() / 1000, r.p99() / 1000,
           r.p999() / 1000,
           Double.isNaN(r.coreToDeviceP99()) ? "-" : String.format(Locale.ROOT, "%.2f / %.2f", r.coreToDeviceP50() / 1000, r.coreToDeviceP99() / 1000),
-          r.serverCpuCores(), r.harnessCpuCores(),
+          r.serverCpuCores(), r.harnessCpuCores(), r.serverMicrosPerDelivery(), r.harnessMicrosPerDelivery(),
           Double.isNaN(r.writesPerSecond()) ? "-" : String.format(Locale.ROOT, "%,.0f", r.writesPerSecond()),
           Double.isNaN(r.writesPerSecond()) ? "-" : String.format(Locale.ROOT, "%.1f", r.deliveriesPerWrite()), r.errors()));
       JsonObject row = new JsonObject().put("system", r.system()).put("mode", r.mode()).put("publishesPerSecond", r.publishesPerSecond())
@@ -354,7 +367,8 @@ public final class Fanout {
         row.put("coreToDeviceP50Micros", r.coreToDeviceP50()).put("coreToDeviceP99Micros", r.coreToDeviceP99());
       }
       rows.add(row.put("serverCpuCores", r.serverCpuCores())
-          .put("harnessCpuCores", r.harnessCpuCores()).put("writeSyscallsPerSecond", r.writesPerSecond()).put("deliveriesPerWrite", r.deliveriesPerWrite())
+          .put("harnessCpuCores", r.harnessCpuCores()).put("serverCpuMicrosPerDelivery", r.serverMicrosPerDelivery())
+          .put("harnessCpuMicrosPerDelivery", r.harnessMicrosPerDelivery()).put("writeSyscallsPerSecond", r.writesPerSecond()).put("deliveriesPerWrite", r.deliveriesPerWrite())
           .put("errors", r.errors()));
     }
     JsonObject json = new JsonObject().put("rooms", options.rooms()).put("subscribersPerRoom", options.subscribersPerRoom())
@@ -363,6 +377,7 @@ public final class Fanout {
     Optional<Run> natsMax = find(runs, NATS, 0);
     if (gatewayMax.isPresent() && natsMax.isPresent()) {
       double maxRatio = gatewayMax.get().deliveriesPerSecond() / natsMax.get().deliveriesPerSecond();
+      double cpuRatio = gatewayMax.get().serverMicrosPerDelivery() / natsMax.get().serverMicrosPerDelivery();
       double p99Ratio = find(runs, GATEWAY, 1).get().p99() / find(runs, NATS, 1).get().p99();
       Run gatewayQuarter = find(runs, GATEWAY, 2).get();
       Run natsQuarter = find(runs, NATS, 2).get();
@@ -371,9 +386,12 @@ public final class Fanout {
           "%nGateway / NATS: max deliveries/s **%.2fx**; p99 at the same fixed rate (half the gateway's max) **%.2fx** (latency; lower is better), "
               + "of which after the core (core → device) p99 %.2f ms against NATS's whole %.2f ms; "
               + "at a quarter of max, p99 **%.2f ms** (NATS %.2f ms). "
+              + "At max rate the gateway spent %.2f µs of CPU per delivery, NATS %.2f (%.2fx), and the harness %.2f µs per delivery on the gateway's clients against %.2f on NATS's. "
               + "Targets (#16): max deliveries/s at least 0.5x NATS in the full topology; p99 at the same fixed rate at most 2x NATS, and at most 5 ms at a quarter of max in the quick topology.%n",
-          maxRatio, p99Ratio, gatewayHalf.coreToDeviceP99() / 1000, find(runs, NATS, 1).get().p99() / 1000, gatewayQuarter.p99() / 1000, natsQuarter.p99() / 1000));
-      json.put("gatewayToNatsMaxDeliveries", maxRatio).put("gatewayToNatsP99", p99Ratio)
+          maxRatio, p99Ratio, gatewayHalf.coreToDeviceP99() / 1000, find(runs, NATS, 1).get().p99() / 1000, gatewayQuarter.p99() / 1000, natsQuarter.p99() / 1000,
+          gatewayMax.get().serverMicrosPerDelivery(), natsMax.get().serverMicrosPerDelivery(), cpuRatio,
+          gatewayMax.get().harnessMicrosPerDelivery(), natsMax.get().harnessMicrosPerDelivery()));
+      json.put("gatewayToNatsMaxDeliveries", maxRatio).put("gatewayToNatsP99", p99Ratio).put("gatewayToNatsCpuPerDelivery", cpuRatio)
           .put("gatewayQuarterMaxP99Micros", gatewayQuarter.p99()).put("natsQuarterMaxP99Micros", natsQuarter.p99());
     }
     for (WebSocketFleet.Framing framing : options.webSockets()) {
