@@ -29,8 +29,16 @@ class SlowConsumerEndToEndTest {
   static final int HEALTHY = 100;
   static final int EVENTS = 300;
 
+  /**
+   * Half the burst: the stalled device (16 KiB window) passes it long before the end, while a
+   * reading device in this JVM, whose client threads share two cores with the gateway and 100 other
+   * clients, has room to fall a moment behind. At 50, a CI run cut a reading device whose socket
+   * had stopped taking bytes while its client's threads were starved (227 of 300 events read).
+   */
+  static final int QUEUE_BOUND = EVENTS / 2;
+
   @RegisterExtension
-  static final GatewayExtension gateway = GatewayExtension.withEnv(Map.of("OUTBOUND_QUEUE_MAX_MESSAGES", "50"));
+  static final GatewayExtension gateway = GatewayExtension.withEnv(Map.of("OUTBOUND_QUEUE_MAX_MESSAGES", Integer.toString(QUEUE_BOUND)));
 
   private final OwnConnections connections = new OwnConnections(() -> gateway.server().grpcPort());
 
@@ -83,6 +91,7 @@ class SlowConsumerEndToEndTest {
     assertTrue(status.getDescription().contains("outbound queue full"), status.toString());
     List<ServerEvent> partial = stalled.matching(ServerEvent::hasRoomEvent);
     assertTrue(partial.size() < EVENTS, "cut before the end: " + partial.size());
+    assertTrue(partial.size() <= QUEUE_BOUND, "cut once its queue held the bound, not after: " + partial.size());
     for (int i = 0; i < partial.size(); i++) {
       assertEquals(i + 1, partial.get(i).getRoomEvent().getSequence(), "what it got is in order; the rest comes from GetHistory on resume");
     }
