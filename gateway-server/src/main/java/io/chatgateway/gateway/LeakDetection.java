@@ -28,11 +28,14 @@ final class LeakDetection {
   static void configure(Map<String, String> environment) {
     EnvReader env = new EnvReader(environment);
     String raw = env.string("NETTY_LEAK_DETECTION", "disabled");
-    String level = raw.toUpperCase(Locale.ROOT);
-    if (!level.equals("DISABLED") && !level.equals("SIMPLE") && !level.equals("ADVANCED") && !level.equals("PARANOID")) {
+    io.netty.util.ResourceLeakDetector.Level level;
+    try {
+      level = io.netty.util.ResourceLeakDetector.Level.valueOf(raw.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
       throw EnvReader.invalid(VARIABLE, "disabled, simple, advanced or paranoid", raw);
     }
-    io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector.setLevel(io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector.Level.valueOf(level));
-    io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.valueOf(level));
+    io.netty.util.ResourceLeakDetector.setLevel(level);
+    // The shaded copy has the same four levels under the same names.
+    io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector.setLevel(io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector.Level.valueOf(level.name()));
   }
 }
