@@ -124,6 +124,9 @@ class TelemetryEndToEndTest {
     traced.as("tracer").createRoom(CreateRoomRequest.newBuilder().setName("untraced").build());
     assertEquals("none", coreSawTraceparent.get(), "a call without trace context gets none");
 
+    createRoomWithTraceparent(traced, "00-not-a-trace-context");
+    assertEquals("none", coreSawTraceparent.get(), "a malformed traceparent is dropped, as W3C says, and the call is served");
+
     String httpTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     assertEquals(200, createRoomOverHttp(traced, httpTraceparent).statusCode());
     assertEquals(httpTraceparent, coreSawTraceparent.get(), "the Connect protocol's header too");
