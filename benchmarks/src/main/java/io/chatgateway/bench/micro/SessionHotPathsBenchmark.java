@@ -13,6 +13,7 @@ import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.TextPayload;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,6 +127,25 @@ public class SessionHotPathsBenchmark {
     return OutboundEvent.batch(queued.encoded).binary();
   }
 
+  /**
+   * The same batch as a gRPC drain writes it: framing and the events' own bytes copied straight into
+   * the transport's buffer (here a reused array), the batch's own array never made.
+   */
+  @Benchmark
+  public int batchDrainedFromEncodedEvents(QueuedEvents queued, TransportBuffer buffer) throws Exception {
+    buffer.clear();
+    OutboundEvent.batch(queued.encoded).writeBinary(buffer);
+    return buffer.size();
+  }
+
+  /** What a drain did before: the batch's array made, then copied into the transport's buffer. */
+  @Benchmark
+  public int batchMadeThenCopied(QueuedEvents queued, TransportBuffer buffer) throws Exception {
+    buffer.clear();
+    buffer.write(OutboundEvent.batch(queued.encoded).binary());
+    return buffer.size();
+  }
+
   @Benchmark
   public byte[] batchEncodedAgain(QueuedEvents queued) {
     return ServerEvent.newBuilder().setBatch(EventBatch.newBuilder().addAllEvents(queued.events)).build().toByteArray();
@@ -165,6 +185,32 @@ public class SessionHotPathsBenchmark {
   @Benchmark
   public byte[] batchJsonFromEncodedEvents(QueuedEvents queued) {
     return OutboundEvent.batch(queued.encoded).jsonUtf8();
+  }
+
+  /** A transport's outbound buffer, as gRPC's framer fills one: a reused array, written in order. */
+  @State(Scope.Thread)
+  public static class TransportBuffer extends OutputStream {
+    private final byte[] bytes = new byte[64 * 1024];
+    private int size;
+
+    void clear() {
+      size = 0;
+    }
+
+    int size() {
+      return size;
+    }
+
+    @Override
+    public void write(int b) {
+      bytes[size++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] source, int offset, int length) {
+      System.arraycopy(source, offset, bytes, size, length);
+      size += length;
+    }
   }
 
   /** Sixteen room events as a session's queue holds them: encoded once each. */

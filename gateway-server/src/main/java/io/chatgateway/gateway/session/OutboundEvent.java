@@ -9,6 +9,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.chatgateway.proto.v1.EventBatch;
 import io.chatgateway.proto.v1.ServerEvent;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -29,6 +30,10 @@ public final class OutboundEvent {
 
   private static final int BATCH_FIELD = ServerEvent.BATCH_FIELD_NUMBER;
   private static final int BATCH_EVENTS_FIELD = EventBatch.EVENTS_FIELD_NUMBER;
+  private static final int BATCH_TAG = BATCH_FIELD << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int BATCH_EVENTS_TAG = BATCH_EVENTS_FIELD << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  /** A tag and a length, each a varint of at most five bytes. */
+  private static final int MAX_FRAMING = 10;
   private static final byte[] BATCH_JSON_START = "{\"batch\":{\"events\":[".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] BATCH_JSON_END = "]}}".getBytes(StandardCharsets.US_ASCII);
 
@@ -83,23 +88,86 @@ public final class OutboundEvent {
     return inner;
   }
 
-  /** The batch's protobuf encoding: its events' bytes, each framed as an {@code EventBatch.events} element. */
+  /** The batch's protobuf encoding, made once: its events' bytes, each framed as an {@code EventBatch.events} element. */
   private byte[] batchBinary() {
-    byte[] bytes = new byte[size];
-    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    ExactArrayOutput out = new ExactArrayOutput(size);
     try {
-      out.writeTag(BATCH_FIELD, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-      out.writeUInt32NoTag(batchContentSize(batched));
-      for (OutboundEvent part : batched) {
-        out.writeTag(BATCH_EVENTS_FIELD, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        out.writeUInt32NoTag(part.size());
-        out.writeRawBytes(part.binary());
-      }
-      out.checkNoSpaceLeft();
+      writeBatch(out);
     } catch (IOException e) {
-      throw new UncheckedIOException("a batch that does not fit the size computed for it", e);
+      throw new UncheckedIOException("an array cannot fail to take bytes", e);
     }
-    return bytes;
+    return out.filled();
+  }
+
+  /**
+   * Writes the protobuf encoding, the bytes {@link #binary} holds, to {@code out}. A batch whose
+   * encoding was not made is written as its framing and its events' own bytes, and not made: gRPC
+   * drains a message straight into its transport buffer, where a made batch was one more array per
+   * message, filled and then copied (a drain writes each batch once).
+   */
+  public void writeBinary(OutputStream out) throws IOException {
+    byte[] bytes = binary;
+    if (bytes != null) {
+      out.write(bytes);
+    } else {
+      writeBatch(out);
+    }
+  }
+
+  /** A batch's events framed as {@code ServerEvent{batch{events...}}}, in order. */
+  private void writeBatch(OutputStream out) throws IOException {
+    byte[] framing = new byte[MAX_FRAMING];
+    out.write(framing, 0, putFraming(framing, BATCH_TAG, batchContentSize(batched)));
+    for (OutboundEvent part : batched) {
+      out.write(framing, 0, putFraming(framing, BATCH_EVENTS_TAG, part.size()));
+      out.write(part.binary());
+    }
+  }
+
+  /**
+   * Puts a length-delimited field's tag and length at the start of {@code into} as protobuf varints;
+   * returns how many bytes they took (CodedOutputStream does the same, at the cost of an object).
+   */
+  private static int putFraming(byte[] into, int tag, int length) {
+    int at = putVarint(into, 0, tag);
+    return putVarint(into, at, length);
+  }
+
+  private static int putVarint(byte[] into, int at, int value) {
+    while ((value & ~0x7F) != 0) {
+      into[at++] = (byte) ((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    into[at++] = (byte) value;
+    return at;
+  }
+
+  /** Fills an array of the exact size the batch computed for itself, and checks that it did. */
+  private static final class ExactArrayOutput extends OutputStream {
+    private final byte[] bytes;
+    private int at;
+
+    ExactArrayOutput(int size) {
+      bytes = new byte[size];
+    }
+
+    @Override
+    public void write(int b) {
+      bytes[at++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] source, int offset, int length) {
+      System.arraycopy(source, offset, bytes, at, length);
+      at += length;
+    }
+
+    byte[] filled() {
+      if (at != bytes.length) {
+        throw new IllegalStateException("a batch of " + at + " bytes, computed as " + bytes.length);
+      }
+      return bytes;
+    }
   }
 
   public ServerEvent event() {

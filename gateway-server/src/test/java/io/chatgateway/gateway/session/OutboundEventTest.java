@@ -11,6 +11,7 @@ import io.chatgateway.proto.v1.PongEvent;
 import io.chatgateway.proto.v1.RoomEvent;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.TextPayload;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,30 @@ class OutboundEventTest {
     assertEquals(expected, batch.event());
     assertTrue(batch.isBatch());
     assertEquals(parts.size(), batch.eventCount());
+  }
+
+  @Test
+  void aBatchWrittenToAStreamIsTheEncodingItWouldMake() throws Exception {
+    List<OutboundEvent> parts = new ArrayList<>();
+    for (int i = 1; i <= 40; i++) {
+      parts.add(roomEvent(i, "y".repeat(i * 5)));
+    }
+    // Written before its encoding is made (what a gRPC drain does), and after.
+    OutboundEvent batch = OutboundEvent.batch(parts);
+    ByteArrayOutputStream unmade = new ByteArrayOutputStream();
+    batch.writeBinary(unmade);
+    byte[] made = OutboundEvent.batch(parts).binary();
+    assertArrayEquals(made, unmade.toByteArray());
+    assertEquals(batch.size(), unmade.size());
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    batch.binary();
+    batch.writeBinary(again);
+    assertArrayEquals(made, again.toByteArray());
+
+    OutboundEvent single = parts.get(0);
+    ByteArrayOutputStream one = new ByteArrayOutputStream();
+    single.writeBinary(one);
+    assertArrayEquals(single.binary(), one.toByteArray());
   }
 
   @Test
