@@ -93,6 +93,15 @@ public final class ChatServiceClient implements AutoCloseable {
     return connect(target, credentials(config), config, breaker);
   }
 
+  /**
+   * As {@link #connect(String, UpstreamConfig, CircuitBreaker)}, with a connection per event loop of
+   * {@code loops} ({@link #connect(String, ChannelCredentials, UpstreamConfig, CircuitBreaker,
+   * EventLoopGroup)}).
+   */
+  public static ChatServiceClient connect(String target, UpstreamConfig config, CircuitBreaker breaker, EventLoopGroup loops) {
+    return connect(target, credentials(config), config, breaker, loops);
+  }
+
   /** The connection's credentials without files of one's own: TLS with the system's CAs, or plaintext ({@code config.useTls()}). */
   private static ChannelCredentials credentials(UpstreamConfig config) {
     return config.useTls() ? TlsChannelCredentials.create() : InsecureChannelCredentials.create();
@@ -143,9 +152,10 @@ public final class ChatServiceClient implements AutoCloseable {
    * machine a bare proxy whose core connection had a thread of its own lost 9% of its unary
    * throughput to those hops). Calls made on other threads take the connections in turn. The loops
    * must not run tasks for long without reading their sockets, or the core's answers wait behind
-   * them; they belong to the caller, who closes them after this client. The gateway does not use
-   * this: on its device loops a storm of 10,000 devices connecting at once still starved the core's
-   * answers (bench/results/forwarding-loop-affine.md).
+   * them; they belong to the caller, who closes them after this client. The gateway relays its
+   * devices' unary calls this way, but not its sessions' calls: a storm of 10,000 devices
+   * subscribing at once on the same loops left the core's answers unread past their deadlines
+   * (bench/results/forwarding-loop-affine.md).
    */
   public static ChatServiceClient connect(String target, ChannelCredentials credentials, UpstreamConfig config, CircuitBreaker breaker, EventLoopGroup loops) {
     requireNonNull(target, "target");
@@ -212,6 +222,15 @@ public final class ChatServiceClient implements AutoCloseable {
         millis,
         millis,
         TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Connections waiting out a reconnect backoff try again now. For when the core is known to be back
+   * (another client sharing the breaker reached it): a connection left in its backoff would fail
+   * calls at once for up to two minutes after a long outage. Any thread; returns at once.
+   */
+  public void resetConnectBackoff() {
+    managedChannel.resetConnectBackoff();
   }
 
   /** Stops new calls and waits up to {@code timeoutMillis} for calls in flight, then cuts them. */

@@ -74,6 +74,13 @@ final class LoopAffineChannel extends ManagedChannel {
   }
 
   @Override
+  public void resetConnectBackoff() {
+    for (ManagedChannel channel : channels) {
+      channel.resetConnectBackoff();
+    }
+  }
+
+  @Override
   public ManagedChannel shutdown() {
     for (ManagedChannel channel : channels) {
       channel.shutdown();

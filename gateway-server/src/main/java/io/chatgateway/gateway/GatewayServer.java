@@ -74,7 +74,7 @@ public final class GatewayServer implements AutoCloseable {
   private final Telemetry telemetry;
   private final SessionServices sessions;
   private final Server grpcServer;
-  private final DeviceEventLoops deviceLoops; // closed after grpcServer has terminated
+  private final DeviceEventLoops deviceLoops; // closed after grpcServer has terminated and upstream is closed
   private final HttpServer httpServer;
   private final Optional<TlsMaterial> tls;
   private final AddressLimits addressLimits;
@@ -103,9 +103,13 @@ public final class GatewayServer implements AutoCloseable {
             state -> {
               log.warning(() -> "upstream circuit breaker is now " + state);
               updateHealth();
+              if (state == CircuitBreaker.State.CLOSED) {
+                reconnectUpstream();
+              }
             });
     this.readiness = new Readiness(breaker, engine, () -> draining);
-    this.upstream = Upstream.start(config, engine, breaker, scheduler);
+    this.deviceLoops = new DeviceEventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    this.upstream = Upstream.start(config, engine, breaker, scheduler, deviceLoops.workers());
 
     byte[] devSecret = devSecretIfNeeded(config.auth());
     JwtVerifier verifier = JwtVerifier.create(config.auth(), devSecret);
@@ -145,7 +149,8 @@ public final class GatewayServer implements AutoCloseable {
     built.set(sessions);
     List<ServedHere<?, ?>> servedHere = List.of(new PresenceLookup(sessions.presence(), backplane.directory(), core));
     HeaderTableRelease headerTables = new HeaderTableRelease();
-    this.deviceLoops = new DeviceEventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    // The devices' unary calls go out on the connection of the loop that took them (Upstream).
+    Channel forwardedCore = ClientInterceptors.intercept(upstream.forwarding().channel(), tracing.upstream(), new SendRateInterceptor(backplane.rates()));
     this.grpcServer =
         GrpcServers.builder(
                 config.grpcPort(),
@@ -156,7 +161,7 @@ public final class GatewayServer implements AutoCloseable {
                 verifier,
                 List.of(
                     ServerInterceptors.intercept(
-                        ForwardedChatService.create(core, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining, admission, headerTables), servedHere),
+                        ForwardedChatService.create(forwardedCore, config.forwardMarshalling(), ConnectHandler.definition(sessions, () -> draining, admission, headerTables), servedHere),
                         new AuthInterceptor(verifier, config.principals()),
                         tracing.server()),
                     readiness.health().getHealthService().bindService(),
@@ -330,8 +335,8 @@ public final class GatewayServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       grpcServer.shutdownNow();
     }
+    upstream.close(); // before the device loops, which its forwarding connections run on
     deviceLoops.close();
-    upstream.close();
     sessions.close();
     backplane.close();
     tls.ifPresent(TlsMaterial::close);
@@ -349,6 +354,12 @@ public final class GatewayServer implements AutoCloseable {
   /** Whether this gateway should get traffic: not draining, the core reachable, the engine delivering. */
   public boolean ready() {
     return readiness.ready();
+  }
+
+  private void reconnectUpstream() {
+    if (upstream != null) { // as for updateHealth
+      upstream.coreIsBack();
+    }
   }
 
   private void updateHealth() {

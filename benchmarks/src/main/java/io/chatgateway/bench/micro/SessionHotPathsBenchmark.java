@@ -12,6 +12,8 @@ import io.chatgateway.proto.v1.SendFrame;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.TextPayload;
 import com.google.protobuf.Timestamp;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
+import io.grpc.netty.shaded.io.netty.buffer.PooledByteBufAllocator;
 import com.google.protobuf.util.JsonFormat;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +30,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -187,29 +190,35 @@ public class SessionHotPathsBenchmark {
     return OutboundEvent.batch(queued.encoded).jsonUtf8();
   }
 
-  /** A transport's outbound buffer, as gRPC's framer fills one: a reused array, written in order. */
+  /**
+   * A transport's outbound buffer as gRPC's framer fills one: a pooled direct Netty buffer (grpc-java's
+   * shaded Netty) written through an output stream, cleared for each message.
+   */
   @State(Scope.Thread)
   public static class TransportBuffer extends OutputStream {
-    private final byte[] bytes = new byte[64 * 1024];
-    private int size;
+    private final ByteBuf buffer = PooledByteBufAllocator.DEFAULT.directBuffer(64 * 1024);
 
     void clear() {
-      size = 0;
+      buffer.clear();
     }
 
     int size() {
-      return size;
+      return buffer.readableBytes();
     }
 
     @Override
     public void write(int b) {
-      bytes[size++] = (byte) b;
+      buffer.writeByte(b);
     }
 
     @Override
     public void write(byte[] source, int offset, int length) {
-      System.arraycopy(source, offset, bytes, size, length);
-      size += length;
+      buffer.writeBytes(source, offset, length);
+    }
+
+    @TearDown
+    public void release() {
+      buffer.release();
     }
   }
 

@@ -55,8 +55,11 @@ public final class DeviceEventLoops implements AutoCloseable {
     return boss;
   }
 
-  /** Serves them. */
-  EventLoopGroup workers() {
+  /**
+   * Serve them. A client may put connections of its own on them (the core's, for the calls devices
+   * make), so that what a loop relays is written and read by the loop itself.
+   */
+  public EventLoopGroup workers() {
     return workers;
   }
 
