@@ -50,16 +50,25 @@ public final class ChatServiceClient implements AutoCloseable {
 
   private final ManagedChannel managedChannel;
   private final Channel channel;
+  private final UpstreamConfig config;
   private final CircuitBreaker breaker;
   private final Optional<ServiceToken> serviceToken;
   /** Releases what the channel's builder made for it (its I/O thread); set once, before use. */
   private volatile Runnable onTermination = () -> {};
 
   private ChatServiceClient(ManagedChannel managedChannel, UpstreamConfig config, CircuitBreaker breaker) {
+    this(
+        managedChannel,
+        config,
+        breaker,
+        config.serviceCredentials().map(credentials -> new ServiceToken(credentials, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), System::nanoTime)));
+  }
+
+  private ChatServiceClient(ManagedChannel managedChannel, UpstreamConfig config, CircuitBreaker breaker, Optional<ServiceToken> serviceToken) {
     this.managedChannel = managedChannel;
+    this.config = config;
     this.breaker = breaker;
-    this.serviceToken =
-        config.serviceCredentials().map(credentials -> new ServiceToken(credentials, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), System::nanoTime));
+    this.serviceToken = serviceToken;
     // ClientInterceptors.intercept runs the last interceptor first.
     Channel decorated =
         ClientInterceptors.intercept(
@@ -91,15 +100,6 @@ public final class ChatServiceClient implements AutoCloseable {
    */
   public static ChatServiceClient connect(String target, UpstreamConfig config, CircuitBreaker breaker) {
     return connect(target, credentials(config), config, breaker);
-  }
-
-  /**
-   * As {@link #connect(String, UpstreamConfig, CircuitBreaker)}, with a connection per event loop of
-   * {@code loops} ({@link #connect(String, ChannelCredentials, UpstreamConfig, CircuitBreaker,
-   * EventLoopGroup)}).
-   */
-  public static ChatServiceClient connect(String target, UpstreamConfig config, CircuitBreaker breaker, EventLoopGroup loops) {
-    return connect(target, credentials(config), config, breaker, loops);
   }
 
   /** The connection's credentials without files of one's own: TLS with the system's CAs, or plaintext ({@code config.useTls()}). */
@@ -145,19 +145,20 @@ public final class ChatServiceClient implements AutoCloseable {
   }
 
   /**
-   * As {@link #connect(String, ChannelCredentials, UpstreamConfig, CircuitBreaker)}, but with a
-   * connection per event loop of {@code loops} instead of an I/O thread of its own: a call made on
-   * one of those loops goes out on that loop's connection and is answered there, so relaying a
-   * device's call to the core and its answer back costs no hop between threads (on this 2-core
-   * machine a bare proxy whose core connection had a thread of its own lost 9% of its unary
-   * throughput to those hops). Calls made on other threads take the connections in turn. The loops
-   * must not run tasks for long without reading their sockets, or the core's answers wait behind
-   * them; they belong to the caller, who closes them after this client. The gateway relays its
-   * devices' unary calls this way, but not its sessions' calls: a storm of 10,000 devices
-   * subscribing at once on the same loops left the core's answers unread past their deadlines
-   * (bench/results/forwarding-loop-affine.md).
+   * A second client to the core at {@code target}, the one this client reaches, with a connection
+   * per event loop of {@code loops} instead of an I/O thread of its own, and this client's
+   * configuration, breaker and service token (one token serves both). A call made on one of those
+   * loops goes out on that loop's connection and is answered there, so relaying a device's call to
+   * the core and its answer back costs no hop between threads (on this 2-core machine a bare proxy
+   * whose core connection had a thread of its own lost 9% of its unary throughput to those hops).
+   * Calls made on other threads take the connections in turn. The loops must not run tasks for long
+   * without reading their sockets, or the core's answers wait behind them; they belong to the
+   * caller, who closes them after the new client. The gateway relays its devices' unary calls this
+   * way, but not its sessions' calls: a storm of 10,000 devices subscribing at once on the same
+   * loops left the core's answers unread past their deadlines
+   * (bench/results/forwarding-loop-affine.md). Close the new client as well as this one.
    */
-  public static ChatServiceClient connect(String target, ChannelCredentials credentials, UpstreamConfig config, CircuitBreaker breaker, EventLoopGroup loops) {
+  public ChatServiceClient onLoops(String target, ChannelCredentials credentials, EventLoopGroup loops) {
     requireNonNull(target, "target");
     requireNonNull(credentials, "credentials");
     List<EventExecutor> executors = new ArrayList<>();
@@ -166,7 +167,12 @@ public final class ChatServiceClient implements AutoCloseable {
       executors.add(loop);
       channels.add(remote(NettyChannelBuilder.forTarget(target, credentials).eventLoopGroup((EventLoop) loop).channelType(socketChannelType()), config));
     }
-    return new ChatServiceClient(new LoopAffineChannel(executors, channels), config, breaker);
+    return new ChatServiceClient(new LoopAffineChannel(executors, channels), config, breaker, serviceToken);
+  }
+
+  /** As {@link #onLoops(String, ChannelCredentials, EventLoopGroup)}, the connections plaintext or TLS with the system's CAs as configured. */
+  public ChatServiceClient onLoops(String target, EventLoopGroup loops) {
+    return onLoops(target, credentials(config), loops);
   }
 
   /**

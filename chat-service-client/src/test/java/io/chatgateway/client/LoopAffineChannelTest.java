@@ -1,6 +1,7 @@
 package io.chatgateway.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.grpc.ConnectivityState;
@@ -43,7 +44,8 @@ class LoopAffineChannelTest {
   private final AtomicReference<SocketAddress> lastCaller = new AtomicReference<>();
   private Server core;
   private MultiThreadIoEventLoopGroup loops;
-  private ChatServiceClient client;
+  private ChatServiceClient ownThread;
+  private ChatServiceClient client; // ownThread's, on the loops
 
   @BeforeEach
   void start() throws Exception {
@@ -61,18 +63,20 @@ class LoopAffineChannelTest {
             .build()
             .start();
     loops = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("test-loop", true), Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-    client =
+    ownThread =
         ChatServiceClient.connect(
             "localhost:" + core.getPort(),
             InsecureChannelCredentials.create(),
             new UpstreamConfig(Duration.ofSeconds(5), 3, Duration.ofSeconds(5), 1, false),
-            CircuitBreaker.create(3, Duration.ofSeconds(5)),
-            loops);
+            CircuitBreaker.create(3, Duration.ofSeconds(5)));
+    client = ownThread.onLoops("localhost:" + core.getPort(), InsecureChannelCredentials.create(), loops);
+    assertSame(ownThread.breaker(), client.breaker(), "the loops' client shares the breaker");
   }
 
   @AfterEach
   void stop() throws Exception {
     client.close();
+    ownThread.close();
     core.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
   }

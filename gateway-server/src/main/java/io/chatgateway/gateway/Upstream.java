@@ -66,10 +66,8 @@ final class Upstream implements AutoCloseable {
           tls == null
               ? ChatServiceClient.connect(target, config.upstream(), breaker)
               : ChatServiceClient.connect(target, tls.channelCredentials(), config.upstream(), breaker);
-      ChatServiceClient forwarding =
-          tls == null
-              ? ChatServiceClient.connect(target, config.upstream(), breaker, deviceLoops)
-              : ChatServiceClient.connect(target, tls.channelCredentials(), config.upstream(), breaker, deviceLoops);
+      // The same breaker and service token: one token serves both clients.
+      ChatServiceClient forwarding = tls == null ? client.onLoops(target, deviceLoops) : client.onLoops(target, tls.channelCredentials(), deviceLoops);
       if (tls != null) {
         tls.watch(scheduler); // a rotated client certificate is used from the next connection on
         log.info(() -> "TLS to the core: " + tls.describe());
