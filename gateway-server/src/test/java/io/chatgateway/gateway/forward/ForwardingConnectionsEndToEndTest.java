@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -99,7 +100,7 @@ class ForwardingConnectionsEndToEndTest {
     device.await(event -> event.getFrameId().equals("send-1") && event.hasAck(), "the send's ack");
     Set<SocketAddress> sessions = sources("SendEvent");
     assertEquals(1, sessions.size(), "the sessions' calls share the client's own connection: " + sessions);
-    assertTrue(disjoint(sessions, forwarded), "sessions " + sessions + " and devices' calls " + forwarded + " on different connections");
+    assertTrue(Collections.disjoint(sessions, forwarded), "sessions " + sessions + " and devices' calls " + forwarded + " on different connections");
   }
 
   private static Set<SocketAddress> sources(String method) {
@@ -113,12 +114,6 @@ class ForwardingConnectionsEndToEndTest {
     }
     assertTrue(!from.isEmpty(), "the core served " + method + "; it served " + methods);
     return from;
-  }
-
-  private static boolean disjoint(Set<SocketAddress> one, Set<SocketAddress> other) {
-    Set<SocketAddress> both = new HashSet<>(one);
-    both.retainAll(other);
-    return both.isEmpty();
   }
 
   private static Server startRecordingCore() {
