@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,17 +37,18 @@ public final class OutboundEvent {
   private static final int MAX_FRAMING = 10;
   private static final byte[] BATCH_JSON_START = "{\"batch\":{\"events\":[".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] BATCH_JSON_END = "]}}".getBytes(StandardCharsets.US_ASCII);
+  private static final OutboundEvent[] SINGLE = new OutboundEvent[0];
 
   // A batch's event and binary are made on first use (fan-out needs neither; a text client never
   // reads the binary). Benign races, as for jsonUtf8.
   private volatile ServerEvent event;
   private volatile byte[] binary;
   private final int size; // of binary, known before it is made
-  private final List<OutboundEvent> batched; // empty unless this is a batch
+  private final OutboundEvent[] batched; // empty unless this is a batch; never modified
   // Benign race: two threads may both print it; both results are equal.
   private volatile byte[] jsonUtf8;
 
-  private OutboundEvent(ServerEvent event, byte[] binary, int size, List<OutboundEvent> batched) {
+  private OutboundEvent(ServerEvent event, byte[] binary, int size, OutboundEvent[] batched) {
     this.event = event;
     this.binary = binary;
     this.size = size;
@@ -55,7 +57,7 @@ public final class OutboundEvent {
 
   public static OutboundEvent of(ServerEvent event) {
     byte[] binary = requireNonNull(event, "event").toByteArray();
-    return new OutboundEvent(event, binary, binary.length, List.of());
+    return new OutboundEvent(event, binary, binary.length, SINGLE);
   }
 
   /**
@@ -66,21 +68,30 @@ public final class OutboundEvent {
    * @param events at least two events, none itself a batch
    */
   public static OutboundEvent batch(List<OutboundEvent> events) {
-    List<OutboundEvent> parts = List.copyOf(events);
-    if (parts.size() < 2) {
-      throw new IllegalArgumentException("a batch needs at least two events, got " + parts.size());
+    return batchOwning(events.toArray(SINGLE), events.size());
+  }
+
+  /**
+   * As {@link #batch}, for the first {@code count} events of {@code parts}, an array the caller
+   * hands over and never touches again: a session's drain collects a batch into an array sized by
+   * its queue, and the batch keeps that array rather than a copy.
+   */
+  static OutboundEvent batchOwning(OutboundEvent[] parts, int count) {
+    if (count < 2) {
+      throw new IllegalArgumentException("a batch needs at least two events, got " + count);
     }
-    for (OutboundEvent part : parts) {
+    OutboundEvent[] owned = count == parts.length ? parts : Arrays.copyOf(parts, count);
+    for (OutboundEvent part : owned) {
       if (part.isBatch()) {
         throw new IllegalArgumentException("a batch cannot hold a batch");
       }
     }
-    int inner = batchContentSize(parts);
+    int inner = batchContentSize(owned);
     int size = CodedOutputStream.computeTagSize(BATCH_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(inner) + inner;
-    return new OutboundEvent(null, null, size, parts);
+    return new OutboundEvent(null, null, size, owned);
   }
 
-  private static int batchContentSize(List<OutboundEvent> parts) {
+  private static int batchContentSize(OutboundEvent[] parts) {
     int inner = 0;
     for (OutboundEvent part : parts) {
       inner += CodedOutputStream.computeTagSize(BATCH_EVENTS_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(part.size()) + part.size();
@@ -219,12 +230,12 @@ public final class OutboundEvent {
 
   /** Whether this is a batch of several events. */
   public boolean isBatch() {
-    return !batched.isEmpty();
+    return batched.length > 0;
   }
 
   /** How many events this carries: 1, or a batch's size. */
   public int eventCount() {
-    return isBatch() ? batched.size() : 1;
+    return isBatch() ? batched.length : 1;
   }
 
   private String printJson() {
@@ -245,10 +256,10 @@ public final class OutboundEvent {
    * delimiters are ASCII, so joining UTF-8 texts byte by byte gives UTF-8.
    */
   private byte[] batchJson() {
-    byte[][] texts = new byte[batched.size()][];
+    byte[][] texts = new byte[batched.length][];
     int length = BATCH_JSON_START.length + texts.length - 1 + BATCH_JSON_END.length;
     for (int i = 0; i < texts.length; i++) {
-      texts[i] = batched.get(i).jsonUtf8();
+      texts[i] = batched[i].jsonUtf8();
       length += texts[i].length;
     }
     // Sized exactly and filled once: a growing buffer copied each text two or three times.

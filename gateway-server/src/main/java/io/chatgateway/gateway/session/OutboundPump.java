@@ -1,6 +1,5 @@
 package io.chatgateway.gateway.session;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
@@ -66,7 +65,9 @@ final class OutboundPump {
     }
     // A drain that is scheduled but not started yet will find this event: drain() clears the flag
     // before it polls.
-    return DRAIN_SCHEDULED.compareAndSet(this, 0, 1) ? Offer.DRAIN : Offer.QUEUED;
+    // Read before the compare-and-set: most offers find a drain already claimed, and a read leaves
+    // the flag's cache line shared with the event loop instead of taking it over every time.
+    return drainScheduled == 0 && DRAIN_SCHEDULED.compareAndSet(this, 0, 1) ? Offer.DRAIN : Offer.QUEUED;
   }
 
   /**
@@ -171,22 +172,31 @@ final class OutboundPump {
    * per-message cost of the transport.
    */
   private OutboundEvent nextMessage() {
-    OutboundEvent first = queue.poll();
-    if (first == null || !batching || first.isBatch()) {
+    if (!batching) {
+      return queue.poll();
+    }
+    int queued = queue.size(); // counts every event linked now (an offer counts before it links)
+    OutboundEvent first = queue.pollRetained();
+    if (first == null) {
+      return null;
+    }
+    OutboundEvent next = first.isBatch() ? null : queue.peek();
+    if (next == null || !fitsBatch(1, first.size(), next)) {
+      queue.release(1, first.size());
       return first;
     }
-    List<OutboundEvent> batch = null;
+    // Sized by what is queued, so that the batch keeps this array as it is (a growing list was
+    // copied two or three times per batch, then once more into the batch). Events linked after the
+    // size was read leave in the next message, except the one just seen, which may be one of them.
+    OutboundEvent[] parts = new OutboundEvent[Math.min(MAX_BATCH_EVENTS, Math.max(2, queued))];
+    parts[0] = first;
+    int count = 1;
     int bytes = first.size();
-    for (OutboundEvent next = queue.peek();
-        next != null && fitsBatch(batch == null ? 1 : batch.size(), bytes, next);
-        next = queue.peek()) {
-      if (batch == null) {
-        batch = new ArrayList<>();
-        batch.add(first);
-      }
-      batch.add(queue.poll());
+    for (; count < parts.length && next != null && fitsBatch(count, bytes, next); next = queue.peek()) {
+      parts[count++] = queue.pollRetained();
       bytes += next.size();
     }
-    return batch == null ? first : OutboundEvent.batch(batch);
+    queue.release(count, bytes);
+    return OutboundEvent.batchOwning(parts, count);
   }
 }

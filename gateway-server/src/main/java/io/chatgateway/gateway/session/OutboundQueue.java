@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  *
  * <p>Every delivery passes through here, with the offering lane and the polling event loop on
  * different cores, so each operation costs as few atomic instructions as it can: an offer one
- * compare-and-set on the count and bytes together and one exchange to link its node; a poll one
- * atomic add and plain stores (the consumer owns the head). An offer whose node is not linked yet is
+ * compare-and-set on the count and bytes together and one exchange to link its node; a poll plain
+ * stores (the consumer owns the head) and one atomic add, which a batch's polls share. An offer whose node is not linked yet is
  * not seen by a poll that runs meanwhile; the offering thread then claims a drain ({@link
  * OutboundPump#offer}), which finds it.
  */
@@ -77,6 +77,20 @@ public final class OutboundQueue {
 
   /** The oldest event, or null. Only the owning session's executor calls this. */
   public OutboundEvent poll() {
+    OutboundEvent event = pollRetained();
+    if (event != null) {
+      release(1, event.size());
+    }
+    return event;
+  }
+
+  /**
+   * As {@link #poll}, but the event still counts against the queue's bounds until {@link #release}:
+   * a drain that takes a batch of events gives their room back with one atomic add rather than one
+   * per event, on a word the offering lanes keep reading. Only the owning session's executor calls
+   * this.
+   */
+  OutboundEvent pollRetained() {
     Node next = head.next;
     if (next == null) {
       return null;
@@ -88,8 +102,12 @@ public final class OutboundQueue {
     // queued after it reachable until an old-generation collection, young as they are.
     NEXT.lazySet(head, null);
     head = next;
-    LOAD.getAndAdd(this, -(ONE_EVENT + event.size()));
     return event;
+  }
+
+  /** Gives back the room of {@code events} taken by {@link #pollRetained}, {@code bytes} in all. */
+  void release(int events, long bytes) {
+    LOAD.getAndAdd(this, -(events * ONE_EVENT + bytes));
   }
 
   /** The oldest event without taking it, or null. Only the owning session's executor calls this. */

@@ -26,6 +26,24 @@ class OutboundQueueTest {
   }
 
   @Test
+  void aRetainedPollKeepsItsRoomUntilReleased() {
+    OutboundQueue queue = new OutboundQueue(2, 1_000);
+    OutboundEvent first = event("1", 10);
+    assertTrue(queue.offer(first));
+    assertTrue(queue.offer(event("2", 10)));
+    assertEquals("1", queue.pollRetained().event().getId());
+    assertEquals("2", queue.pollRetained().event().getId());
+    assertNull(queue.pollRetained());
+    assertEquals(2, queue.size(), "taken, not released");
+    assertFalse(queue.offer(event("3", 10)), "the taken events still count against the bound");
+    queue.release(2, 2L * first.size());
+    assertEquals(0, queue.size());
+    assertEquals(0, queue.bytes());
+    assertTrue(queue.offer(event("3", 10)));
+    assertEquals("3", queue.poll().event().getId());
+  }
+
+  @Test
   void refusesWhatWouldPassEitherBoundAndKeepsOrder() {
     OutboundQueue queue = new OutboundQueue(3, 1_000);
     assertTrue(queue.offer(event("1", 10)));
