@@ -34,7 +34,7 @@ public final class BenchMain {
   static final String USAGE = """
       usage: bench/run.sh quick|full [--out DIR] [--jar GATEWAY_JAR]
              bench/run.sh idle        [--steps 1000,3000] [--ws-steps 1000,2000]
-             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 3] [--write-delays 1,2,5] [--websocket json,binary|none] [--jit-settle 90]
+             bench/run.sh fanout      [--rooms 10] [--subscribers 50] [--publishers 4] [--window 32] [--warmup 2] [--measure 3] [--write-delays 1,2,5] [--websocket json,binary|none] [--jit-settle 90] [--pairs 3]
              bench/run.sh forwarding  [--calls 10000] [--concurrency 32] [--rounds 3]
              bench/run.sh reconnect   [--devices 1000] [--restart kill|drain|kill-no-cache] [--clients raw|library] [--gateway-env K=V,K=V]
              bench/run.sh follow      [--devices 20] [--rooms 1000]
@@ -95,6 +95,9 @@ public final class BenchMain {
               options.containsKey("write-delays") ? ints(options.get("write-delays")) : full ? List.of(1, 2, 5) : List.of(),
               framings(options.getOrDefault("websocket", "json,binary")),
               seconds(options, "jit-settle", 90),
+              // Alternated windows take about two minutes more: in the full run and a fan-out run of
+              // its own, not in quick's quarter of an hour.
+              integer(options, "pairs", command.equals("quick") ? 0 : 3),
               jar, out),
           progress));
     }

@@ -42,6 +42,7 @@ class HarnessSmokeTest {
         Map.entry("measure", "1"),
         // One settling window per fan-out target: the JIT counters are read, not waited for.
         Map.entry("jit-settle", "1"),
+        Map.entry("pairs", "1"),
         Map.entry("calls", "40"),
         Map.entry("concurrency", "4"),
         Map.entry("rounds", "1"),
@@ -84,6 +85,9 @@ class HarnessSmokeTest {
     assertTrue(Pattern.compile("\"serverCpuMicrosPerDelivery\": [0-9]").matcher(fanout).find() && fanout.contains("\"harnessCpuMicrosPerDelivery\""), fanout);
     assertTrue(fanout.contains("\"gatewayToNatsCpuPerDelivery\"") || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);
     assertTrue(fanout.contains("\"gatewayQuarterMaxP99Micros\"") || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);
+    // The alternated pair: one gateway window and one NATS window, both servers up, and their ratio.
+    assertTrue(fanout.contains("\"mode\": \"max rate, alternated 1/1\"") && fanout.contains("\"alternatedMaxRatioMedian\"")
+        || byName.get("fanout").markdown().contains("nats-server is not installed"), fanout);
 
     String forwarding = byName.get("forwarding").markdown();
     assertTrue(forwarding.contains("gateway, pass-through") && forwarding.contains("vs direct"), forwarding);

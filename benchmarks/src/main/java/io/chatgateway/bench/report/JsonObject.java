@@ -37,6 +37,15 @@ public final class JsonObject {
     return this;
   }
 
+  public JsonObject putNumbers(String name, double[] values) {
+    ListValue.Builder list = ListValue.newBuilder();
+    for (double value : values) {
+      list.addValues(number(value));
+    }
+    fields.putFields(name, Value.newBuilder().setListValue(list).build());
+    return this;
+  }
+
   public JsonObject putObjects(String name, List<JsonObject> values) {
     ListValue.Builder list = ListValue.newBuilder();
     values.forEach(v -> list.addValues(v.toValue()));

@@ -10,6 +10,7 @@ import io.chatgateway.bench.process.GatewayProcess;
 import io.chatgateway.bench.process.ProcessProbe;
 import io.chatgateway.bench.report.JsonObject;
 import io.chatgateway.bench.report.LineChart;
+import io.chatgateway.bench.report.Medians;
 import io.chatgateway.bench.report.ScenarioResult;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 
 /**
  * Fan-out: R rooms x M subscribers and P publishers per room taking turns, each device on its own
@@ -45,9 +48,14 @@ public final class Fanout {
    *     bridge in each of these framings (publishers stay on gRPC)
    * @param jitSettleLimit how long a max-rate run may wait at most for the JITs to settle (zero: not
    *     at all, for smoke tests)
+   * @param alternatedPairs after the runs above, this many pairs of max-rate windows with the gateway
+   *     and nats-server both up, measured in turn (gateway, NATS, gateway, ...); 0 for none. Runs
+   *     minutes apart see the machine drift (a shared VM's neighbours, the JIT's luck) by more than
+   *     the difference asked about; windows seconds apart see about the same machine, so the median
+   *     of their ratios is the max-rate figure to judge by
    */
   public record Options(int rooms, int subscribersPerRoom, int publishersPerRoom, int window, Duration warmup, Duration measure,
-      List<Integer> writeDelaysMs, List<WebSocketFleet.Framing> webSockets, Duration jitSettleLimit, Path gatewayJar, Path outDir) {}
+      List<Integer> writeDelaysMs, List<WebSocketFleet.Framing> webSockets, Duration jitSettleLimit, int alternatedPairs, Path gatewayJar, Path outDir) {}
 
   /**
    * One system in one mode.
@@ -84,6 +92,7 @@ public final class Fanout {
   private static final String GATEWAY = "gateway";
   private static final String GATEWAY_REDIS = "gateway + Redis";
   private static final String NATS = "nats-server";
+  private static final String ALTERNATED = "max rate, alternated";
 
   private Fanout() {}
 
@@ -187,7 +196,48 @@ public final class Fanout {
       progress.accept("fanout: " + natsNote);
     }
     chart(runs, options.outDir().resolve("fanout-latency.png"));
+    List<Run> alternated = natsServer.isPresent() ? alternated(natsServer.get(), options, progress) : List.of();
+    runs.addAll(alternated);
     return report(options, runs, fixedRate, String.join(" ", redisNote, natsNote).trim());
+  }
+
+  /**
+   * The gateway (gRPC devices) and nats-server both up with their clients connected, each warmed up
+   * at max rate until the JITs settle, then {@link Options#alternatedPairs} pairs of max-rate
+   * windows taken in turn, gateway first. Only the measured system has load; the other's idle
+   * connections cost next to nothing.
+   */
+  private static List<Run> alternated(Path natsServer, Options options, Consumer<String> progress) {
+    List<Run> runs = new ArrayList<>();
+    if (options.alternatedPairs() <= 0) {
+      return runs;
+    }
+    try (Target gateway = gatewayTarget(options, GATEWAY, Map.of(), List.of(), null);
+        Target nats = natsTarget(natsServer, options)) {
+      progress.accept("fanout: gateway and nats-server both ready for alternated max-rate windows");
+      for (Target target : List.of(gateway, nats)) {
+        target.traffic().startMaxRate(options.window());
+        pause(options.warmup());
+        settle(target, options, progress);
+        target.traffic().stopAndDrain(Duration.ofSeconds(30));
+      }
+      for (int pair = 1; pair <= options.alternatedPairs(); pair++) {
+        for (Target target : List.of(gateway, nats)) {
+          target.traffic().startMaxRate(options.window());
+          pause(options.warmup());
+          runs.add(window(target, ALTERNATED + " " + pair + "/" + options.alternatedPairs(), options.measure(), () -> pause(options.measure())));
+          target.traffic().stopAndDrain(Duration.ofSeconds(30));
+          progress.accept("fanout: " + runs.get(runs.size() - 1));
+        }
+      }
+    }
+    return runs;
+  }
+
+  /** Waits, under the load already running, until the JITs of {@code target}'s processes have settled. */
+  private static void settle(Target target, Options options, Consumer<String> progress) {
+    Duration settling = options.jitSettleLimit().isZero() ? Duration.ZERO : ProcessProbe.awaitJitSettled(target.jvmPids(), options.jitSettleLimit());
+    progress.accept(String.format(Locale.ROOT, "fanout: %s: JITs settled after %.1f s more at max rate", target.name(), settling.toMillis() / 1000.0));
   }
 
   private static Run maxRate(Target target, Options options, Consumer<String> progress) {
@@ -196,8 +246,7 @@ public final class Fanout {
     // The max-rate run is each server's first: it also warms up the JITs (the gateway's and the
     // harness's clients'), and a run measured while they still compile measures the compiler.
     pause(options.warmup());
-    Duration settling = options.jitSettleLimit().isZero() ? Duration.ZERO : ProcessProbe.awaitJitSettled(target.jvmPids(), options.jitSettleLimit());
-    progress.accept(String.format(Locale.ROOT, "fanout: %s: JITs settled after %.1f s more at max rate", target.name(), settling.toMillis() / 1000.0));
+    settle(target, options, progress);
     Run run = window(target, "max rate", options.measure(), () -> pause(options.measure()));
     traffic.stopAndDrain(Duration.ofSeconds(30));
     return run;
@@ -327,6 +376,10 @@ public final class Fanout {
     chart.write(file);
   }
 
+  private static String joined(double[] ratios) {
+    return Arrays.stream(ratios).mapToObj(r -> String.format(Locale.ROOT, "%.2fx", r)).collect(Collectors.joining(" / "));
+  }
+
   /** The {@code index}-th run (0: max rate, 1: fixed rate, 2: a quarter of max where run) of {@code system}. */
   private static Optional<Run> find(List<Run> runs, String system, int index) {
     List<Run> of = runs.stream().filter(run -> run.system().equals(system)).toList();
@@ -393,6 +446,22 @@ public final class Fanout {
           gatewayMax.get().harnessMicrosPerDelivery(), natsMax.get().harnessMicrosPerDelivery()));
       json.put("gatewayToNatsMaxDeliveries", maxRatio).put("gatewayToNatsP99", p99Ratio).put("gatewayToNatsCpuPerDelivery", cpuRatio)
           .put("gatewayQuarterMaxP99Micros", gatewayQuarter.p99()).put("natsQuarterMaxP99Micros", natsQuarter.p99());
+    }
+    List<Run> gatewayAlternated = runs.stream().filter(r -> r.system().equals(GATEWAY) && r.mode().startsWith(ALTERNATED)).toList();
+    List<Run> natsAlternated = runs.stream().filter(r -> r.system().equals(NATS) && r.mode().startsWith(ALTERNATED)).toList();
+    if (!gatewayAlternated.isEmpty() && gatewayAlternated.size() == natsAlternated.size()) {
+      double[] ratios = new double[gatewayAlternated.size()];
+      double[] cpuRatios = new double[ratios.length];
+      for (int i = 0; i < ratios.length; i++) {
+        ratios[i] = gatewayAlternated.get(i).deliveriesPerSecond() / natsAlternated.get(i).deliveriesPerSecond();
+        cpuRatios[i] = gatewayAlternated.get(i).serverMicrosPerDelivery() / natsAlternated.get(i).serverMicrosPerDelivery();
+      }
+      md.append(String.format(Locale.ROOT,
+          "%nAlternated (both servers up, max-rate windows in turn, gateway first): gateway / NATS max deliveries/s %s, median **%.2fx**; "
+              + "server CPU per delivery %s, median %.2fx. The target's figure (#16: at least 0.5x, the median of three alternated runs).%n",
+          joined(ratios), Medians.of(ratios), joined(cpuRatios), Medians.of(cpuRatios)));
+      json.putNumbers("alternatedMaxRatios", ratios).put("alternatedMaxRatioMedian", Medians.of(ratios))
+          .put("alternatedCpuPerDeliveryRatioMedian", Medians.of(cpuRatios));
     }
     for (WebSocketFleet.Framing framing : options.webSockets()) {
       Optional<Run> webSocketMax = find(runs, webSocketName(framing), 0);

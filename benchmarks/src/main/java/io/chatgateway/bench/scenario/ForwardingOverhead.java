@@ -3,6 +3,7 @@ package io.chatgateway.bench.scenario;
 import io.chatgateway.bench.loadgen.DeviceTokens;
 import io.chatgateway.bench.reference.PassThroughProxy;
 import io.chatgateway.bench.report.JsonObject;
+import io.chatgateway.bench.report.Medians;
 import io.chatgateway.bench.report.ScenarioResult;
 import io.chatgateway.client.CallerIdentity;
 import io.chatgateway.core.CoreServer;
@@ -192,9 +193,7 @@ public final class ForwardingOverhead {
   }
 
   private static double median(List<Sample> samples) {
-    double[] values = samples.stream().mapToDouble(Sample::callsPerSecond).sorted().toArray();
-    int mid = values.length / 2;
-    return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    return Medians.of(samples.stream().mapToDouble(Sample::callsPerSecond).toArray());
   }
 
   private static SendEventRequest send(String roomId, int i) {
