@@ -65,7 +65,13 @@ final class GatewayRooms {
         subscriberOpener.open(fleet, traffic, room, s, DeviceTokens.token(DeviceTokens.profile(device)), List.of(DeviceTokens.room(device, roomSize)));
       }
     }
-    gateway.process().awaitCondition(devices + " devices subscribed", Duration.ofMinutes(2), () -> subscribed.getAsInt() >= devices);
+    try {
+      gateway.process().awaitCondition(devices + " devices subscribed", Duration.ofMinutes(2), () -> subscribed.getAsInt() >= devices);
+    } catch (IllegalStateException e) {
+      // What the devices saw says why (a refused subscription, a cut session, a lost stream).
+      throw new IllegalStateException(e.getMessage() + "\n" + subscribed.getAsInt() + " of " + devices + " subscribed; gRPC device failures "
+          + fleet.errors() + ", first of each: " + fleet.errorSamples(), e);
+    }
     return traffic;
   }
 }
