@@ -34,8 +34,9 @@ import java.util.stream.Collectors;
  * time (so they keep their order): one device's publish rate is bounded by the core's round trip. First
  * at max rate (closed loop, see {@link FanoutTraffic}), then at a fixed rate of half the gateway's
  * max. The same topology, clients and pacing run through {@code nats-server} in the same run, the
- * reference for raw fan-out speed. Reported: deliveries/s, publish-to-deliver latency percentiles and
- * the CPU the server used.
+ * reference for raw fan-out speed. Last, with both up, max-rate windows of the gateway and of NATS in
+ * turn ({@link Options#alternatedPairs}). Reported: deliveries/s, publish-to-deliver latency
+ * percentiles and the CPU the server used.
  */
 public final class Fanout {
 
