@@ -64,9 +64,9 @@ final class OutboundPump {
       return Offer.FULL;
     }
     // A drain that is scheduled but not started yet will find this event: drain() clears the flag
-    // before it polls.
-    // Read before the compare-and-set: most offers find a drain already claimed, and a read leaves
-    // the flag's cache line shared with the event loop instead of taking it over every time.
+    // before it polls. The flag is read before the compare-and-set: most offers find a drain
+    // already claimed, and a read leaves its cache line shared with the event loop rather than
+    // taking it over every time.
     return drainScheduled == 0 && DRAIN_SCHEDULED.compareAndSet(this, 0, 1) ? Offer.DRAIN : Offer.QUEUED;
   }
 

@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * <p>Every delivery passes through here, with the offering lane and the polling event loop on
  * different cores, so each operation costs as few atomic instructions as it can: an offer one
  * compare-and-set on the count and bytes together and one exchange to link its node; a poll plain
- * stores (the consumer owns the head) and one atomic add, which a batch's polls share. An offer whose node is not linked yet is
- * not seen by a poll that runs meanwhile; the offering thread then claims a drain ({@link
- * OutboundPump#offer}), which finds it.
+ * stores (the consumer owns the head) and one atomic add, which a batch's polls share. An offer
+ * whose node is not linked yet is not seen by a poll that runs meanwhile; the offering thread then
+ * claims a drain ({@link OutboundPump#offer}), which finds it.
  */
 public final class OutboundQueue {
 
