@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatgateway.core.ChatCore;
-import io.chatgateway.core.EmbeddedChatService;
+import io.chatgateway.core.CoreServer;
 import io.chatgateway.gateway.testing.DeviceClient;
 import io.chatgateway.gateway.testing.GatewayExtension;
 import io.chatgateway.gateway.testing.OwnConnections;
@@ -19,14 +19,12 @@ import io.chatgateway.proto.v1.SendFrame;
 import io.chatgateway.proto.v1.ServerEvent;
 import io.chatgateway.proto.v1.TextPayload;
 import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.time.Clock;
@@ -54,10 +52,10 @@ class ForwardingConnectionsEndToEndTest {
   record Served(String method, SocketAddress from) {}
 
   static final ConcurrentLinkedQueue<Served> served = new ConcurrentLinkedQueue<>();
-  static final Server core = startRecordingCore();
+  static final CoreServer core = startRecordingCore();
 
   @RegisterExtension
-  static final GatewayExtension gateway = GatewayExtension.withEnv(Map.of("CHAT_SERVICE_URI", "localhost:" + core.getPort()));
+  static final GatewayExtension gateway = GatewayExtension.withEnv(Map.of("CHAT_SERVICE_URI", "localhost:" + core.port()));
 
   private final OwnConnections connections = new OwnConnections(() -> gateway.server().grpcPort());
 
@@ -68,7 +66,7 @@ class ForwardingConnectionsEndToEndTest {
 
   @AfterAll
   static void stopCore() {
-    core.shutdownNow();
+    core.close();
   }
 
   @Test
@@ -116,7 +114,7 @@ class ForwardingConnectionsEndToEndTest {
     return from;
   }
 
-  private static Server startRecordingCore() {
+  private static CoreServer startRecordingCore() {
     ServerInterceptor recorder =
         new ServerInterceptor() {
           @Override
@@ -126,10 +124,7 @@ class ForwardingConnectionsEndToEndTest {
           }
         };
     try {
-      return NettyServerBuilder.forPort(0)
-          .addService(ServerInterceptors.intercept(new EmbeddedChatService(new ChatCore(envelope -> {}, Clock.systemUTC(), "routes")).bindWithIdentity(), recorder))
-          .build()
-          .start();
+      return CoreServer.start(0, new ChatCore(envelope -> {}, Clock.systemUTC(), "routes"), recorder, null, InsecureServerCredentials.create());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
